@@ -1,0 +1,114 @@
+// What compiling a storage function produces: the contract between the compiler and every runtime
+// (VM, simulator, linux). docs/abi.md explains each field's run-time meaning.
+import type { Insn } from "../bpf/insn.js";
+
+/** Scalar types of the language as they appear at the ABI boundary. */
+export type ScalarType = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "bool";
+
+export const CTX_SIZE = 128;
+
+/** Byte offsets of `struct iochain_ctx` (docs/abi.md). */
+export const Ctx = {
+  offset: 0,
+  size: 8,
+  hop: 12,
+  resume: 16,
+  status: 20,
+  nextOffset: 24,
+  nextSize: 32,
+  error: 36,
+  value: 40,
+  valueLen: 48,
+  rows: 52,
+  nextDev: 56,
+  args: 64,
+  maxArgs: 8,
+} as const;
+
+export const Status = { RESUBMIT: 0, DONE: 1, FAILED: 2, SUSPENDED: 3 } as const;
+export type StatusCode = (typeof Status)[keyof typeof Status];
+
+/** Errors every program can end with, whatever its source says (docs/abi.md). */
+export const BuiltinError = {
+  out_of_file: 1,
+  unmapped: 2,
+  misaligned: 3,
+  crosses_extent: 4,
+  chain_too_long: 5,
+  out_of_block: 6,
+  bad_size: 7,
+} as const;
+export const FIRST_USER_ERROR = 16;
+
+export const MapIndex = { block: 0, scratch: 1, extents: 2 } as const;
+
+export interface MapSpec {
+  name: "block" | "scratch" | "extents";
+  valueSize: number;
+  /** BPF_F_MMAPABLE: user space reads/writes the value directly. */
+  mmapable: boolean;
+  /** BPF_F_RDONLY_PROG: the program may only read it. */
+  readOnlyProg: boolean;
+  /** Initial contents (the extent table); zero-filled when absent. */
+  init?: Uint8Array;
+}
+
+export interface ParamSpec {
+  name: string;
+  type: ScalarType;
+}
+
+export type ResultSpec =
+  | { kind: "none" }
+  | { kind: "scalar"; type: ScalarType }
+  | { kind: "bytes"; length: number; offset: number };
+
+export interface FieldSpec {
+  name: string;
+  type: ScalarType;
+  offset: number;
+}
+
+export interface OutputSpec {
+  /** Byte offset of the first row in scratch. */
+  offset: number;
+  rowSize: number;
+  capacity: number;
+  fields: FieldSpec[];
+}
+
+export interface AggregateSpec {
+  name: string;
+  kind: "count" | "sum" | "min" | "max" | "avg";
+  type: ScalarType;
+  /** avg keeps sum and count: `offset` holds the sum, `countOffset` the count. */
+  offset: number;
+  countOffset?: number;
+}
+
+export interface ProgramArtifact {
+  /** The storage function's name and the .ioc file it came from. */
+  name: string;
+  file: string;
+  insns: Insn[];
+  maps: MapSpec[];
+  blockSize: number;
+  /** File offset of the chain's first read. */
+  start: bigint;
+  maxChain: number;
+  params: ParamSpec[];
+  result: ResultSpec;
+  /** User errors, code → name (codes from FIRST_USER_ERROR). */
+  errors: { code: number; name: string }[];
+  state: FieldSpec[];
+  output?: OutputSpec;
+  aggregates: AggregateSpec[];
+  /** Files the program names (`reads` clauses); bound to extent maps at compile or link time. */
+  files: string[];
+}
+
+/** Name of an error code, builtin or user-defined. */
+export function errorName(artifact: ProgramArtifact, code: number): string {
+  for (const [name, c] of Object.entries(BuiltinError)) if (c === code) return name;
+  return artifact.errors.find((e) => e.code === code)?.name ?? `error_${code}`;
+}
