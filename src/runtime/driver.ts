@@ -1,0 +1,222 @@
+// The chain driver: the one loop every target shares (docs/abi.md "The step"). It reads a block,
+// runs the program on it through a StepTarget, and follows ctx.status: resubmit the next read,
+// finish (done / failed), or drain the output rows of a suspension and resume on the same block.
+// It enforces the declared maximum chain length and re-checks every read itself: a target never
+// sees a read outside the file, whatever the program asked for.
+import {
+  BuiltinError,
+  CTX_SIZE,
+  Ctx,
+  Status,
+  errorName,
+  type ProgramArtifact,
+} from "../compiler/artifact.js";
+import { IochainError } from "../diagnostics.js";
+import { type ArgValue, encodeArgs } from "./args.js";
+import { type ExtentTable, translate } from "./extents.js";
+import {
+  type AggregateValue,
+  type ResultValue,
+  type Row,
+  decodeAggregates,
+  decodeRows,
+  decodeValue,
+} from "./outputs.js";
+
+/** One home of the program (VM, kernel): the maps' memory and a way to run one step. */
+export interface StepTarget {
+  /** The block map's value (at least `blockSize` bytes); the driver reads blocks into it. */
+  blockBuffer(): Uint8Array;
+  /** The scratch map's value; the driver zeroes it at chain start and reads results from it. */
+  scratch(): Uint8Array;
+  /** Runs the program once with this ctx; the program's ctx writes land back in `ctx`. */
+  runStep(ctx: Uint8Array): void;
+  close(): void;
+}
+
+/** The file a chain reads, addressed by file offset. */
+export interface BlockSource {
+  readonly size: bigint;
+  /** Reads up to `length` bytes at `offset` into `buf` from index 0; returns how many (short at EOF). */
+  read(buf: Uint8Array, offset: bigint, length: number): number;
+  close(): void;
+}
+
+/** The device under the file, addressed by device address, with the file's current layout. */
+export interface Device {
+  readonly layout: ExtentTable;
+  read(buf: Uint8Array, devAddr: bigint, length: number): number;
+}
+
+export interface ChainOptions {
+  args?: Record<string, ArgValue>;
+  /**
+   * Extent translation, for programs with an extents map: the table the map holds and the device.
+   * While the map's generation equals the device layout's, reads go to the device at ctx.next_dev;
+   * otherwise the driver falls back to ordinary reads at file offsets.
+   */
+  extents?: { map: ExtentTable; device: Device };
+  /** Return with status "suspended" after this many suspensions instead of resuming (default: never). */
+  maxSuspensions?: number;
+  /** Guard against programs that never finish on one block (default 10 million program runs). */
+  maxSteps?: number;
+}
+
+export type ChainStatus = "done" | "failed" | "suspended";
+
+export interface ChainResult {
+  status: ChainStatus;
+  value: ResultValue;
+  /** Error name (docs/abi.md table or artifact.errors) when failed, else null. */
+  error: string | null;
+  errorCode: number;
+  /** Blocks read by the chain (its length: a 3-level tree lookup reads 3 nodes, hops = 3). */
+  hops: number;
+  rows: Row[];
+  aggregates: Record<string, AggregateValue>;
+  /** Program runs, counting re-runs after suspensions. */
+  steps: number;
+  suspensions: number;
+  /** Reads served by the device at translated addresses, and by ordinary file reads. */
+  reads: { device: number; file: number };
+}
+
+/** The status value the driver leaves in ctx before a run: a program that never sets one is caught. */
+const STATUS_UNSET = 0xffffffff;
+
+function abiBroken(message: string): never {
+  throw new IochainError(
+    "E0931",
+    message,
+    undefined,
+    "the program broke the sim/linux ABI (docs/abi.md); if iochain compiled it, this is a compiler bug",
+  );
+}
+
+function checkArtifactFits(artifact: ProgramArtifact, target: StepTarget): void {
+  const bad = (m: string): never => {
+    throw new IochainError("E0935", `${artifact.name}: ${m}`, undefined, "recompile the program; the artifact does not match the runtime's ABI");
+  };
+  if (!Number.isInteger(artifact.blockSize) || artifact.blockSize <= 0) bad(`block size ${artifact.blockSize} is not a positive integer`);
+  if (!Number.isInteger(artifact.maxChain) || artifact.maxChain < 1) bad(`maximum chain length ${artifact.maxChain} is less than 1`);
+  if (target.blockBuffer().byteLength < artifact.blockSize) {
+    bad(`the block map holds ${target.blockBuffer().byteLength} bytes, less than the block size ${artifact.blockSize}`);
+  }
+  if (artifact.start < 0n) bad(`start offset ${artifact.start} is negative`);
+}
+
+/** Runs one chain to its end (or to a suspension the caller asked to stop at). */
+export function runChain(
+  artifact: ProgramArtifact,
+  target: StepTarget,
+  source: BlockSource,
+  options: ChainOptions = {},
+): ChainResult {
+  checkArtifactFits(artifact, target);
+  const argSlots = encodeArgs(artifact.params, options.args ?? {});
+  const maxSteps = options.maxSteps ?? 10_000_000;
+  const maxSuspensions = options.maxSuspensions ?? Infinity;
+  const block = target.blockBuffer();
+  const scratch = target.scratch();
+  const ctx = new Uint8Array(CTX_SIZE);
+  const view = new DataView(ctx.buffer);
+  const rows: Row[] = [];
+  const reads = { device: 0, file: 0 };
+  let steps = 0;
+  let suspensions = 0;
+  let hops = 0;
+
+  scratch.fill(0);
+  argSlots.forEach((slot, i) => view.setBigUint64(Ctx.args + i * 8, slot, true));
+
+  const finish = (status: ChainStatus, errorCode = 0, value: ResultValue = null): ChainResult => ({
+    status,
+    value,
+    error: status === "failed" ? errorName(artifact, errorCode) : null,
+    errorCode,
+    hops,
+    rows,
+    aggregates: decodeAggregates(artifact.aggregates, scratch),
+    steps,
+    suspensions,
+    reads,
+  });
+  const drainRows = (): void => {
+    rows.push(...decodeRows(artifact.output, scratch, view.getUint32(Ctx.rows, true)));
+    view.setUint32(Ctx.rows, 0, true);
+  };
+
+  let offset = artifact.start;
+  let size = artifact.blockSize;
+  for (let hop = 0; ; hop++) {
+    // The read. The driver's own checks: inside the file, and (through the device) inside an extent.
+    if (offset >= source.size) return finish("failed", BuiltinError.out_of_file);
+    const real = Number(source.size - offset < BigInt(size) ? source.size - offset : BigInt(size));
+    block.fill(0);
+    const ext = options.extents;
+    let got: number;
+    if (ext && ext.map.generation === ext.device.layout.generation) {
+      const t = translate(ext.map, offset, BigInt(real));
+      // The program's own checks should have refused this; the driver never issues the read either.
+      if ("error" in t) return finish("failed", BuiltinError[t.error]);
+      const devAddr = hop === 0 ? t.devAddr : view.getBigUint64(Ctx.nextDev, true);
+      if (devAddr !== t.devAddr) {
+        abiBroken(`ctx.next_dev = ${devAddr} for file offset ${offset}, but the extent table maps it to device address ${t.devAddr}`);
+      }
+      got = ext.device.read(block.subarray(0, real), devAddr, real);
+      reads.device++;
+    } else {
+      got = source.read(block.subarray(0, real), offset, real);
+      reads.file++;
+    }
+    hops++;
+
+    // Run the program on this block until it leaves it (resubmit) or the chain ends.
+    let resume = 0;
+    for (;;) {
+      if (steps >= maxSteps) abiBroken(`the chain ran ${steps} steps without finishing`);
+      view.setBigUint64(Ctx.offset, offset, true);
+      view.setUint32(Ctx.size, got, true);
+      view.setUint32(Ctx.hop, hop, true);
+      view.setUint32(Ctx.resume, resume, true);
+      view.setUint32(Ctx.status, STATUS_UNSET, true);
+      view.setBigUint64(Ctx.nextOffset, 0n, true);
+      view.setUint32(Ctx.nextSize, 0, true);
+      view.setUint32(Ctx.error, 0, true);
+      view.setBigUint64(Ctx.value, 0n, true);
+      view.setUint32(Ctx.valueLen, 0, true);
+      view.setBigUint64(Ctx.nextDev, 0n, true);
+      // ctx.rows is kept: rows accumulate across blocks until a suspension or the end drains them.
+      target.runStep(ctx);
+      steps++;
+      const status = view.getUint32(Ctx.status, true);
+      if (status === Status.RESUBMIT) break;
+      if (status === Status.DONE) {
+        drainRows();
+        const value = decodeValue(artifact, scratch, view.getBigUint64(Ctx.value, true), view.getUint32(Ctx.valueLen, true));
+        return finish("done", 0, value);
+      }
+      if (status === Status.FAILED) {
+        drainRows();
+        return finish("failed", view.getUint32(Ctx.error, true));
+      }
+      if (status === Status.SUSPENDED) {
+        if (view.getUint32(Ctx.rows, true) === 0) abiBroken("the program suspended with no rows in the output buffer");
+        drainRows();
+        suspensions++;
+        if (suspensions > maxSuspensions) return finish("suspended");
+        resume = 1;
+        continue;
+      }
+      if (status === STATUS_UNSET) abiBroken("the program ended a step without setting ctx.status");
+      abiBroken(`ctx.status = ${status} is not one of 0 RESUBMIT, 1 DONE, 2 FAILED, 3 SUSPENDED`);
+    }
+
+    // Resubmit: the declared chain length first, then the read itself.
+    if (hop + 1 >= artifact.maxChain) return finish("failed", BuiltinError.chain_too_long);
+    const nextSize = view.getUint32(Ctx.nextSize, true);
+    if (nextSize === 0 || nextSize > artifact.blockSize) return finish("failed", BuiltinError.bad_size);
+    offset = view.getBigUint64(Ctx.nextOffset, true);
+    size = nextSize;
+  }
+}
