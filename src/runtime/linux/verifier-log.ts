@@ -1,0 +1,44 @@
+// Reading a verifier log: the one-line reason for a rejection and the instruction it happened at.
+//
+// A rejection log (log_level 1) lists the instructions of the failing path, each as
+// `N: (op) text` with register states, then the reason, then statistics:
+//   1: (37) r0 /= 0
+//   div by zero
+//   processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
+
+const STATISTIC = [
+  /^processed \d+ insns/,
+  /^verification time \d+/,
+  /^stack depth /,
+  /^max_states_per_insn /,
+  /^mark_precise: /,
+];
+
+const INSN_LINE = /^(\d+): \([0-9a-f]{2}\)/;
+
+function meaningfulLines(log: string): string[] {
+  return log
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== "" && !STATISTIC.some((re) => re.test(l)));
+}
+
+/** The last line of the log that is not a statistic: the verifier's reason. */
+export function verifierReason(log: string): string | undefined {
+  return meaningfulLines(log).at(-1);
+}
+
+/**
+ * The 8-byte slot index of the instruction the verifier stopped at: the last instruction it
+ * printed, else a slot the reason names (`unreachable insn 2`, `infinite loop detected at insn 4`,
+ * `jump out of range from insn 1 to 9`). Undefined when the log says neither.
+ */
+export function failingInsn(log: string): number | undefined {
+  const lines = meaningfulLines(log);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = INSN_LINE.exec(lines[i]);
+    if (m) return Number(m[1]);
+  }
+  const named = /\binsn (\d+)/.exec(lines.at(-1) ?? "");
+  return named ? Number(named[1]) : undefined;
+}
