@@ -32,6 +32,9 @@ export interface Libc {
 let libc: Libc | undefined;
 let loadFailure: string | undefined;
 
+/** Whether koffi has been loaded by this process (importing this module does not load it). */
+export const nativeLoaded = (): boolean => libc !== undefined;
+
 /** Loads koffi and libc once. Throws a plain Error with the reason if that is impossible. */
 export function native(): Libc {
   if (libc) return libc;

@@ -4,7 +4,7 @@
 import { KernelError } from "./errors.js";
 import { closeFd, describeErrno, NativeBuffer, native } from "./native.js";
 
-export { NativeBuffer, MappedRegion, describeErrno, errnoName } from "./native.js";
+export { NativeBuffer, MappedRegion, describeErrno, errnoName, nativeLoaded } from "./native.js";
 
 /** `enum bpf_cmd` values we use. */
 export const BpfCmd = {
@@ -130,6 +130,14 @@ let availability: Availability | undefined;
  */
 export function bpfAvailable(): Availability {
   return (availability ??= probe());
+}
+
+/** bpfAvailable() as a precondition: throws E0802 with the reason when bpf() cannot be used. */
+export function requireBpf(): void {
+  const a = bpfAvailable();
+  if (!a.ok) {
+    throw new KernelError("E0802", `the linux target cannot run here: ${a.reason}`, 0, "use the sim target, or run as root on Linux ≥ 5.14");
+  }
 }
 
 function probe(): Availability {
