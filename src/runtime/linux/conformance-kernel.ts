@@ -13,7 +13,17 @@
 //
 // The ctx scheme is refused more often: ctx accesses must be aligned and at constant offsets.
 import type { Insn } from "../../bpf/insn.js";
-import { Alu, Class, Jmp, LD_IMM64, Mode, PseudoCall, PseudoLd, Size, Src } from "../../bpf/opcodes.js";
+import {
+  Alu,
+  Class,
+  Jmp,
+  LD_IMM64,
+  Mode,
+  PseudoCall,
+  PseudoLd,
+  Size,
+  Src,
+} from "../../bpf/opcodes.js";
 import { LoadError } from "./errors.js";
 import { BpfMap } from "./maps.js";
 import { loadProgram } from "./program.js";
@@ -30,17 +40,47 @@ export interface KernelWrapped {
   resultOffset: number;
 }
 
-const mov64Reg = (dst: number, src: number): Insn => ({ code: Class.ALU64 | Alu.MOV | Src.X, dst, src, off: 0, imm: 0 });
-const mov64Imm = (dst: number, imm: number): Insn => ({ code: Class.ALU64 | Alu.MOV | Src.K, dst, src: 0, off: 0, imm });
+const mov64Reg = (dst: number, src: number): Insn => ({
+  code: Class.ALU64 | Alu.MOV | Src.X,
+  dst,
+  src,
+  off: 0,
+  imm: 0,
+});
+const mov64Imm = (dst: number, imm: number): Insn => ({
+  code: Class.ALU64 | Alu.MOV | Src.K,
+  dst,
+  src: 0,
+  off: 0,
+  imm,
+});
 // imm = distance in slots from the next slot to the callee, which directly follows the epilogue.
-const callNext = (): Insn => ({ code: Class.JMP | Jmp.CALL, dst: 0, src: PseudoCall.LOCAL, off: 0, imm: 2 });
-const storeR0 = (off: number): Insn => ({ code: Class.STX | Mode.MEM | Size.DW, dst: 6, src: 0, off, imm: 0 });
+const callNext = (): Insn => ({
+  code: Class.JMP | Jmp.CALL,
+  dst: 0,
+  src: PseudoCall.LOCAL,
+  off: 0,
+  imm: 2,
+});
+const storeR0 = (off: number): Insn => ({
+  code: Class.STX | Mode.MEM | Size.DW,
+  dst: 6,
+  src: 0,
+  off,
+  imm: 0,
+});
 const exit = (): Insn => ({ code: Class.JMP | Jmp.EXIT, dst: 0, src: 0, off: 0, imm: 0 });
 
-export function wrapForKernel(program: readonly Insn[], memLength: number, scheme: WrapScheme): KernelWrapped {
+export function wrapForKernel(
+  program: readonly Insn[],
+  memLength: number,
+  scheme: WrapScheme,
+): KernelWrapped {
   const resultOffset = scheme === "ctx" ? (memLength + 7) & ~7 : 0;
   const memoryInR1: Insn[] =
-    scheme === "map" ? [{ code: LD_IMM64, dst: 1, src: PseudoLd.MAP_VALUE, off: 0, imm: 0, imm2: 0 }] : [];
+    scheme === "map"
+      ? [{ code: LD_IMM64, dst: 1, src: PseudoLd.MAP_VALUE, off: 0, imm: 0, imm2: 0 }]
+      : [];
   const prologue = [
     mov64Reg(6, 1),
     ...memoryInR1,
@@ -49,7 +89,12 @@ export function wrapForKernel(program: readonly Insn[], memLength: number, schem
     storeR0(resultOffset),
     exit(),
   ];
-  return { insns: [...prologue, ...program], prologueLength: prologue.length, ctxSize: resultOffset + 8, resultOffset };
+  return {
+    insns: [...prologue, ...program],
+    prologueLength: prologue.length,
+    ctxSize: resultOffset + 8,
+    resultOffset,
+  };
 }
 
 export type KernelOutcome =
@@ -68,7 +113,10 @@ export function runConformanceInKernel(
 ): KernelOutcome {
   const wrapped = wrapForKernel(program, mem.length, scheme);
   // A map value cannot be empty; an empty memory gets one byte the program has no reason to touch.
-  const memMap = scheme === "map" ? BpfMap.array({ valueSize: Math.max(1, mem.length), name: "conformance_mem" }) : undefined;
+  const memMap =
+    scheme === "map"
+      ? BpfMap.array({ valueSize: Math.max(1, mem.length), name: "conformance_mem" })
+      : undefined;
   try {
     memMap?.mmap().set(mem);
     let prog;
@@ -77,14 +125,18 @@ export function runConformanceInKernel(
     } catch (err) {
       if (!(err instanceof LoadError)) throw err;
       // Report instruction indices of the original program, not of the wrapper.
-      const insnIndex = err.insnIndex === undefined ? undefined : err.insnIndex - wrapped.prologueLength;
+      const insnIndex =
+        err.insnIndex === undefined ? undefined : err.insnIndex - wrapped.prologueLength;
       return { accepted: false, reason: err.reason, errno: err.errno, log: err.log, insnIndex };
     }
     try {
       const ctx = new Uint8Array(wrapped.ctxSize);
       if (scheme === "ctx") ctx.set(mem);
       const out = testRun(prog, ctx);
-      const r0 = new DataView(out.ctx.buffer, out.ctx.byteOffset).getBigUint64(wrapped.resultOffset, true);
+      const r0 = new DataView(out.ctx.buffer, out.ctx.byteOffset).getBigUint64(
+        wrapped.resultOffset,
+        true,
+      );
       return { accepted: true, r0, retval: out.retval };
     } finally {
       prog.close();

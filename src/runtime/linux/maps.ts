@@ -50,7 +50,10 @@ export class BpfMap {
   private attr: NativeBuffer | undefined;
   private keyValue: NativeBuffer | undefined;
 
-  private constructor(fd: number, readonly spec: Required<MapSpec>) {
+  private constructor(
+    fd: number,
+    readonly spec: Required<MapSpec>,
+  ) {
     this.owner = new OwnedFd(fd);
   }
 
@@ -80,7 +83,8 @@ export class BpfMap {
   /** A BPF_MAP_TYPE_ARRAY with u32 keys, by default one mmapable element. */
   static array(options: ArrayMapOptions): BpfMap {
     const flags =
-      (options.mmapable ?? true ? MapFlag.MMAPABLE : 0) | (options.readOnlyProg ? MapFlag.RDONLY_PROG : 0);
+      ((options.mmapable ?? true) ? MapFlag.MMAPABLE : 0) |
+      (options.readOnlyProg ? MapFlag.RDONLY_PROG : 0);
     return BpfMap.create({
       type: MapType.ARRAY,
       keySize: 4,
@@ -106,7 +110,11 @@ export class BpfMap {
   /** BPF_MAP_UPDATE_ELEM; `flags` is UpdateFlag.ANY (default), NOEXIST or EXIST. */
   update(key: MapKey, value: Uint8Array, flags: number = UpdateFlag.ANY): void {
     if (value.length !== this.spec.valueSize) {
-      throw new KernelError("E0803", `map update: value is ${value.length} bytes, the map's values are ${this.spec.valueSize}`, 22);
+      throw new KernelError(
+        "E0803",
+        `map update: value is ${value.length} bytes, the map's values are ${this.spec.valueSize}`,
+        22,
+      );
     }
     const { attr, kv } = this.elemAttr(key);
     kv.write(value, this.spec.keySize);
@@ -143,7 +151,11 @@ export class BpfMap {
   mmap(): Uint8Array {
     if (this.region) return this.region.bytes;
     if (this.spec.type !== MapType.ARRAY || !(this.spec.flags & MapFlag.MMAPABLE)) {
-      throw new KernelError("E0804", "only array maps created with BPF_F_MMAPABLE can be mmapped", 22);
+      throw new KernelError(
+        "E0804",
+        "only array maps created with BPF_F_MMAPABLE can be mmapped",
+        22,
+      );
     }
     if (this.spec.flags & MapFlag.RDONLY_PROG) {
       // Measured on 6.18: a writable mapping of such a map fails with EACCES, and a read-only one
@@ -187,12 +199,20 @@ export class BpfMap {
     const kv = (this.keyValue ??= new NativeBuffer(this.spec.keySize + this.spec.valueSize));
     if (typeof key === "number") {
       if (this.spec.keySize !== 4) {
-        throw new KernelError("E0803", `a numeric key needs 4-byte keys; this map's keys are ${this.spec.keySize} bytes`, 22);
+        throw new KernelError(
+          "E0803",
+          `a numeric key needs 4-byte keys; this map's keys are ${this.spec.keySize} bytes`,
+          22,
+        );
       }
       kv.u32(0, key);
     } else {
       if (key.length !== this.spec.keySize) {
-        throw new KernelError("E0803", `map key is ${key.length} bytes, the map's keys are ${this.spec.keySize}`, 22);
+        throw new KernelError(
+          "E0803",
+          `map key is ${key.length} bytes, the map's keys are ${this.spec.keySize}`,
+          22,
+        );
       }
       kv.write(key, 0);
     }

@@ -22,7 +22,14 @@ export interface Libc {
   syscall3: (nr: number, a: number, b: NativePtr | null, c: number) => number;
   calloc: (count: number, size: number) => NativePtr | null;
   free: (ptr: NativePtr) => void;
-  mmap: (addr: NativePtr | null, len: number, prot: number, flags: number, fd: number, off: number) => NativePtr;
+  mmap: (
+    addr: NativePtr | null,
+    len: number,
+    prot: number,
+    flags: number,
+    fd: number,
+    off: number,
+  ) => NativePtr;
   munmap: (addr: NativePtr, len: number) => number;
   close: (fd: number) => number;
   strerror: (errnum: number) => string;
@@ -47,7 +54,9 @@ export function native(): Libc {
       syscall3: lib.func("long syscall(long nr, long a, void *b, long c)") as Libc["syscall3"],
       calloc: lib.func("void *calloc(size_t count, size_t size)") as Libc["calloc"],
       free: lib.func("void free(void *ptr)") as Libc["free"],
-      mmap: lib.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)") as Libc["mmap"],
+      mmap: lib.func(
+        "void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)",
+      ) as Libc["mmap"],
       munmap: lib.func("int munmap(void *addr, size_t len)") as Libc["munmap"],
       close: lib.func("int close(int fd)") as Libc["close"],
       strerror: lib.func("const char *strerror(int errnum)") as Libc["strerror"],
@@ -76,7 +85,8 @@ export function errnoName(errno: number): string {
 }
 
 /** `EACCES (Permission denied)`. */
-export const describeErrno = (errno: number): string => `${errnoName(errno)} (${native().strerror(errno)})`;
+export const describeErrno = (errno: number): string =>
+  `${errnoName(errno)} (${native().strerror(errno)})`;
 
 /**
  * Zeroed native memory with a DataView over it. Owned by whoever allocated it: `free()` it once its
@@ -144,7 +154,8 @@ const SC_PAGESIZE = 30; // Linux's _SC_PAGESIZE
 let pageSizeCache: number | undefined;
 /** The page size mmap lengths are rounded to (4 KiB on x86-64; some arm64 kernels use 64 KiB). */
 export const pageSize = (): number => (pageSizeCache ??= native().sysconf(SC_PAGESIZE));
-export const roundUpToPage = (n: number): number => Math.ceil(Math.max(1, n) / pageSize()) * pageSize();
+export const roundUpToPage = (n: number): number =>
+  Math.ceil(Math.max(1, n) / pageSize()) * pageSize();
 
 /**
  * A shared mapping of a file descriptor (here: a BPF map). `bytes` views it directly. unmap()
@@ -157,7 +168,11 @@ export class MappedRegion {
   private readonly ptr: NativePtr;
   private mapped = true;
 
-  private constructor(ptr: NativePtr, readonly length: number, view: Uint8Array) {
+  private constructor(
+    ptr: NativePtr,
+    readonly length: number,
+    view: Uint8Array,
+  ) {
     this.ptr = ptr;
     this.bytes = view;
   }

@@ -85,7 +85,9 @@ export class BpfProgram {
       attr.u64(8, info.address);
       bpfOrThrow(BpfCmd.OBJ_GET_INFO_BY_FD, attr, "BPF_OBJ_GET_INFO_BY_FD");
       const v = info.view;
-      const tag = Array.from(info.bytes.subarray(8, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+      const tag = Array.from(info.bytes.subarray(8, 16), (b) =>
+        b.toString(16).padStart(2, "0"),
+      ).join("");
       return {
         id: v.getUint32(4, true),
         tag,
@@ -114,7 +116,10 @@ export class BpfProgram {
 }
 
 /** Loads `code` (instructions, or encoded bytecode) as a sleepable syscall program. */
-export function loadProgram(code: readonly Insn[] | Uint8Array, options: LoadOptions = {}): BpfProgram {
+export function loadProgram(
+  code: readonly Insn[] | Uint8Array,
+  options: LoadOptions = {},
+): BpfProgram {
   const file = options.file ?? "<program>";
   const insns = code instanceof Uint8Array ? decode(code, file) : code;
   const maps = options.maps ?? [];
@@ -154,7 +159,13 @@ export function loadProgram(code: readonly Insn[] | Uint8Array, options: LoadOpt
 }
 
 /** The load failed with `errno`: load again with a log, and turn the log into a LoadError. */
-function reloadWithLog(attr: NativeBuffer, errno: number, insns: readonly Insn[], options: LoadOptions, file: string): number {
+function reloadWithLog(
+  attr: NativeBuffer,
+  errno: number,
+  insns: readonly Insn[],
+  options: LoadOptions,
+  file: string,
+): number {
   const logSize = options.logSize ?? DEFAULT_LOG_SIZE;
   const log = new NativeBuffer(logSize);
   let text: string;
@@ -181,7 +192,9 @@ function reloadWithLog(attr: NativeBuffer, errno: number, insns: readonly Insn[]
     text,
     index,
     index === undefined ? undefined : insns[index].pos,
-    text === "" ? `BPF_PROG_LOAD failed with ${describeErrno(errno)} and wrote no verifier log` : undefined,
+    text === ""
+      ? `BPF_PROG_LOAD failed with ${describeErrno(errno)} and wrote no verifier log`
+      : undefined,
   );
 }
 
@@ -197,7 +210,8 @@ function insnIndexOfSlot(insns: readonly Insn[], slot: number): number | undefin
 }
 
 function patchMapRef(insn: Insn, index: number, mapFds: readonly number[], file: string): Insn {
-  if (insn.code !== LD_IMM64 || (insn.src !== PseudoLd.MAP_FD && insn.src !== PseudoLd.MAP_VALUE)) return insn;
+  if (insn.code !== LD_IMM64 || (insn.src !== PseudoLd.MAP_FD && insn.src !== PseudoLd.MAP_VALUE))
+    return insn;
   const fd = mapFds[insn.imm];
   if (fd === undefined) {
     throw new KernelError(

@@ -65,7 +65,12 @@ export function bpfOrThrow(cmd: number, attr: NativeBuffer, what: string, size?:
 }
 
 export function kernelCallError(what: string, errno: number, hint?: string): KernelError {
-  return new KernelError("E0803", `${what} failed: ${describeErrno(errno)}`, errno, hint ?? hintFor(errno));
+  return new KernelError(
+    "E0803",
+    `${what} failed: ${describeErrno(errno)}`,
+    errno,
+    hint ?? hintFor(errno),
+  );
 }
 
 function hintFor(errno: number): string | undefined {
@@ -136,13 +141,20 @@ export function bpfAvailable(): Availability {
 export function requireBpf(): void {
   const a = bpfAvailable();
   if (!a.ok) {
-    throw new KernelError("E0802", `the linux target cannot run here: ${a.reason}`, 0, "use the sim target, or run as root on Linux ≥ 5.14");
+    throw new KernelError(
+      "E0802",
+      `the linux target cannot run here: ${a.reason}`,
+      0,
+      "use the sim target, or run as root on Linux ≥ 5.14",
+    );
   }
 }
 
 function probe(): Availability {
-  if (process.platform !== "linux") return { ok: false, reason: `bpf() exists only on Linux (this is ${process.platform})` };
-  if (bpfSyscallNumber() === undefined) return { ok: false, reason: `the bpf() syscall number of ${process.arch} is not known` };
+  if (process.platform !== "linux")
+    return { ok: false, reason: `bpf() exists only on Linux (this is ${process.platform})` };
+  if (bpfSyscallNumber() === undefined)
+    return { ok: false, reason: `the bpf() syscall number of ${process.arch} is not known` };
   try {
     native();
   } catch (err) {
@@ -172,7 +184,8 @@ function probe(): Availability {
     attr.u64(16, license.address);
     attr.u32(44, ProgFlag.SLEEPABLE);
     const prog = bpf(BpfCmd.PROG_LOAD, attr);
-    if (prog < 0) return refused("BPF_PROG_LOAD of a sleepable BPF_PROG_TYPE_SYSCALL program", -prog);
+    if (prog < 0)
+      return refused("BPF_PROG_LOAD of a sleepable BPF_PROG_TYPE_SYSCALL program", -prog);
     fds.push(prog);
 
     attr.bytes.fill(0);
@@ -182,7 +195,11 @@ function probe(): Availability {
     const run = bpf(BpfCmd.PROG_TEST_RUN, attr, AttrSize.TEST_RUN);
     if (run < 0) return refused("BPF_PROG_TEST_RUN", -run);
     const retval = attr.view.getUint32(4, true);
-    if (retval !== 7) return { ok: false, reason: `BPF_PROG_TEST_RUN returned ${retval} for a program returning 7` };
+    if (retval !== 7)
+      return {
+        ok: false,
+        reason: `BPF_PROG_TEST_RUN returned ${retval} for a program returning 7`,
+      };
     return { ok: true };
   } finally {
     for (const fd of fds) closeFd(fd);
@@ -192,5 +209,8 @@ function probe(): Availability {
 
 function refused(what: string, errno: number): Availability {
   const hint = hintFor(errno);
-  return { ok: false, reason: `${what} refused: ${describeErrno(errno)}${hint ? ` — ${hint}` : ""}` };
+  return {
+    ok: false,
+    reason: `${what} refused: ${describeErrno(errno)}${hint ? ` — ${hint}` : ""}`,
+  };
 }

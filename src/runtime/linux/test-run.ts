@@ -19,7 +19,11 @@ export class TestRunner {
     ctxSize: number,
   ) {
     if (!Number.isInteger(ctxSize) || ctxSize < 1 || ctxSize > MAX_CTX_SIZE) {
-      throw new KernelError("E0803", `a test run's ctx must be 1..${MAX_CTX_SIZE} bytes, not ${ctxSize}`, 22);
+      throw new KernelError(
+        "E0803",
+        `a test run's ctx must be 1..${MAX_CTX_SIZE} bytes, not ${ctxSize}`,
+        22,
+      );
     }
     // ctx is handed out, so it is freed only once no view of it is left (never under a stale view).
     this.ctxBuffer = new NativeBuffer(ctxSize, { freeWhenUnreachable: true });
@@ -36,7 +40,8 @@ export class TestRunner {
 
   /** Runs the program once on ctx; returns retval (the low 32 bits of r0, unsigned). */
   run(): number {
-    if (this.closed || this.program.closed) throw new KernelError("E0803", "test run of a closed program or runner", 9);
+    if (this.closed || this.program.closed)
+      throw new KernelError("E0803", "test run of a closed program or runner", 9);
     const ret = bpf(BpfCmd.PROG_TEST_RUN, this.attr, AttrSize.TEST_RUN);
     if (ret < 0) throw kernelCallError("BPF_PROG_TEST_RUN", -ret);
     return this.attr.view.getUint32(4, true);

@@ -45,7 +45,10 @@ describe.skipIf(noBpf)("BPF maps", () => {
     try {
       const bytes = map.mmap();
       expect(bytes.length).toBe(3 * 16);
-      map.update(2, Uint8Array.from({ length: 12 }, (_, i) => i + 1));
+      map.update(
+        2,
+        Uint8Array.from({ length: 12 }, (_, i) => i + 1),
+      );
       expect(Array.from(bytes.subarray(32, 44))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       expect(map.lookup(3)).toBeUndefined(); // out of range reads as absent (ENOENT)
     } finally {

@@ -52,7 +52,9 @@ describe.skipIf(noBpf)("BPF_PROG_LOAD", () => {
     expect(err.log).toMatch(/2: \(37\) r0 \/= 0\ndiv by zero\nprocessed \d+ insns/);
     expect(err.insnIndex).toBe(2);
     expect(err.pos).toMatchObject({ file: "div.asm", line: 3, col: 1 });
-    expect(err.message).toBe("div.asm: the kernel rejected the program at instruction 2: div by zero");
+    expect(err.message).toBe(
+      "div.asm: the kernel rejected the program at instruction 2: div by zero",
+    );
   });
 
   it("slots after a wide lddw map back to instruction indices", () => {
@@ -71,7 +73,11 @@ describe.skipIf(noBpf)("BPF_PROG_LOAD", () => {
 
   it("a small log buffer still yields the reason (the kernel keeps the log's tail)", () => {
     const lines = Array.from({ length: 200 }, (_, i) => `mov %r${1 + (i % 9)}, ${i}`);
-    const err = loadFailure(() => loadProgram(assembleUbpf([...lines, "mov %r0, 1", "div %r0, 0", "exit"].join("\n")), { logSize: 256 }));
+    const err = loadFailure(() =>
+      loadProgram(assembleUbpf([...lines, "mov %r0, 1", "div %r0, 0", "exit"].join("\n")), {
+        logSize: 256,
+      }),
+    );
     expect(err.reason).toBe("div by zero");
     expect(err.log.length).toBeLessThan(256);
   });

@@ -18,7 +18,9 @@ import {
 import "../../../src/runtime/linux/test-run.js";
 
 const koffiInRequireCache = (): boolean =>
-  Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes(`${"/node_modules/koffi/"}`));
+  Object.keys(createRequire(import.meta.url).cache).some((k) =>
+    k.includes(`${"/node_modules/koffi/"}`),
+  );
 
 // Taken right after the imports, before anything touches the kernel.
 const loadedByImports = { native: nativeLoaded(), requireCache: koffiInRequireCache() };
@@ -31,10 +33,13 @@ describe("the bpf() binding", () => {
   const availability = bpfAvailable();
   if (!availability.ok) console.warn(`skipping kernel tests: ${availability.reason}`);
 
-  it.skipIf(!availability.ok)("(the check above can see koffi: it is loaded once bpf() was probed)", () => {
-    expect(nativeLoaded()).toBe(true);
-    expect(koffiInRequireCache()).toBe(true);
-  });
+  it.skipIf(!availability.ok)(
+    "(the check above can see koffi: it is loaded once bpf() was probed)",
+    () => {
+      expect(nativeLoaded()).toBe(true);
+      expect(koffiInRequireCache()).toBe(true);
+    },
+  );
 
   it("bpfAvailable() answers with ok or a reason, and requireBpf() agrees", () => {
     if (availability.ok) {
@@ -45,20 +50,23 @@ describe("the bpf() binding", () => {
     }
   });
 
-  it.skipIf(!availability.ok)("native buffers: zeroed, little-endian fields, a real address", () => {
-    const buf = new NativeBuffer(24);
-    try {
-      expect(buf.bytes.every((b) => b === 0)).toBe(true);
-      expect(buf.address).toBeGreaterThan(0n);
-      buf.u32(0, 0xdeadbeef);
-      buf.u64(8, -1n);
-      expect(Array.from(buf.bytes.subarray(0, 4))).toEqual([0xef, 0xbe, 0xad, 0xde]);
-      expect(buf.view.getBigUint64(8, true)).toBe(0xffff_ffff_ffff_ffffn);
-    } finally {
-      buf.free();
-      buf.free(); // idempotent
-    }
-  });
+  it.skipIf(!availability.ok)(
+    "native buffers: zeroed, little-endian fields, a real address",
+    () => {
+      const buf = new NativeBuffer(24);
+      try {
+        expect(buf.bytes.every((b) => b === 0)).toBe(true);
+        expect(buf.address).toBeGreaterThan(0n);
+        buf.u32(0, 0xdeadbeef);
+        buf.u64(8, -1n);
+        expect(Array.from(buf.bytes.subarray(0, 4))).toEqual([0xef, 0xbe, 0xad, 0xde]);
+        expect(buf.view.getBigUint64(8, true)).toBe(0xffff_ffff_ffff_ffffn);
+      } finally {
+        buf.free();
+        buf.free(); // idempotent
+      }
+    },
+  );
 
   it.skipIf(!availability.ok)("errno names read like the kernel's", () => {
     expect(describeErrno(22)).toBe("EINVAL (Invalid argument)");
