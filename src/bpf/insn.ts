@@ -30,7 +30,7 @@ export const slotCount = (insn: Insn): number => (isWide(insn) ? 2 : 1);
 
 /** The 64-bit constant of a wide instruction, as an unsigned bigint. */
 export function imm64Of(insn: Insn): bigint {
-  return (BigInt(insn.imm2 ?? 0) << 32n) | BigInt(insn.imm >>> 0);
+  return BigInt.asUintN(64, (BigInt(insn.imm2 ?? 0) << 32n) | BigInt(insn.imm >>> 0));
 }
 
 /** Splits a 64-bit constant into the imm/imm2 pair of ld_imm64 (both signed 32-bit). */
