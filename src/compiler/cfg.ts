@@ -1,0 +1,54 @@
+// Control-flow graph utilities: predecessors, orders, reachability.
+import { successors, type Block, type Func } from "./ir.js";
+
+/** Predecessors of every block (reachable or not), each listed once per distinct edge source. */
+export function predecessors(f: Func): Map<Block, Block[]> {
+  const preds = new Map<Block, Block[]>(f.blocks.map((b) => [b, []]));
+  for (const b of f.blocks) {
+    for (const s of successors(b.term)) preds.get(s)?.push(b);
+  }
+  return preds;
+}
+
+/** Blocks reachable from the entry, in reverse postorder (entry first). */
+export function reversePostorder(f: Func): Block[] {
+  const seen = new Set<Block>();
+  const post: Block[] = [];
+  // Iterative DFS: a stack of (block, index of the next successor to visit).
+  const stack: [Block, number][] = [[f.blocks[0], 0]];
+  seen.add(f.blocks[0]);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const succs = successors(top[0].term);
+    if (top[1] < succs.length) {
+      const next = succs[top[1]++];
+      if (!seen.has(next)) {
+        seen.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      post.push(top[0]);
+      stack.pop();
+    }
+  }
+  return post.reverse();
+}
+
+/** Drops blocks the entry cannot reach; keeps the others in their order. Returns whether any went. */
+export function removeUnreachable(f: Func): boolean {
+  const reachable = new Set(reversePostorder(f));
+  const before = f.blocks.length;
+  f.blocks = f.blocks.filter((b) => reachable.has(b));
+  return f.blocks.length !== before;
+}
+
+/** Edges (from, to) where `to` is an ancestor of `from` in a DFS: the loops' back edges. */
+export function backEdges(f: Func): [Block, Block][] {
+  const rpo = reversePostorder(f);
+  const index = new Map(rpo.map((b, i) => [b, i]));
+  const out: [Block, Block][] = [];
+  for (const b of rpo) {
+    for (const s of successors(b.term)) if ((index.get(s) ?? Infinity) <= index.get(b)!) out.push([b, s]);
+  }
+  return out;
+}

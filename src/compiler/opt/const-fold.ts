@@ -1,0 +1,196 @@
+// Constant propagation and folding, with unreachable-branch pruning (a small SCCP over non-SSA
+// vregs): a forward dataflow maps each vreg to a constant or "varying", following only the
+// edges a branch can take. Then every use of a constant vreg becomes an immediate, instructions
+// whose inputs are all constant become `mov dst, c`, branches and checks with a known outcome
+// become jumps, and algebraic identities (x+0, x*1, x&0, ...) are simplified.
+import { removeUnreachable } from "../cfg.js";
+import { swapCond } from "../ir-builder.js";
+import { printFunc } from "../ir-print.js";
+import {
+  isImm,
+  isReg,
+  mapTermUses,
+  mapUses,
+  successors,
+  type AluOp,
+  type Block,
+  type Func,
+  type Inst,
+  type Term,
+  type Value,
+  type VReg,
+} from "../ir.js";
+import { evalAlu, evalCond, evalUnary } from "./eval.js";
+
+const VARYING = "varying" as const;
+type Lattice = bigint | typeof VARYING;
+/** Absent vregs are "no definition seen yet" (the lattice's top). */
+type State = Map<VReg, Lattice>;
+
+const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
+
+function meetInto(into: State, from: State): boolean {
+  let changed = false;
+  for (const [r, v] of from) {
+    const old = into.get(r);
+    const met = old === undefined ? v : old === v ? old : VARYING;
+    if (met !== old) {
+      into.set(r, met);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+const valueIn = (s: State, v: Value): Lattice | undefined => (isImm(v) ? v : s.get(v));
+
+/** The constant an instruction's result always has under `s`, VARYING, or undefined (unknown yet). */
+function transfer(i: Inst, s: State): Lattice {
+  switch (i.op) {
+    case "mov":
+      return valueIn(s, i.src) ?? VARYING;
+    case "alu": {
+      const a = valueIn(s, i.a);
+      const b = valueIn(s, i.b);
+      if (typeof a === "bigint" && typeof b === "bigint") return evalAlu(i.alu, i.w, a, b);
+      if ((i.alu === "and" || i.alu === "mul") && (a === 0n || b === 0n)) return 0n;
+      return VARYING;
+    }
+    case "unary": {
+      const a = s.get(i.a);
+      return typeof a === "bigint" ? evalUnary(i.un, a) : VARYING;
+    }
+    default:
+      return VARYING;
+  }
+}
+
+function step(i: Inst, s: State): void {
+  if (i.op === "store") return;
+  if (i.dst !== undefined) s.set(i.dst, transfer(i, s));
+}
+
+/** Successors the terminator can reach under `s`. */
+function feasible(t: Term, s: State): Block[] {
+  if (t.op === "br") {
+    const a = valueIn(s, t.a);
+    const b = valueIn(s, t.b);
+    if (typeof a === "bigint" && typeof b === "bigint") return [evalCond(t.cond, t.w, a, b) ? t.then : t.else];
+  }
+  if (t.op === "check") {
+    const v = s.get(t.value);
+    if (typeof v === "bigint") return [BigInt.asUintN(64, v) <= BigInt.asUintN(64, t.max) ? t.ok : t.fail];
+  }
+  return successors(t);
+}
+
+function analyse(f: Func): Map<Block, State> {
+  const inState = new Map<Block, State>();
+  const entry = f.blocks[0];
+  inState.set(entry, new Map(f.params.map((p) => [p, VARYING])));
+  const work = [entry];
+  while (work.length > 0) {
+    const b = work.pop()!;
+    const s = new Map(inState.get(b)!);
+    for (const i of b.insns) step(i, s);
+    for (const succ of feasible(b.term, s)) {
+      const old = inState.get(succ);
+      if (old === undefined) {
+        inState.set(succ, new Map(s));
+        work.push(succ);
+      } else if (meetInto(old, s)) {
+        work.push(succ);
+      }
+    }
+  }
+  return inState;
+}
+
+/** Simplifies `dst = a op b` where b is a constant but a is not; returns a replacement or undefined. */
+function identity(i: Inst & { op: "alu" }, b: bigint): Inst | undefined {
+  const ub = BigInt.asUintN(i.w, b);
+  let isIdentity: boolean;
+  switch (i.alu) {
+    case "add":
+    case "sub":
+    case "or":
+    case "xor":
+      isIdentity = ub === 0n;
+      break;
+    case "shl":
+    case "lshr":
+    case "ashr":
+      isIdentity = ub % BigInt(i.w) === 0n; // shift counts are taken modulo the width
+      break;
+    case "mul":
+    case "udiv":
+    case "sdiv":
+      isIdentity = ub === 1n;
+      break;
+    case "and":
+      isIdentity = ub === BigInt.asUintN(i.w, -1n);
+      break;
+    default:
+      isIdentity = false;
+  }
+  if (!isIdentity) return undefined;
+  // ALU32 zero-extends its result, so the 32-bit identity is a zero-extension, not a copy.
+  return i.w === 64
+    ? { op: "mov", dst: i.dst, src: i.a, pos: i.pos }
+    : { op: "unary", un: "zext32", dst: i.dst, a: i.a, pos: i.pos };
+}
+
+function rewriteInst(i: Inst, s: State): Inst {
+  const result = transfer(i, s);
+  const constantOf = (r: VReg): Value => {
+    const v = s.get(r);
+    return typeof v === "bigint" ? v : r;
+  };
+  mapUses(i, constantOf);
+  if (typeof result === "bigint" && i.op !== "load" && i.op !== "call" && i.op !== "callLocal" && i.op !== "store" && i.op !== "addr") {
+    return { op: "mov", dst: i.dst, src: result, pos: i.pos };
+  }
+  if (i.op === "alu") {
+    if (isImm(i.b)) return identity(i, i.b) ?? i;
+    // a is a vreg that may be constant while b is not: commutative ops put the constant in b.
+    const a = s.get(i.a);
+    if (typeof a === "bigint" && COMMUTATIVE.has(i.alu)) return { ...i, a: i.b, b: a };
+  }
+  return i;
+}
+
+function rewriteTerm(b: Block, s: State): void {
+  const t = b.term;
+  const [only, ...rest] = feasible(t, s);
+  if (rest.length === 0 && only !== undefined && t.op !== "jump") {
+    b.term = { op: "jump", target: only, pos: t.pos };
+    return;
+  }
+  mapTermUses(t, (r) => {
+    const v = s.get(r);
+    return typeof v === "bigint" ? v : r;
+  });
+  if (t.op === "br" && isReg(t.b)) {
+    const a = s.get(t.a);
+    if (typeof a === "bigint") b.term = { ...t, cond: swapCond(t.cond), a: t.b, b: a };
+  }
+}
+
+export function constFold(f: Func): boolean {
+  const before = printFunc(f);
+  const inState = analyse(f);
+  for (const b of f.blocks) {
+    const entry = inState.get(b);
+    if (!entry) continue; // unreachable: dropped below
+    const s = new Map(entry);
+    b.insns = b.insns.map((i) => {
+      const out = rewriteInst(i, s);
+      step(i, s);
+      return out;
+    });
+    rewriteTerm(b, s);
+  }
+  removeUnreachable(f);
+  return printFunc(f) !== before;
+}
+
