@@ -59,7 +59,8 @@ export interface NotAValueType {
 }
 
 export type ScalarValueType = IntType | BoolType;
-export type Type = IntType | BoolType | UntypedIntType | VoidType | TupleType | ViewType | ArrayType | NotAValueType;
+export type Type =
+  IntType | BoolType | UntypedIntType | VoidType | TupleType | ViewType | ArrayType | NotAValueType;
 
 /** How bytes are laid out on disk: what layout fields and `at` reads describe. */
 export type StorageType =
@@ -255,7 +256,8 @@ export interface Block extends Node {
   stmts: Stmt[];
 }
 
-export type Pattern = ({ kind: "name"; name: Ident } & Node) | ({ kind: "tuple"; names: Ident[] } & Node);
+export type Pattern =
+  ({ kind: "name"; name: Ident } & Node) | ({ kind: "tuple"; names: Ident[] } & Node);
 
 export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>=";
 
@@ -297,9 +299,24 @@ interface ExprBase extends Node {
 
 export type UnaryOp = "-" | "!" | "~";
 export type BinaryOp =
-  | "*" | "/" | "%" | "+" | "-" | "<<" | ">>" | "&" | "^" | "|"
-  | "==" | "!=" | "<" | "<=" | ">" | ">="
-  | "&&" | "||";
+  | "*"
+  | "/"
+  | "%"
+  | "+"
+  | "-"
+  | "<<"
+  | ">>"
+  | "&"
+  | "^"
+  | "|"
+  | "=="
+  | "!="
+  | "<"
+  | "<="
+  | ">"
+  | ">="
+  | "&&"
+  | "||";
 
 export interface NameExpr extends ExprBase {
   kind: "name";
@@ -319,7 +336,13 @@ export type Expr =
   | ({ kind: "field"; object: Expr; field: Ident } & ExprBase)
   | ({ kind: "index"; object: Expr; index: Expr } & ExprBase)
   /** `TYPE at OFFSET`: a read of the block; `storage` is set by the checker. */
-  | ({ kind: "at"; target: TypeExpr; offset: Expr; storage?: StorageType; runtimeLength?: Expr } & ExprBase)
+  | ({
+      kind: "at";
+      target: TypeExpr;
+      offset: Expr;
+      storage?: StorageType;
+      runtimeLength?: Expr;
+    } & ExprBase)
   | ({ kind: "tuple"; elems: Expr[] } & ExprBase)
   | ({ kind: "sizeof"; target: TypeExpr } & ExprBase);
 
@@ -329,7 +352,13 @@ export type ExprKind = Expr["kind"];
 // Helpers
 
 export function spanFrom(start: Span, end: Span): Span {
-  return { file: start.file, line: start.line, col: start.col, endLine: end.endLine, endCol: end.endCol };
+  return {
+    file: start.file,
+    line: start.line,
+    col: start.col,
+    endLine: end.endLine,
+    endCol: end.endCol,
+  };
 }
 
 const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
@@ -380,7 +409,9 @@ export function typeName(t: Type): string {
 export function storageTypeName(s: StorageType): string {
   switch (s.kind) {
     case "scalar":
-      return s.endian && s.size > 1 ? `${s.type.name}${s.endian === "big" ? "be" : "le"}` : s.type.name;
+      return s.endian && s.size > 1
+        ? `${s.type.name}${s.endian === "big" ? "be" : "le"}`
+        : s.type.name;
     case "array":
       return `[${storageTypeName(s.elem)}; ${s.length}]`;
     case "layout":
