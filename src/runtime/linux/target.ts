@@ -1,0 +1,100 @@
+// The linux target: the artifact's maps created in the kernel (the block and scratch maps
+// BPF_F_MMAPABLE and mmapped, so the driver reads blocks straight into the block map and results
+// straight out of scratch), the program loaded as a sleepable syscall program, and one
+// BPF_PROG_TEST_RUN per step with ctx in and out.
+import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
+import type { StepTarget } from "../driver.js";
+import { KernelError } from "./errors.js";
+import { BpfMap } from "./maps.js";
+import { type BpfProgram, loadProgram } from "./program.js";
+import { requireBpf } from "./syscall.js";
+import { TestRunner } from "./test-run.js";
+
+export interface LinuxTargetOptions {
+  /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
+  extentsInit?: Uint8Array;
+}
+
+function initialValue(spec: MapSpec, options: LinuxTargetOptions): Uint8Array | undefined {
+  const init = spec.name === "extents" && options.extentsInit ? options.extentsInit : spec.init;
+  if (!init) return undefined;
+  if (init.length > spec.valueSize) {
+    throw new KernelError("E0803", `the ${spec.name} map's initial value is ${init.length} bytes; the map holds ${spec.valueSize}`, 22);
+  }
+  const full = new Uint8Array(spec.valueSize);
+  full.set(init);
+  return full;
+}
+
+export class LinuxTarget implements StepTarget {
+  private constructor(
+    private readonly maps: BpfMap[],
+    private readonly program: BpfProgram,
+    private readonly runner: TestRunner,
+    private readonly block: Uint8Array,
+    private readonly scratchBytes: Uint8Array,
+  ) {}
+
+  static create(artifact: ProgramArtifact, options: LinuxTargetOptions = {}): LinuxTarget {
+    requireBpf();
+    const maps: BpfMap[] = [];
+    let program: BpfProgram | undefined;
+    try {
+      const views = new Map<string, Uint8Array>();
+      for (const spec of artifact.maps) {
+        const map = BpfMap.array({
+          valueSize: spec.valueSize,
+          mmapable: spec.mmapable,
+          readOnlyProg: spec.readOnlyProg,
+          name: spec.name,
+        });
+        maps.push(map);
+        const init = initialValue(spec, options);
+        // Read-only-for-programs maps cannot be mapped writable: those are filled by update().
+        if (spec.mmapable && !spec.readOnlyProg) {
+          const bytes = map.mmap().subarray(0, spec.valueSize);
+          if (init) bytes.set(init);
+          views.set(spec.name, bytes);
+        } else if (init) {
+          map.update(0, init);
+        }
+      }
+      const block = views.get("block");
+      const scratch = views.get("scratch");
+      if (!block || !scratch) {
+        throw new KernelError(
+          "E0803",
+          `${artifact.name}: the artifact needs mmapable \`block\` and \`scratch\` maps (docs/abi.md), it has ${artifact.maps.map((m) => m.name).join(", ") || "none"}`,
+          0,
+        );
+      }
+      program = loadProgram(artifact.insns, { maps, name: artifact.name, file: artifact.file });
+      const runner = new TestRunner(program, CTX_SIZE);
+      return new LinuxTarget(maps, program, runner, block, scratch);
+    } catch (err) {
+      program?.close();
+      for (const m of maps) m.close();
+      throw err;
+    }
+  }
+
+  blockBuffer(): Uint8Array {
+    return this.block;
+  }
+
+  scratch(): Uint8Array {
+    return this.scratchBytes;
+  }
+
+  runStep(ctx: Uint8Array): void {
+    this.runner.ctx.set(ctx);
+    this.runner.run();
+    ctx.set(this.runner.ctx.subarray(0, ctx.length));
+  }
+
+  close(): void {
+    this.runner.close();
+    this.program.close();
+    for (const m of this.maps) m.close();
+  }
+}
