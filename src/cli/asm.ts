@@ -1,0 +1,24 @@
+// iochain asm FILE [--syntax ubpf|llvm] -o OUT: assembly text → raw bytecode.
+import type { Command } from "commander";
+import { encode } from "../bpf/insn.js";
+import { validate } from "../bpf/validate.js";
+import { readText, writeFileAtomic } from "./io.js";
+import { assemble, type AsmSyntax } from "./program-input.js";
+import { parseChoice } from "./options.js";
+
+export function registerAsm(program: Command): void {
+  program
+    .command("asm")
+    .description("assemble uBPF or kernel/LLVM syntax into raw eBPF bytecode")
+    .argument("<file>", "assembly source")
+    .option("--syntax <syntax>", "ubpf or llvm (default: detected from the text)")
+    .requiredOption("-o, --output <file>", "where to write the bytecode")
+    .action((file: string, opts: { syntax?: string; output: string }) => {
+      const syntax = opts.syntax ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"]) : undefined;
+      const insns = assemble(readText(file, "assembly file"), file, syntax);
+      validate(insns, file);
+      const bytes = encode(insns);
+      writeFileAtomic(opts.output, bytes);
+      process.stdout.write(`${opts.output}: ${insns.length} instructions, ${bytes.length} bytes\n`);
+    });
+}

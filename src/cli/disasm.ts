@@ -1,0 +1,29 @@
+// iochain disasm FILE: raw bytecode or an ELF object, listed as `llvm-objdump -d` prints it.
+import type { Command } from "commander";
+import { disassemble, disassembleUbpf } from "../bpf/disasm.js";
+import { disassembleObject } from "../bpf/elf/objdump.js";
+import { readElf } from "../bpf/elf/reader.js";
+import { decode } from "../bpf/insn.js";
+import { readInput } from "./io.js";
+import { parseChoice } from "./options.js";
+import { isElf } from "./program-input.js";
+
+export function registerDisasm(program: Command): void {
+  program
+    .command("disasm")
+    .description("list raw eBPF bytecode or an ELF object in llvm-objdump -d layout")
+    .argument("<file>", "raw bytecode (.bin) or ELF object (.o)")
+    .option("--syntax <syntax>", "llvm (as llvm-objdump) or ubpf", "llvm")
+    .option("--no-raw-insn", "leave out the instruction bytes")
+    .option("-r, --relocations", "show relocations under the instructions they patch (ELF)")
+    .action((file: string, opts: { syntax: string; rawInsn: boolean; relocations?: boolean }) => {
+      const syntax = parseChoice("--syntax", opts.syntax, ["llvm", "ubpf"] as const);
+      const bytes = readInput(file, "program");
+      if (isElf(bytes)) {
+        process.stdout.write(disassembleObject(readElf(bytes, file), { rawInsn: opts.rawInsn, relocations: opts.relocations }));
+        return;
+      }
+      const insns = decode(bytes, file);
+      process.stdout.write(syntax === "ubpf" ? disassembleUbpf(insns) : disassemble(insns, { rawInsn: opts.rawInsn }));
+    });
+}
