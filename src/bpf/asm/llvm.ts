@@ -76,7 +76,7 @@ function stripComment(line: string): string {
 
 /** Skips `  12:` (listing address), the raw byte columns, and the kernel's `(bf)` opcode note. */
 function skipListingColumns(ctx: Ctx): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   if (!scan.match(/^\d+:(?=\s|$)/)) return;
   scan.match(/^(?:[0-9a-fA-F]{2} ){7}[0-9a-fA-F]{2}(?: (?:[0-9a-fA-F]{2} ){7}[0-9a-fA-F]{2})?(?=\s|$)/);
   const announced = scan.match(/^\(([0-9a-fA-F]{2})\)/);
@@ -88,7 +88,7 @@ function blank(): Insn {
 }
 
 function parseStatement(ctx: Ctx): Insn {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   const insn = blank();
   let m;
   if (scan.match(/^exit\b/)) {
@@ -132,7 +132,7 @@ function parseStatement(ctx: Ctx): Insn {
 }
 
 function parseCall(ctx: Ctx, insn: Insn): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   insn.code = Class.JMP | Jmp.CALL;
   const kind = scan.match(/^(helper|kfunc|local)\b/)?.groups[1];
   if (kind === "local") {
@@ -160,7 +160,7 @@ function parseCall(ctx: Ctx, insn: Insn): void {
 }
 
 function parseCondition(ctx: Ctx, insn: Insn): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   const left = register(scan, "rw");
   const op = scan.match(/^(s<=|s>=|s<|s>|==|!=|<=|>=|<|>|&)(?![<>=&])/);
   if (!op) scan.fail(`expected a comparison (==, !=, <, s<, &, ...), found ${scan.describeNext()}`);
@@ -177,7 +177,7 @@ function parseCondition(ctx: Ctx, insn: Insn): void {
 
 /** `*(u32 *)(r1 + 4) = w2` and `*(u32 *)(r1 + 4) = 7`. */
 function parseStore(ctx: Ctx, insn: Insn): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   scan.expect("*", "to start the store");
   const [size] = sizedAddress(scan, insn, "dst", "u");
   scan.expect("=", "after the address");
@@ -192,7 +192,7 @@ function parseStore(ctx: Ctx, insn: Insn): void {
 }
 
 function parseAssignment(ctx: Ctx, insn: Insn): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   if (!/^[rw]\d/.test(scan.rest())) scan.fail(`expected an instruction, found ${scan.describeNext()}`);
   const dst = register(scan, "rw");
   insn.dst = dst.n;
@@ -245,7 +245,7 @@ function parseAssignment(ctx: Ctx, insn: Insn): void {
 
 /** `r1 = 5` (mov), `r1 = 0x1122334455667788 ll` (lddw), `r1 = sym ll` (needs a relocation). */
 function parseConstant(ctx: Ctx, insn: Insn, dst: Reg): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   const value = scan.integer();
   if (!value) {
     const sym = scan.ident();
@@ -272,7 +272,7 @@ function parseConstant(ctx: Ctx, insn: Insn, dst: Reg): void {
 
 /** `r1 = *(u64 *)(r2 + 8)`, `r1 = *(s16 *)(r2 - 2)`, legacy `r0 = *(u32 *)skb[4]` / `skb[r2]`. */
 function parseLoad(ctx: Ctx, insn: Insn, dst: Reg): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   scan.expect("*", "");
   const type = sizeCast(scan, "us");
   if (scan.eat("skb")) {
@@ -294,7 +294,7 @@ function parseLoad(ctx: Ctx, insn: Insn, dst: Reg): void {
 }
 
 function parseFetchAtomic(ctx: Ctx, insn: Insn, dst: Reg, name: string, fetchOp: string | undefined): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   insn.code = Class.STX | Mode.ATOMIC;
   let size: number;
   scan.skipSpace();
@@ -401,7 +401,7 @@ function integerIn(scan: LineScanner, min: bigint, max: bigint, what: string): b
 
 /** `+0x3`, `-2`, `pc+3` (kernel), or a label. */
 function target(ctx: Ctx, insn: Insn, field: "off" | "imm"): void {
-  const { scan } = ctx;
+  const scan: LineScanner = ctx.scan;
   scan.match(/^pc(?=\s*[+-])/);
   const value = scan.integer();
   if (value) {
