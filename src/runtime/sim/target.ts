@@ -1,0 +1,71 @@
+// The sim target: our VM runs the artifact's instructions over the artifact's maps (block,
+// scratch, extents as plain memory the driver reads and writes directly, like the mmapped kernel
+// maps) with the same ctx, so its results can be compared with the linux target's byte for byte.
+import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
+import { IochainError } from "../../diagnostics.js";
+import type { StepTarget } from "../driver.js";
+import { ArrayMap, type Engine, type Vm, createVm } from "../vm/index.js";
+import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG } from "../vm/maps.js";
+
+export interface SimTargetOptions {
+  /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
+  extentsInit?: Uint8Array;
+  /** The VM engine: "fast" (default) or "reference". */
+  engine?: Engine;
+  /** Instructions one step may execute (the VM's default otherwise). */
+  budget?: number;
+}
+
+function createMap(spec: MapSpec, options: SimTargetOptions): ArrayMap {
+  const map = new ArrayMap({
+    valueSize: spec.valueSize,
+    maxEntries: 1,
+    flags: (spec.mmapable ? BPF_F_MMAPABLE : 0) | (spec.readOnlyProg ? BPF_F_RDONLY_PROG : 0),
+    name: spec.name,
+  });
+  const init = spec.name === "extents" && options.extentsInit ? options.extentsInit : spec.init;
+  if (init) {
+    if (init.length > spec.valueSize) {
+      throw new IochainError("E0935", `the ${spec.name} map's initial value is ${init.length} bytes; the map holds ${spec.valueSize}`);
+    }
+    map.value(0).set(init);
+  }
+  return map;
+}
+
+export class SimTarget implements StepTarget {
+  private constructor(
+    private readonly vm: Vm,
+    private readonly block: Uint8Array,
+    private readonly scratchBytes: Uint8Array,
+    private readonly budget: number | undefined,
+  ) {}
+
+  static create(artifact: ProgramArtifact, options: SimTargetOptions = {}): SimTarget {
+    const maps = artifact.maps.map((spec) => createMap(spec, options));
+    const byName = (name: string): Uint8Array => {
+      const i = artifact.maps.findIndex((m) => m.name === name);
+      if (i < 0) {
+        throw new IochainError("E0935", `${artifact.name}: the artifact has no \`${name}\` map (docs/abi.md: block, scratch, extents)`);
+      }
+      return maps[i].value(0);
+    };
+    const vm = createVm(artifact.insns, { maps, engine: options.engine, file: artifact.file });
+    return new SimTarget(vm, byName("block"), byName("scratch"), options.budget);
+  }
+
+  blockBuffer(): Uint8Array {
+    return this.block;
+  }
+
+  scratch(): Uint8Array {
+    return this.scratchBytes;
+  }
+
+  runStep(ctx: Uint8Array): void {
+    if (ctx.length !== CTX_SIZE) throw new IochainError("E0999", `internal error: ctx is ${ctx.length} bytes, not ${CTX_SIZE}`);
+    this.vm.run({ ctx, budget: this.budget });
+  }
+
+  close(): void {}
+}
