@@ -114,6 +114,10 @@ export class Memory {
     }
     const name = this.names[index];
     const len = this.len[index];
+    if (offset >= 0x80000000 && index + 1 < this.len.length) {
+      // A negative offset borrowed from the upper half: it was meant for the next region.
+      return { readOnly: false, reason: `${what}: ${2 ** 32 - offset} bytes before the start of ${this.names[index + 1]}` };
+    }
     if (offset + size > len) {
       return { readOnly: false, reason: `${what}: offset ${offset} in ${name}, which is ${len} bytes long` };
     }
