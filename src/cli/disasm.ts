@@ -4,9 +4,8 @@ import { disassemble, disassembleUbpf } from "../bpf/disasm.js";
 import { disassembleObject } from "../bpf/elf/objdump.js";
 import { readElf } from "../bpf/elf/reader.js";
 import { decode } from "../bpf/insn.js";
-import { readInput } from "./io.js";
 import { parseChoice } from "./options.js";
-import { isElf } from "./program-input.js";
+import { isElf, readProgramBytes } from "./program-input.js";
 
 export function registerDisasm(program: Command): void {
   program
@@ -18,7 +17,7 @@ export function registerDisasm(program: Command): void {
     .option("-r, --relocations", "show relocations under the instructions they patch (ELF)")
     .action((file: string, opts: { syntax: string; rawInsn: boolean; relocations?: boolean }) => {
       const syntax = parseChoice("--syntax", opts.syntax, ["llvm", "ubpf"] as const);
-      const bytes = readInput(file, "program");
+      const bytes = readProgramBytes(file);
       if (isElf(bytes)) {
         process.stdout.write(disassembleObject(readElf(bytes, file), { rawInsn: opts.rawInsn, relocations: opts.relocations }));
         return;

@@ -31,11 +31,17 @@ export function assemble(text: string, file: string, syntax: AsmSyntax = detectS
   return syntax === "ubpf" ? assembleUbpf(text, file) : assembleLlvm(text, file);
 }
 
-export async function readProgram(path: string, syntax?: AsmSyntax, section?: string): Promise<ProgramInput> {
+/** A program file's bytes; an empty file is an error, not an empty program. */
+export function readProgramBytes(path: string): Buffer {
   const bytes = readInput(path, "program");
   if (bytes.length === 0) {
     throw new IochainError("E0906", `${path}: the file is empty`, undefined, "pass bytecode, an ELF object or assembly text");
   }
+  return bytes;
+}
+
+export async function readProgram(path: string, syntax?: AsmSyntax, section?: string): Promise<ProgramInput> {
+  const bytes = readProgramBytes(path);
   if (isElf(bytes)) {
     const { readElfProgram } = await import("./elf-input.js");
     return { insns: readElfProgram(bytes, path, section), form: "elf" };

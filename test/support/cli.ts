@@ -1,0 +1,42 @@
+// Runs the built CLI (dist/, built by `npm test`'s pretest) as a user would.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const iochainBin = path.join(repoRoot, "bin/iochain.js");
+export const pluginBin = path.join(repoRoot, "bin/bpf-conformance-plugin");
+
+/** Builds dist/ once when a test run starts without it (e.g. `npx vitest` straight after a clone). */
+export function ensureBuilt(): void {
+  if (existsSync(path.join(repoRoot, "dist/src/cli/main.js"))) return;
+  const r = spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: repoRoot, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+}
+
+export interface RunOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], input?: string): RunOutput {
+  ensureBuilt();
+  const r = spawnSync(process.execPath, [iochainBin, ...args], { cwd: repoRoot, encoding: "utf8", input });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function runNode(script: string, args: string[], input?: string): Promise<RunOutput> {
+  ensureBuilt();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
