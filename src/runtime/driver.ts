@@ -56,7 +56,10 @@ export interface ChainOptions {
    * otherwise the driver falls back to ordinary reads at file offsets.
    */
   extents?: { map: ExtentTable; device: Device };
-  /** Return with status "suspended" after this many suspensions instead of resuming (default: never). */
+  /**
+   * Resume at most this many suspensions; at the next one the chain returns status "suspended"
+   * with the rows taken so far, that suspension's included (default: always resume).
+   */
   maxSuspensions?: number;
   /** Guard against programs that never finish on one block (default 10 million program runs). */
   maxSteps?: number;
