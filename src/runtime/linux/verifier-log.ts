@@ -1,7 +1,7 @@
 // Reading a verifier log: the one-line reason for a rejection and the instruction it happened at.
 //
 // A rejection log (log_level 1) lists the instructions of the failing path, each as
-// `N: (op) text` with register states, then the reason, then statistics:
+// `N: (op) text` with register states, then the reason (a line or two), then statistics:
 //   1: (37) r0 /= 0
 //   div by zero
 //   processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0
@@ -23,9 +23,22 @@ function meaningfulLines(log: string): string[] {
     .filter((l) => l !== "" && !STATISTIC.some((re) => re.test(l)));
 }
 
-/** The last line of the log that is not a statistic: the verifier's reason. */
+const REGISTER_STATE = [/^\d+: R\d/, /^from \d+ to \d+: /];
+
+/**
+ * The verifier's reason, on one line: what it printed after the instruction it stopped at (minus
+ * statistics and register states). That is usually one line; a bad memory access gives two
+ * (`invalid access to map value, value_size=4096 off=4092 size=8` then `R2 min value is outside
+ * of the allowed memory range`), joined with "; ". Long tails give just their last line.
+ */
 export function verifierReason(log: string): string | undefined {
-  return meaningfulLines(log).at(-1);
+  const lines = meaningfulLines(log);
+  let lastInsn = -1;
+  for (let i = lines.length - 1; i >= 0 && lastInsn < 0; i--)
+    if (INSN_LINE.test(lines[i])) lastInsn = i;
+  const tail = lines.slice(lastInsn + 1).filter((l) => !REGISTER_STATE.some((re) => re.test(l)));
+  if (tail.length === 0) return lines.at(-1);
+  return tail.length <= 3 ? tail.join("; ") : tail.at(-1);
 }
 
 /**

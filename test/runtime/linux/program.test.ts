@@ -65,6 +65,22 @@ describe.skipIf(noBpf)("BPF_PROG_LOAD", () => {
     expect(err.pos?.line).toBe(2);
   });
 
+  it("an out-of-bounds map access gives both lines of the verifier's reason", () => {
+    const map = BpfMap.array({ valueSize: 4096 });
+    try {
+      const text = "lddw %r2, 0, map_value\nldxdw %r0, [%r2+4092]\nexit";
+      const err = loadFailure(() => loadProgram(assembleUbpf(text, "oob.asm"), { maps: [map] }));
+      expect(err.errno).toBe(13); // EACCES
+      expect(err.reason).toBe(
+        "invalid access to map value, value_size=4096 off=4092 size=8; R2 min value is outside of the allowed memory range",
+      );
+      expect(err.insnIndex).toBe(1); // slot 2, after the wide lddw
+      expect(err.pos?.line).toBe(2);
+    } finally {
+      map.close();
+    }
+  });
+
   it("a rejection without instruction lines still gives the reason", () => {
     const err = loadFailure(() => loadProgram(assembleUbpf("mov %r0, 0", "noexit.asm")));
     expect(err.reason).toBe("last insn is not an exit or jmp");
