@@ -10,7 +10,7 @@ import { validate } from "../../bpf/validate.js";
 import { DEFAULT_HELPERS, type Helper } from "./helpers.js";
 import { createInterpreter } from "./interpreter.js";
 import type { VmMap } from "./maps.js";
-import { CTX_REGION, MEM_REGION, regionPointer } from "./memory.js";
+import { CTX_REGION, MEM_REGION, regionHi } from "./memory.js";
 import { prepareProgram } from "./program.js";
 import { Runtime, type Invoke } from "./runtime.js";
 import { createTranslated } from "./translate.js";
@@ -98,11 +98,22 @@ export function createVm(insns: readonly Insn[], options: VmOptions = {}): Vm {
   const defaultBudget = options.budget ?? DEFAULT_BUDGET;
   const args = new Int32Array(10);
 
-  const value = (input: RegisterInput | undefined, fallback: bigint): bigint => {
-    if (input === undefined) return fallback;
-    if (input === "ctx") return regionPointer(CTX_REGION);
-    if (input === "mem") return regionPointer(MEM_REGION);
-    return BigInt.asUintN(64, BigInt(input));
+  /** Puts a register input into args[2i], args[2i+1] without BigInt work for the common cases. */
+  const setArg = (i: number, input: RegisterInput | undefined): void => {
+    let lo = 0;
+    let hi = 0;
+    if (input === "ctx" || input === "mem") {
+      hi = regionHi(input === "ctx" ? CTX_REGION : MEM_REGION);
+    } else if (typeof input === "number" && Number.isSafeInteger(input)) {
+      lo = input | 0;
+      hi = Math.floor(input / 4294967296) | 0;
+    } else if (input !== undefined) {
+      const v = BigInt.asUintN(64, BigInt(input));
+      lo = Number(BigInt.asIntN(32, v));
+      hi = Number(BigInt.asIntN(32, v >> 32n));
+    }
+    args[2 * i] = lo;
+    args[2 * i + 1] = hi;
   };
 
   return {
@@ -113,18 +124,18 @@ export function createVm(insns: readonly Insn[], options: VmOptions = {}): Vm {
       memory.startRun();
       memory.bind(CTX_REGION, input.ctx ?? EMPTY, input.ctxWritable ?? true);
       memory.bind(MEM_REGION, input.mem ?? EMPTY, input.memWritable ?? true);
-      const r1Default = input.ctx ? regionPointer(CTX_REGION) : input.mem ? regionPointer(MEM_REGION) : 0n;
-      const regs = [value(input.r1, r1Default), value(input.r2, 0n), value(input.r3, 0n), value(input.r4, 0n), value(input.r5, 0n)];
-      regs.forEach((v, i) => {
-        args[2 * i] = Number(BigInt.asIntN(32, v));
-        args[2 * i + 1] = Number(BigInt.asIntN(32, v >> 32n));
-      });
+      setArg(0, input.r1 ?? (input.ctx ? "ctx" : input.mem ? "mem" : undefined));
+      setArg(1, input.r2);
+      setArg(2, input.r3);
+      setArg(3, input.r4);
+      setArg(4, input.r5);
       const budget = input.budget ?? defaultBudget;
       rt.budget = rt.budgetLimit = budget;
       rt.depth = 0;
       invoke(0, args);
+      const { r0l, r0h } = rt;
       return {
-        r0: BigInt.asUintN(64, (BigInt(rt.r0h) << 32n) | BigInt(rt.r0l >>> 0)),
+        r0: r0h === 0 ? BigInt(r0l >>> 0) : (BigInt(r0h >>> 0) << 32n) | BigInt(r0l >>> 0),
         insnCount: budget - rt.budget,
       };
     },

@@ -120,6 +120,7 @@ export function createInterpreter(rt: Runtime): Invoke {
     const r: bigint[] = new Array<bigint>(11).fill(0n);
     for (let i = 1; i <= 5; i++) r[i] = pair(args[2 * i - 2], args[2 * i - 1]);
     r[10] = regionPointer(STACK_REGION + rt.depth, STACK_SIZE);
+    mem.useFrame(rt.depth);
     const frames: Frame[] = [];
     let fn = functionOf[entry];
     let pc = entry;
@@ -194,6 +195,7 @@ export function createInterpreter(rt: Runtime): Invoke {
               r[0] = 0n;
               for (let i = 6; i <= 9; i++) r[i] = 0n;
               r[10] = regionPointer(STACK_REGION + rt.depth, STACK_SIZE);
+              mem.useFrame(rt.depth);
               next = targets[index];
               fn = functionOf[next];
               break;

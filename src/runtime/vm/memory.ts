@@ -36,7 +36,10 @@ export class Memory {
   private readonly stack = new Uint8Array(STACK_SIZE * MAX_FRAMES);
   private readonly staticRegions = new Map<Uint8Array, number>();
   private readonly runRegions = new Map<Uint8Array, number>();
+  private readonly views = new WeakMap<Uint8Array, DataView>();
   private staticEnd = FIRST_STATIC;
+  /** The deepest frame index used since the stacks were last cleared. */
+  deepestFrame = MAX_FRAMES - 1;
 
   constructor() {
     this.set(CTX_REGION, new Uint8Array(0), true, "ctx");
@@ -50,14 +53,22 @@ export class Memory {
   /** Binds the caller's ctx / mem buffer (no copy: the program's writes land in it). */
   bind(index: typeof CTX_REGION | typeof MEM_REGION, bytes: Uint8Array, writable: boolean): void {
     if (this.bytes[index] === bytes && (this.wlen[index] !== 0) === writable) return;
-    this.set(index, bytes, writable, index === CTX_REGION ? "ctx" : "mem");
+    let view = this.views.get(bytes);
+    if (!view) {
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.views.set(bytes, view);
+    }
+    this.len[index] = bytes.length;
+    this.wlen[index] = writable ? bytes.length : 0;
+    this.dv[index] = view;
+    this.bytes[index] = bytes;
   }
 
   /** A region that lives as long as the VM (map values named by lddw map_value). */
   addStatic(bytes: Uint8Array, writable: boolean, name: string): number {
     const known = this.staticRegions.get(bytes);
     if (known !== undefined) return known;
-    if (this.runRegions.size > 0) this.startRun();
+    if (this.runRegions.size > 0) throw new Error("static regions are added before the first run");
     const index = this.staticEnd++;
     this.set(index, bytes, writable, name);
     this.staticRegions.set(bytes, index);
@@ -74,13 +85,19 @@ export class Memory {
     return index;
   }
 
-  /** Forgets the previous run's regions and clears the stacks. */
+  /** Forgets the previous run's regions and clears the stacks it used. */
   startRun(): void {
     if (this.runRegions.size > 0) {
       this.runRegions.clear();
       for (const a of [this.len, this.wlen, this.dv, this.bytes, this.names] as unknown[][]) a.length = this.staticEnd;
     }
-    this.stack.fill(0);
+    this.stack.fill(0, 0, (this.deepestFrame + 1) * STACK_SIZE);
+    this.deepestFrame = 0;
+  }
+
+  /** Notes that frame `frame` is in use (so the next run clears its stack). */
+  useFrame(frame: number): void {
+    if (frame > this.deepestFrame) this.deepestFrame = frame;
   }
 
   /**

@@ -117,6 +117,7 @@ function translateFunction(rt: Runtime, f: number, entry: number): string {
     `function f${f}(${ARG_REGS}) {`,
     "  let r0l = 0, r0h = 0, r6l = 0, r6h = 0, r7l = 0, r7h = 0, r8l = 0, r8h = 0, r9l = 0, r9h = 0;",
     `  const frame = ${STACK_REGION} + RT.depth, r10l = ${STACK_SIZE}, r10h = (${REGION_HI_BASE} + frame) | 0, SDV = DV[frame];`,
+    "  M.useFrame(RT.depth);",
     "  let B = RT.budget, t = 0, h = 0, a = 0, v = SDV, bb = 0;",
     "  for (;;) switch (bb) {",
     ...body.map((l) => "  " + l),
