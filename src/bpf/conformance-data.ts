@@ -25,7 +25,13 @@ export interface ConformanceData {
 type Section = "asm" | "raw" | "mem" | "result" | "error" | "ignore";
 
 function sectionOf(header: string): Section | undefined {
-  if (header === "asm" || header === "raw" || header === "mem" || header === "result" || header === "error") {
+  if (
+    header === "asm" ||
+    header === "raw" ||
+    header === "mem" ||
+    header === "result" ||
+    header === "error"
+  ) {
     return header;
   }
   if (header === "c" || header === "no register offset") return "ignore";
@@ -61,40 +67,59 @@ export function parseConformanceData(text: string, file = "<data>"): Conformance
     out.asmFirstLine = body.asm.line;
   }
   if (seen.has("raw")) {
-    out.raw = words(body.raw, file).map(({ text: w, line }) => parseUnsigned(w, 64, file, line, "instruction word"));
+    out.raw = words(body.raw, file).map(({ text: w, line }) =>
+      parseUnsigned(w, 64, file, line, "instruction word"),
+    );
   }
   if (seen.has("mem")) {
     out.mem = Uint8Array.from(
       words(body.mem, file).map(({ text: w, line }) => {
-        if (!/^(0x)?[0-9a-fA-F]{1,2}$/.test(w)) throw dataError(file, line, `memory byte \`${w}\` is not 1–2 hex digits`);
+        if (!/^(0x)?[0-9a-fA-F]{1,2}$/.test(w))
+          throw dataError(file, line, `memory byte \`${w}\` is not 1–2 hex digits`);
         return parseInt(w, 16);
       }),
     );
   }
   if (seen.has("result")) {
     const values = words(body.result, file);
-    if (values.length !== 1) throw dataError(file, body.result.line, "`-- result` must hold exactly one value");
+    if (values.length !== 1)
+      throw dataError(file, body.result.line, "`-- result` must hold exactly one value");
     out.result = parseUnsigned(values[0].text, 64, file, values[0].line, "result");
   }
   if (seen.has("error")) {
-    out.error = body.error.lines.map((l) => l.trim()).filter((l) => l !== "").join("\n");
+    out.error = body.error.lines
+      .map((l) => l.trim())
+      .filter((l) => l !== "")
+      .join("\n");
   }
   return out;
 }
 
-function words(part: { line: number; lines: string[] }, _file: string): { text: string; line: number }[] {
+function words(
+  part: { line: number; lines: string[] },
+  _file: string,
+): { text: string; line: number }[] {
   const out: { text: string; line: number }[] = [];
   part.lines.forEach((l, i) => {
     const uncommented = l.replace(/#.*/, "");
-    for (const w of uncommented.split(/\s+/)) if (w !== "") out.push({ text: w, line: part.line + i });
+    for (const w of uncommented.split(/\s+/))
+      if (w !== "") out.push({ text: w, line: part.line + i });
   });
   return out;
 }
 
-function parseUnsigned(word: string, bits: number, file: string, line: number, what: string): bigint {
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(word)) throw dataError(file, line, `${what} \`${word}\` is not a number`);
+function parseUnsigned(
+  word: string,
+  bits: number,
+  file: string,
+  line: number,
+  what: string,
+): bigint {
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(word))
+    throw dataError(file, line, `${what} \`${word}\` is not a number`);
   const value = BigInt(word);
-  if (value >= 1n << BigInt(bits)) throw dataError(file, line, `${what} \`${word}\` does not fit in ${bits} bits`);
+  if (value >= 1n << BigInt(bits))
+    throw dataError(file, line, `${what} \`${word}\` does not fit in ${bits} bits`);
   return value;
 }
 
@@ -107,7 +132,10 @@ export function readConformanceData(file: string): ConformanceData {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new BpfError("E0140", `cannot read conformance data file ${file}: ${(err as Error).message}`);
+    throw new BpfError(
+      "E0140",
+      `cannot read conformance data file ${file}: ${(err as Error).message}`,
+    );
   }
   return parseConformanceData(text, file);
 }
@@ -116,7 +144,11 @@ export function readConformanceData(file: string): ConformanceData {
 export function conformanceInsns(data: ConformanceData): Insn[] {
   if (data.raw) return decode(fromRawWords(data.raw), data.file);
   if (data.asm !== undefined) return assembleUbpf(data.asm, data.file, data.asmFirstLine ?? 1);
-  throw new BpfError("E0140", "no `-- asm` or `-- raw` section: the file holds no program", { file: data.file, line: 1, col: 1 });
+  throw new BpfError("E0140", "no `-- asm` or `-- raw` section: the file holds no program", {
+    file: data.file,
+    line: 1,
+    col: 1,
+  });
 }
 
 export function conformanceProgramBytes(data: ConformanceData): Uint8Array {
@@ -133,7 +165,8 @@ function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, "package.json"))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error("package.json not found above " + fileURLToPath(import.meta.url));
+    if (up === dir)
+      throw new Error("package.json not found above " + fileURLToPath(import.meta.url));
     dir = up;
   }
   return dir;

@@ -8,8 +8,30 @@
 // `call kfunc 0x7`, `call helper -0x1`, `ld_pseudo r1, 0x2, 0x3, 0x8`. Without it, the text is
 // llvm-objdump's, and the assembler reads `call -N` as a local call (clang's unrelocated form).
 import { encode, imm64Of, slotOffsets, type Insn } from "./insn.js";
-import { LLVM_ALU_OPS, LLVM_ATOMIC_OPS, LLVM_FETCH_NAMES, LLVM_JMP_OPS, LLVM_SIZE_TYPES, MAY_GOTO_OP } from "./asm/llvm-names.js";
-import { Alu, Atomic, Class, Jmp, LD_IMM64, Mode, PseudoCall, Size, Src, classOf, modeOf, opOf, sizeOf, srcOf } from "./opcodes.js";
+import {
+  LLVM_ALU_OPS,
+  LLVM_ATOMIC_OPS,
+  LLVM_FETCH_NAMES,
+  LLVM_JMP_OPS,
+  LLVM_SIZE_TYPES,
+  MAY_GOTO_OP,
+} from "./asm/llvm-names.js";
+import {
+  Alu,
+  Atomic,
+  Class,
+  Jmp,
+  LD_IMM64,
+  Mode,
+  PseudoCall,
+  Size,
+  Src,
+  classOf,
+  modeOf,
+  opOf,
+  sizeOf,
+  srcOf,
+} from "./opcodes.js";
 
 export { formatInsnUbpf, disassembleUbpf } from "./disasm-ubpf.js";
 
@@ -24,7 +46,8 @@ export function hexSigned(n: number | bigint): string {
 export const hexDelta = (n: number): string => (n < 0 ? hexSigned(n) : `+${hexSigned(n)}`);
 
 const reg = (n: number, wide: boolean): string => `${wide ? "r" : "w"}${n}`;
-const memRef = (base: number, off: number): string => `r${base} ${off < 0 ? "-" : "+"} ${hexSigned(Math.abs(off))}`;
+const memRef = (base: number, off: number): string =>
+  `r${base} ${off < 0 ? "-" : "+"} ${hexSigned(Math.abs(off))}`;
 
 export interface FormatOptions {
   /** Names a jump target slot, giving the ` <name>` suffix llvm-objdump prints after jumps. */
@@ -126,7 +149,8 @@ function formatLoadStore(insn: Insn, lossless: boolean): string {
     if (mode === Mode.MEMSX && !wide) return `r${insn.dst} = *(s${bits} *)${mem}`;
     return UNKNOWN;
   }
-  if (cls === Class.ST) return mode === Mode.MEM ? `*(u${bits} *)${mem} = ${hexSigned(insn.imm)}` : UNKNOWN;
+  if (cls === Class.ST)
+    return mode === Mode.MEM ? `*(u${bits} *)${mem} = ${hexSigned(insn.imm)}` : UNKNOWN;
   if (mode === Mode.MEM) return `*(u${bits} *)${mem} = ${reg(insn.src, wide)}`;
   if (mode !== Mode.ATOMIC || (size !== Size.W && size !== Size.DW)) return UNKNOWN;
   return formatAtomic(insn, wide);
@@ -144,7 +168,9 @@ function formatAtomic(insn: Insn, wide: boolean): string {
   const base = insn.imm & ~Atomic.FETCH;
   if (insn.imm & Atomic.FETCH) {
     const name = LLVM_FETCH_NAMES[base];
-    return name && insn.imm === (base | Atomic.FETCH) ? `${src} = atomic_fetch_${name}((u${bits} *)(${addr}), ${src})` : UNKNOWN;
+    return name && insn.imm === (base | Atomic.FETCH)
+      ? `${src} = atomic_fetch_${name}((u${bits} *)(${addr}), ${src})`
+      : UNKNOWN;
   }
   const op = LLVM_ATOMIC_OPS[insn.imm];
   return op ? `lock *(u${bits} *)(${addr}) ${op} ${src}` : UNKNOWN;
@@ -175,7 +201,9 @@ export interface DisasmOptions {
 }
 
 /** Names a slot after the nearest symbol at or before it, as llvm-objdump does: `prog`, `prog+0x28`. */
-export function symbolNamer(symbols: readonly ListingSymbol[]): (slot: number) => string | undefined {
+export function symbolNamer(
+  symbols: readonly ListingSymbol[],
+): (slot: number) => string | undefined {
   const sorted = [...symbols].sort((a, b) => a.slot - b.slot);
   return (slot) => {
     let best: ListingSymbol | undefined;
@@ -186,7 +214,8 @@ export function symbolNamer(symbols: readonly ListingSymbol[]): (slot: number) =
   };
 }
 
-const hexBytes = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+const hexBytes = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
 
 /** A listing of a program in `llvm-objdump -d` layout (the part under `Disassembly of section`). */
 export function disassemble(insns: readonly Insn[], opts: DisasmOptions = {}): string {

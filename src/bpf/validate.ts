@@ -38,14 +38,20 @@ const unknown = (insn: Insn, why = ""): Problem =>
 /** Fields the instruction does not use must be zero; `name` says which. */
 function reserved(insn: Insn, fields: ("dst" | "src" | "off" | "imm")[]): Problem | undefined {
   for (const f of fields) {
-    if (insn[f] !== 0) return problem("E0111", `${hex(insn.code)} does not use its ${f} field, which must be 0 (is ${insn[f]})`);
+    if (insn[f] !== 0)
+      return problem(
+        "E0111",
+        `${hex(insn.code)} does not use its ${f} field, which must be 0 (is ${insn[f]})`,
+      );
   }
   return undefined;
 }
 
 function register(value: number, role: string, writes = false): Problem | undefined {
-  if (value >= NUM_REGS) return problem("E0104", `invalid ${role} register r${value} (valid: r0..r10)`);
-  if (writes && value === FP) return problem("E0105", `r10 is the read-only frame pointer; this instruction writes it`);
+  if (value >= NUM_REGS)
+    return problem("E0104", `invalid ${role} register r${value} (valid: r0..r10)`);
+  if (writes && value === FP)
+    return problem("E0105", `r10 is the read-only frame pointer; this instruction writes it`);
   return undefined;
 }
 
@@ -68,11 +74,18 @@ function checkAlu(insn: Insn): Problem | undefined {
     return reserved(insn, ["src", "off"]);
   }
   if (op === Alu.DIV || op === Alu.MOD) {
-    if (insn.off !== 0 && insn.off !== 1) return problem("E0103", `${op === Alu.DIV ? "div" : "mod"} offset must be 0 (unsigned) or 1 (signed), is ${insn.off}`);
+    if (insn.off !== 0 && insn.off !== 1)
+      return problem(
+        "E0103",
+        `${op === Alu.DIV ? "div" : "mod"} offset must be 0 (unsigned) or 1 (signed), is ${insn.off}`,
+      );
   } else if (op === Alu.MOV && x) {
     const widths = is64 ? [0, 8, 16, 32] : [0, 8, 16];
     if (!widths.includes(insn.off)) {
-      return problem("E0103", `movsx sign-extends from ${widths.slice(1).join(", ")} bits; offset ${insn.off} is not one of them`);
+      return problem(
+        "E0103",
+        `movsx sign-extends from ${widths.slice(1).join(", ")} bits; offset ${insn.off} is not one of them`,
+      );
     }
   } else if (insn.off !== 0) {
     return reserved(insn, ["off"]);
@@ -91,19 +104,26 @@ function checkLoadStore(insn: Insn): Problem | undefined {
         ? unknown(insn, "legacy packet access (ABS/IND) is not supported")
         : unknown(insn);
     }
-    if (insn.src > PseudoLd.MAP_IDX_VALUE) return problem("E0108", `lddw with unknown pseudo source ${insn.src} (known: 0..6)`);
+    if (insn.src > PseudoLd.MAP_IDX_VALUE)
+      return problem("E0108", `lddw with unknown pseudo source ${insn.src} (known: 0..6)`);
     return register(insn.dst, "destination", true) ?? reserved(insn, ["off"]);
   }
   if (cls === Class.LDX) {
-    if (mode !== Mode.MEM && !(mode === Mode.MEMSX && size !== Size.DW)) return unknown(insn, "no such load");
-    return register(insn.dst, "destination", true) ?? register(insn.src, "source") ?? reserved(insn, ["imm"]);
+    if (mode !== Mode.MEM && !(mode === Mode.MEMSX && size !== Size.DW))
+      return unknown(insn, "no such load");
+    return (
+      register(insn.dst, "destination", true) ??
+      register(insn.src, "source") ??
+      reserved(insn, ["imm"])
+    );
   }
   if (cls === Class.ST) {
     if (mode !== Mode.MEM) return unknown(insn, "no such store");
     return register(insn.dst, "base") ?? reserved(insn, ["src"]);
   }
   // STX
-  if (mode === Mode.MEM) return register(insn.dst, "base") ?? register(insn.src, "source") ?? reserved(insn, ["imm"]);
+  if (mode === Mode.MEM)
+    return register(insn.dst, "base") ?? register(insn.src, "source") ?? reserved(insn, ["imm"]);
   if (mode !== Mode.ATOMIC) return unknown(insn, "no such store");
   if (size !== Size.W && size !== Size.DW) return unknown(insn, "atomics are 32 or 64 bits wide");
   const op = insn.imm;
@@ -134,7 +154,8 @@ function checkJump(insn: Insn): Problem | undefined {
   if (op === Jmp.CALL) {
     if (is32) return unknown(insn, "call exists only in the JMP class");
     if (x) return register(insn.dst, "call target") ?? reserved(insn, ["src", "off", "imm"]);
-    if (insn.src > PseudoCall.KFUNC) return problem("E0103", `call with unknown source ${insn.src} (0 helper, 1 local, 2 kfunc)`);
+    if (insn.src > PseudoCall.KFUNC)
+      return problem("E0103", `call with unknown source ${insn.src} (0 helper, 1 local, 2 kfunc)`);
     return reserved(insn, ["dst", "off"]);
   }
   if (op === Jmp.EXIT) {
@@ -148,7 +169,8 @@ function checkJump(insn: Insn): Problem | undefined {
 }
 
 function checkInsn(insn: Insn): Problem | undefined {
-  if (insn.code < 0 || insn.code > 0xff) return problem("E0103", `opcode ${insn.code} does not fit in a byte`);
+  if (insn.code < 0 || insn.code > 0xff)
+    return problem("E0103", `opcode ${insn.code} does not fit in a byte`);
   const cls = classOf(insn.code);
   if (cls === Class.ALU || cls === Class.ALU64) return checkAlu(insn);
   if (cls === Class.JMP || cls === Class.JMP32) return checkJump(insn);
@@ -159,11 +181,14 @@ function checkInsn(insn: Insn): Problem | undefined {
 export function branchDistance(insn: Insn): { distance: number; what: string } | undefined {
   const cls = classOf(insn.code);
   const op = opOf(insn.code);
-  if (insn.code === LD_IMM64 && insn.src === PseudoLd.FUNC) return { distance: insn.imm, what: "function reference" };
+  if (insn.code === LD_IMM64 && insn.src === PseudoLd.FUNC)
+    return { distance: insn.imm, what: "function reference" };
   if (cls !== Class.JMP && cls !== Class.JMP32) return undefined;
   if (op === Jmp.EXIT) return undefined;
   if (op === Jmp.CALL) {
-    return srcOf(insn.code) === Src.K && insn.src === PseudoCall.LOCAL ? { distance: insn.imm, what: "local call" } : undefined;
+    return srcOf(insn.code) === Src.K && insn.src === PseudoCall.LOCAL
+      ? { distance: insn.imm, what: "local call" }
+      : undefined;
   }
   if (op === Jmp.JA && cls === Class.JMP32) return { distance: insn.imm, what: "gotol" };
   return { distance: insn.off, what: "jump" };
@@ -178,11 +203,20 @@ export function validationDiagnostics(insns: readonly Insn[], file?: string): Di
   const report = (index: number, p: Problem) => {
     const insn = insns[index];
     const where = `${file && !insn?.pos ? `${file}: ` : ""}instruction ${slots[index]}`;
-    out.push({ severity: "error", code: p.code, message: `${where}: ${p.message}`, pos: insn?.pos });
+    out.push({
+      severity: "error",
+      code: p.code,
+      message: `${where}: ${p.message}`,
+      pos: insn?.pos,
+    });
   };
 
   if (insns.length === 0) {
-    out.push({ severity: "error", code: "E0110", message: `${file ? `${file}: ` : ""}the program is empty` });
+    out.push({
+      severity: "error",
+      code: "E0110",
+      message: `${file ? `${file}: ` : ""}the program is empty`,
+    });
     return out;
   }
   insns.forEach((insn, i) => {
@@ -192,17 +226,36 @@ export function validationDiagnostics(insns: readonly Insn[], file?: string): Di
     if (!branch) return;
     const target = slots[i] + branch.distance + 1;
     if (target < 0 || target >= total) {
-      report(i, problem("E0106", `${branch.what} ${signed(branch.distance)} lands at ${target}, outside the program (0..${total - 1})`));
+      report(
+        i,
+        problem(
+          "E0106",
+          `${branch.what} ${signed(branch.distance)} lands at ${target}, outside the program (0..${total - 1})`,
+        ),
+      );
     } else if (!starts.has(target)) {
-      report(i, problem("E0107", `${branch.what} ${signed(branch.distance)} lands at ${target}, the second half of an lddw`));
+      report(
+        i,
+        problem(
+          "E0107",
+          `${branch.what} ${signed(branch.distance)} lands at ${target}, the second half of an lddw`,
+        ),
+      );
     }
   });
   const last = insns[insns.length - 1];
   const lastOp = opOf(last.code);
-  const ends = (classOf(last.code) === Class.JMP && (lastOp === Jmp.EXIT || lastOp === Jmp.JA)) ||
+  const ends =
+    (classOf(last.code) === Class.JMP && (lastOp === Jmp.EXIT || lastOp === Jmp.JA)) ||
     (classOf(last.code) === Class.JMP32 && lastOp === Jmp.JA);
   if (!ends) {
-    report(insns.length - 1, problem("E0109", "the program can fall off its end: the last instruction must be exit or an unconditional jump"));
+    report(
+      insns.length - 1,
+      problem(
+        "E0109",
+        "the program can fall off its end: the last instruction must be exit or an unconditional jump",
+      ),
+    );
   }
   return out;
 }

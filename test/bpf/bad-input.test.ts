@@ -37,11 +37,19 @@ describe("broken bytecode", () => {
       "error[E0104]: prog.bin: instruction 0: invalid source register r12 (valid: r0..r10)",
     ));
   it("a jump out of range", () =>
-    expect(diagnose(load(bytes("1801000001000000", "0000000000000000", "05000a0000000000", "9500000000000000")))).toBe(
+    expect(
+      diagnose(
+        load(bytes("1801000001000000", "0000000000000000", "05000a0000000000", "9500000000000000")),
+      ),
+    ).toBe(
       "error[E0106]: prog.bin: instruction 2: jump +10 lands at 13, outside the program (0..3)",
     ));
   it("a jump into the middle of an lddw", () =>
-    expect(diagnose(load(bytes("0500010000000000", "1801000001000000", "0000000000000000", "9500000000000000")))).toBe(
+    expect(
+      diagnose(
+        load(bytes("0500010000000000", "1801000001000000", "0000000000000000", "9500000000000000")),
+      ),
+    ).toBe(
       "error[E0107]: prog.bin: instruction 0: jump +1 lands at 2, the second half of an lddw",
     ));
   it("a program that falls off its end", () =>
@@ -61,26 +69,54 @@ describe("problems found in assembled programs point at the source line", () => 
     ));
   it("assembled bytes carry no positions once encoded and decoded", () => {
     const insns = decode(encode(assembleUbpf("mov %r11, 1\nexit", "p.s")), "p.bin");
-    expect(diagnose(() => validate(insns, "p.bin"))).toBe("error[E0104]: p.bin: instruction 0: invalid destination register r11 (valid: r0..r10)");
+    expect(diagnose(() => validate(insns, "p.bin"))).toBe(
+      "error[E0104]: p.bin: instruction 0: invalid destination register r11 (valid: r0..r10)",
+    );
   });
 });
 
 describe("malformed assembly lines", () => {
   const ubpf: [string, string][] = [
-    ["mov %r0, 0\nmov %r0 %r1", "u.s:2:9: error[E0120]: expected `,` after the destination register, found `%r1`"],
-    ["ldxw %r0, %r1+4", "u.s:1:11: error[E0120]: expected `[` to open the memory operand, found `%r1+4`"],
-    ["jeq %r0, 1", "u.s:1:11: error[E0120]: expected `,` before the jump target, found end of line"],
+    [
+      "mov %r0, 0\nmov %r0 %r1",
+      "u.s:2:9: error[E0120]: expected `,` after the destination register, found `%r1`",
+    ],
+    [
+      "ldxw %r0, %r1+4",
+      "u.s:1:11: error[E0120]: expected `[` to open the memory operand, found `%r1+4`",
+    ],
+    [
+      "jeq %r0, 1",
+      "u.s:1:11: error[E0120]: expected `,` before the jump target, found end of line",
+    ],
     ["add32 %r0, 1.5", "u.s:1:12: error[E0120]: expected a register or an immediate, found `1.5`"],
     ["exit\n\n   bogus", "u.s:3:4: error[E0120]: unknown instruction `bogus`"],
   ];
-  for (const [text, message] of ubpf) it(`uBPF: ${message}`, () => expect(diagnose(() => assembleUbpf(text, "u.s"))).toBe(message));
+  for (const [text, message] of ubpf)
+    it(`uBPF: ${message}`, () => expect(diagnose(() => assembleUbpf(text, "u.s"))).toBe(message));
 
   const llvm: [string, string][] = [
-    ["r0 = 0\nr0 = *(u64 *)r1", "l.s:2:14: error[E0120]: expected `(` to open the address, found `r1`"],
-    ["if r0 == 1 goto", "l.s:1:16: error[E0120]: expected a label or a +/- offset, found end of line"],
-    ["lock *(u64 *)(r1 + 0) -= r2", "l.s:1:23: error[E0120]: expected +=, |=, &= or ^= after the address, found `-=`"],
-    ["*(u128 *)(r1 + 0) = r2", "l.s:1:2: error[E0120]: expected a type like (u32 *), found `(u128`"],
-    ["   1:\tb7 00 00 00 00 00 00 00\tr0 = ", "l.s:1:36: error[E0120]: expected a register, a number or a load after `=`, found end of line"],
+    [
+      "r0 = 0\nr0 = *(u64 *)r1",
+      "l.s:2:14: error[E0120]: expected `(` to open the address, found `r1`",
+    ],
+    [
+      "if r0 == 1 goto",
+      "l.s:1:16: error[E0120]: expected a label or a +/- offset, found end of line",
+    ],
+    [
+      "lock *(u64 *)(r1 + 0) -= r2",
+      "l.s:1:23: error[E0120]: expected +=, |=, &= or ^= after the address, found `-=`",
+    ],
+    [
+      "*(u128 *)(r1 + 0) = r2",
+      "l.s:1:2: error[E0120]: expected a type like (u32 *), found `(u128`",
+    ],
+    [
+      "   1:\tb7 00 00 00 00 00 00 00\tr0 = ",
+      "l.s:1:36: error[E0120]: expected a register, a number or a load after `=`, found end of line",
+    ],
   ];
-  for (const [text, message] of llvm) it(`LLVM: ${message}`, () => expect(diagnose(() => assembleLlvm(text, "l.s"))).toBe(message));
+  for (const [text, message] of llvm)
+    it(`LLVM: ${message}`, () => expect(diagnose(() => assembleLlvm(text, "l.s"))).toBe(message));
 });

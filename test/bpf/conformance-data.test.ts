@@ -37,13 +37,19 @@ describe("parseConformanceData", () => {
   });
 
   it("raw wins over asm", () => {
-    const data = parseConformanceData("-- asm\nexit\n-- raw\n0x00000000000000b7\n0x0000000000000095\n-- result\n0", "r.data");
+    const data = parseConformanceData(
+      "-- asm\nexit\n-- raw\n0x00000000000000b7\n0x0000000000000095\n-- result\n0",
+      "r.data",
+    );
     expect(data.raw).toEqual([0xb7n, 0x95n]);
     expect(conformanceInsns(data).map((i) => i.code)).toEqual([0xb7, 0x95]);
   });
 
   it("ignores `-- c` and `-- no register offset`, keeps `-- error`", () => {
-    const data = parseConformanceData("-- c\nint x;\n-- asm\nexit\n-- no register offset\ncall instruction\n-- error\nbad thing\n", "e.data");
+    const data = parseConformanceData(
+      "-- c\nint x;\n-- asm\nexit\n-- no register offset\ncall instruction\n-- error\nbad thing\n",
+      "e.data",
+    );
     expect(data.asm).toBe("exit");
     expect(data.error).toBe("bad thing");
     expect(data.mem.length).toBe(0);
@@ -54,14 +60,18 @@ describe("parseConformanceData", () => {
       try {
         parseConformanceData(text, "m.data");
       } catch (err) {
-        return err instanceof BpfError ? `${err.code} ${err.pos?.line}: ${err.message}` : String(err);
+        return err instanceof BpfError
+          ? `${err.code} ${err.pos?.line}: ${err.message}`
+          : String(err);
       }
       return "no error";
     };
     expect(bad("-- asm\nexit\n-- frob\n")).toBe("E0140 3: unknown section `-- frob`");
     expect(bad("-- mem\n00 1g\n")).toBe("E0140 2: memory byte `1g` is not 1–2 hex digits");
     expect(bad("-- result\n0x1 0x2\n")).toBe("E0140 2: `-- result` must hold exactly one value");
-    expect(bad("-- raw\n0x10000000000000000\n")).toBe("E0140 2: instruction word `0x10000000000000000` does not fit in 64 bits");
+    expect(bad("-- raw\n0x10000000000000000\n")).toBe(
+      "E0140 2: instruction word `0x10000000000000000` does not fit in 64 bits",
+    );
   });
 
   it("a missing file is a BpfError, not a crash", () => {

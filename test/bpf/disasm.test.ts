@@ -4,14 +4,25 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { assembleLlvm } from "../../src/bpf/asm/llvm.js";
 import { assembleUbpf } from "../../src/bpf/asm/ubpf.js";
-import { conformanceInsns, listConformanceFiles, readConformanceData } from "../../src/bpf/conformance-data.js";
+import {
+  conformanceInsns,
+  listConformanceFiles,
+  readConformanceData,
+} from "../../src/bpf/conformance-data.js";
 import { disassemble, disassembleUbpf, formatInsn, formatInsnUbpf } from "../../src/bpf/disasm.js";
 import { encode, slotOffsets, type Insn } from "../../src/bpf/insn.js";
 import { allValidInsns } from "./support/all-insns.js";
 import { run, toolsOrWarn } from "./support/tools.js";
 
 const hex = (insns: Insn[]): string => Buffer.from(encode(insns)).toString("hex");
-const I = (code: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Insn => ({ code, dst, src, off, imm, ...(imm2 === undefined ? {} : { imm2 }) });
+const I = (code: number, dst = 0, src = 0, off = 0, imm = 0, imm2?: number): Insn => ({
+  code,
+  dst,
+  src,
+  off,
+  imm,
+  ...(imm2 === undefined ? {} : { imm2 }),
+});
 
 describe("formatInsn prints what llvm-objdump-19 --mcpu=v4 prints", () => {
   const cases: [Insn, string][] = [
@@ -41,7 +52,11 @@ describe("formatInsn prints what llvm-objdump-19 --mcpu=v4 prints", () => {
   for (const [insn, text] of cases) it(text, () => expect(formatInsn(insn)).toBe(text));
 
   it("names jump targets when given a namer", () => {
-    expect(formatInsn(I(0x05, 0, 0, 2), 10, { targetName: (slot) => `prog+0x${(slot * 8).toString(16)}` })).toBe("goto +0x2 <prog+0x68>");
+    expect(
+      formatInsn(I(0x05, 0, 0, 2), 10, {
+        targetName: (slot) => `prog+0x${(slot * 8).toString(16)}`,
+      }),
+    ).toBe("goto +0x2 <prog+0x68>");
   });
 
   it("lossless mode prints forms that reassemble to the same bytes", () => {
@@ -88,12 +103,15 @@ describe("disassemble lays out a listing like llvm-objdump -d", () => {
 });
 
 /** Instructions whose llvm-objdump text does not determine their bytes (see disasm.ts). */
-const ambiguous = (i: Insn) => (i.code === 0x85 && (i.src === 2 || (i.src === 1 && i.imm >= 0) || (i.src === 0 && i.imm < 0))) || (i.code === 0x18 && i.src !== 0 && !!i.imm2);
+const ambiguous = (i: Insn) =>
+  (i.code === 0x85 && (i.src === 2 || (i.src === 1 && i.imm >= 0) || (i.src === 0 && i.imm < 0))) ||
+  (i.code === 0x18 && i.src !== 0 && !!i.imm2);
 
 describe("round trips over every instruction form", () => {
   const insns = allValidInsns();
   it("lossless listing → assembleLlvm gives the same bytes", () => {
-    for (const rawInsn of [true, false]) expect(hex(assembleLlvm(disassemble(insns, { rawInsn, lossless: true })))).toBe(hex(insns));
+    for (const rawInsn of [true, false])
+      expect(hex(assembleLlvm(disassemble(insns, { rawInsn, lossless: true })))).toBe(hex(insns));
   });
   it("llvm-objdump-exact listing → assembleLlvm gives the same bytes except the ambiguous forms", () => {
     const plain = insns.filter((i) => !ambiguous(i));
@@ -107,42 +125,57 @@ describe("round trips over every instruction form", () => {
 
 describe("round trips over the conformance programs", () => {
   const files = listConformanceFiles();
-  it.skipIf(files.length === 0)("all 313 programs: disassemble → assemble gives identical bytes in both syntaxes", () => {
-    if (files.length === 0) console.warn("conformance data not found; set IOCHAIN_SHARED");
-    const withForwardLocalCalls: string[] = [];
-    for (const file of files) {
-      const insns = conformanceInsns(readConformanceData(file));
-      const bytes = hex(insns);
-      expect(hex(assembleLlvm(disassemble(insns, { lossless: true }))), file).toBe(bytes);
-      expect(hex(assembleUbpf(disassembleUbpf(insns))), file).toBe(bytes);
-      if (insns.some(ambiguous)) withForwardLocalCalls.push(path.basename(file));
-      else expect(hex(assembleLlvm(disassemble(insns))), file).toBe(bytes);
-    }
-    expect(withForwardLocalCalls).toEqual(["call_local.data", "rfc9669_call_local.data"]);
-  });
+  it.skipIf(files.length === 0)(
+    "all 313 programs: disassemble → assemble gives identical bytes in both syntaxes",
+    () => {
+      if (files.length === 0) console.warn("conformance data not found; set IOCHAIN_SHARED");
+      const withForwardLocalCalls: string[] = [];
+      for (const file of files) {
+        const insns = conformanceInsns(readConformanceData(file));
+        const bytes = hex(insns);
+        expect(hex(assembleLlvm(disassemble(insns, { lossless: true }))), file).toBe(bytes);
+        expect(hex(assembleUbpf(disassembleUbpf(insns))), file).toBe(bytes);
+        if (insns.some(ambiguous)) withForwardLocalCalls.push(path.basename(file));
+        else expect(hex(assembleLlvm(disassemble(insns))), file).toBe(bytes);
+      }
+      expect(withForwardLocalCalls).toEqual(["call_local.data", "rfc9669_call_local.data"]);
+    },
+  );
 });
 
 describe("against llvm-objdump-19 itself", () => {
-  const ok = toolsOrWarn("the llvm-objdump comparison over every instruction form", "llvm-mc-19", "llvm-objdump-19");
-  it.skipIf(!ok)("every valid instruction form prints exactly as llvm-objdump-19 --mcpu=v4 prints it", () => {
-    const insns = allValidInsns();
-    const bytes = encode(insns);
-    const dir = mkdtempSync(path.join(tmpdir(), "iochain-disasm-"));
-    try {
-      const lines = ['.section syscall,"ax"', "prog:"];
-      for (let at = 0; at < bytes.length; at += 8) lines.push(`.byte ${Array.from(bytes.subarray(at, at + 8)).join(",")}`);
-      writeFileSync(path.join(dir, "all.s"), lines.join("\n") + "\n");
-      run("llvm-mc-19", ["-triple", "bpfel", "-filetype=obj", "all.s", "-o", "all.o"], dir);
-      const theirs = run("llvm-objdump-19", ["-d", "--mcpu=v4", "--no-show-raw-insn", "all.o"], dir)
-        .split("\n")
-        .filter((l) => /^\s+\d+:\t/.test(l))
-        .map((l) => l.replace(/^\s+\d+:\t/, ""));
-      const slots = slotOffsets(insns);
-      const name = (slot: number) => (slot === 0 ? "prog" : `prog+0x${(slot * 8).toString(16)}`);
-      const ours = insns.map((insn, i) => formatInsn(insn, slots[i], { targetName: name }));
-      expect(ours).toEqual(theirs);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  const ok = toolsOrWarn(
+    "the llvm-objdump comparison over every instruction form",
+    "llvm-mc-19",
+    "llvm-objdump-19",
+  );
+  it.skipIf(!ok)(
+    "every valid instruction form prints exactly as llvm-objdump-19 --mcpu=v4 prints it",
+    () => {
+      const insns = allValidInsns();
+      const bytes = encode(insns);
+      const dir = mkdtempSync(path.join(tmpdir(), "iochain-disasm-"));
+      try {
+        const lines = ['.section syscall,"ax"', "prog:"];
+        for (let at = 0; at < bytes.length; at += 8)
+          lines.push(`.byte ${Array.from(bytes.subarray(at, at + 8)).join(",")}`);
+        writeFileSync(path.join(dir, "all.s"), lines.join("\n") + "\n");
+        run("llvm-mc-19", ["-triple", "bpfel", "-filetype=obj", "all.s", "-o", "all.o"], dir);
+        const theirs = run(
+          "llvm-objdump-19",
+          ["-d", "--mcpu=v4", "--no-show-raw-insn", "all.o"],
+          dir,
+        )
+          .split("\n")
+          .filter((l) => /^\s+\d+:\t/.test(l))
+          .map((l) => l.replace(/^\s+\d+:\t/, ""));
+        const slots = slotOffsets(insns);
+        const name = (slot: number) => (slot === 0 ? "prog" : `prog+0x${(slot * 8).toString(16)}`);
+        const ours = insns.map((insn, i) => formatInsn(insn, slots[i], { targetName: name }));
+        expect(ours).toEqual(theirs);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

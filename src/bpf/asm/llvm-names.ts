@@ -32,7 +32,12 @@ export const LLVM_JMP_OPS: Record<number, string> = {
   [Jmp.JSLE]: "s<=",
 };
 
-export const LLVM_SIZE_TYPES: Record<number, string> = { [Size.B]: "8", [Size.H]: "16", [Size.W]: "32", [Size.DW]: "64" };
+export const LLVM_SIZE_TYPES: Record<number, string> = {
+  [Size.B]: "8",
+  [Size.H]: "16",
+  [Size.W]: "32",
+  [Size.DW]: "64",
+};
 
 /** `lock *(u64 *)(r1 + 0) op= r2` operators of the non-fetching atomics. */
 export const LLVM_ATOMIC_OPS: Record<number, string> = {

@@ -18,8 +18,18 @@ import { LineScanner, toImm32, toImm64, toOff16 } from "./scanner.js";
 const ALU_BY_SYMBOL = invert(LLVM_ALU_OPS);
 const JMP_BY_SYMBOL = invert(LLVM_JMP_OPS);
 const ATOMIC_BY_SYMBOL = invert(LLVM_ATOMIC_OPS);
-const SIZE_BY_BITS: Record<string, number> = { "8": Size.B, "16": Size.H, "32": Size.W, "64": Size.DW };
-const FETCH_OPS: Record<string, number> = { add: Atomic.ADD, or: Atomic.OR, and: Atomic.AND, xor: Atomic.XOR };
+const SIZE_BY_BITS: Record<string, number> = {
+  "8": Size.B,
+  "16": Size.H,
+  "32": Size.W,
+  "64": Size.DW,
+};
+const FETCH_OPS: Record<string, number> = {
+  add: Atomic.ADD,
+  or: Atomic.OR,
+  and: Atomic.AND,
+  xor: Atomic.XOR,
+};
 
 interface Reg {
   n: number;
@@ -54,7 +64,11 @@ export function assembleLlvm(text: string, file = "<asm>", firstLine = 1): Insn[
     for (;;) {
       const def = scan.match(/^([A-Za-z_.$][\w.$]*)\s*:/);
       if (!def) break;
-      labels.define(def.groups[1], insns.length, scan.posAt(def.start, def.start + def.groups[1].length));
+      labels.define(
+        def.groups[1],
+        insns.length,
+        scan.posAt(def.start, def.start + def.groups[1].length),
+      );
     }
     if (scan.atEnd() || scan.peek() === ".") return; // empty, or an assembler directive
     const start = scan.index;
@@ -74,11 +88,17 @@ function stripComment(line: string): string {
   return m ? line.slice(0, m.index + m[1].length) : line;
 }
 
-/** Skips `  12:` (listing address), the raw byte columns, and the kernel's `(bf)` opcode note. */
+/**
+ * Skips `  12:` (listing address), the raw byte columns, the verifier's register-liveness column
+ * (`.12.......`, in its "Live regs before insn" dump) and the kernel's `(bf)` opcode note.
+ */
 function skipListingColumns(ctx: Ctx): void {
   const scan: LineScanner = ctx.scan;
   if (!scan.match(/^\d+:(?=\s|$)/)) return;
-  scan.match(/^(?:[0-9a-fA-F]{2} ){7}[0-9a-fA-F]{2}(?: (?:[0-9a-fA-F]{2} ){7}[0-9a-fA-F]{2})?(?=\s|$)/);
+  scan.match(/^[.0-9]{10}(?=\s+\([0-9a-fA-F]{2}\))/);
+  scan.match(
+    /^(?:[0-9a-fA-F]{2} ){7}[0-9a-fA-F]{2}(?: (?:[0-9a-fA-F]{2} ){7}[0-9a-fA-F]{2})?(?=\s|$)/,
+  );
   const announced = scan.match(/^\(([0-9a-fA-F]{2})\)/);
   if (announced) ctx.announced = parseInt(announced.groups[1], 16);
 }
@@ -95,7 +115,12 @@ function parseStatement(ctx: Ctx): Insn {
     insn.code = Class.JMP | Jmp.EXIT;
   } else if ((m = scan.match(/^(gotol|goto|may_goto)\b/))) {
     const kind = m.groups[1];
-    insn.code = kind === "gotol" ? Class.JMP32 | Jmp.JA : kind === "goto" ? Class.JMP | Jmp.JA : Class.JMP | MAY_GOTO_OP;
+    insn.code =
+      kind === "gotol"
+        ? Class.JMP32 | Jmp.JA
+        : kind === "goto"
+          ? Class.JMP | Jmp.JA
+          : Class.JMP | MAY_GOTO_OP;
     target(ctx, insn, kind === "gotol" ? "imm" : "off");
   } else if (scan.match(/^callx\b/)) {
     insn.code = Class.JMP | Jmp.CALL | Src.X;
@@ -111,7 +136,8 @@ function parseStatement(ctx: Ctx): Insn {
     const [size] = sizedAddress(scan, insn, "dst", "u");
     const op = scan.match(/^([+|&^])=/);
     const imm = op && ATOMIC_BY_SYMBOL.get(op.groups[1] + "=");
-    if (imm === undefined || imm === null) scan.fail(`expected +=, |=, &= or ^= after the address, found ${scan.describeNext()}`);
+    if (imm === undefined || imm === null)
+      scan.fail(`expected +=, |=, &= or ^= after the address, found ${scan.describeNext()}`);
     insn.imm = imm;
     insn.code |= atomicSize(scan, size, typeStart);
     insn.src = register(scan, "rw").n;
@@ -171,7 +197,8 @@ function parseCondition(ctx: Ctx, insn: Insn): void {
     insn.code |= Src.X;
     insn.src = right.n;
   } else insn.imm = right.imm;
-  if (!scan.match(/^goto\b/)) scan.fail(`expected \`goto\` after the comparison, found ${scan.describeNext()}`);
+  if (!scan.match(/^goto\b/))
+    scan.fail(`expected \`goto\` after the comparison, found ${scan.describeNext()}`);
   target(ctx, insn, "off");
 }
 
@@ -193,12 +220,16 @@ function parseStore(ctx: Ctx, insn: Insn): void {
 
 function parseAssignment(ctx: Ctx, insn: Insn): void {
   const scan: LineScanner = ctx.scan;
-  if (!/^[rw]\d/.test(scan.rest())) scan.fail(`expected an instruction, found ${scan.describeNext()}`);
+  if (!/^[rw]\d/.test(scan.rest()))
+    scan.fail(`expected an instruction, found ${scan.describeNext()}`);
   const dst = register(scan, "rw");
   insn.dst = dst.n;
   const alu = dst.wide ? Class.ALU64 : Class.ALU;
   const opMatch = scan.match(/^(s>>=|<<=|>>=|s\/=|s%=|[-+*/|&^%]=|=)/);
-  if (!opMatch) scan.fail(`expected an assignment operator (=, +=, ...) after ${dst.wide ? "r" : "w"}${dst.n}, found ${scan.describeNext()}`);
+  if (!opMatch)
+    scan.fail(
+      `expected an assignment operator (=, +=, ...) after ${dst.wide ? "r" : "w"}${dst.n}, found ${scan.describeNext()}`,
+    );
   const op = opMatch.text;
   if (op !== "=") {
     const signed = op === "s/=" || op === "s%=";
@@ -227,11 +258,19 @@ function parseAssignment(ctx: Ctx, insn: Insn): void {
     if (src.wide !== dst.wide) scan.fail("movsx mixes r and w registers", src.start, scan.index);
     insn.src = src.n;
   } else if ((m = scan.match(/^(be|le|bswap)(16|32|64)\b/))) {
-    insn.code = (m.groups[1] === "bswap" ? Class.ALU64 : Class.ALU) | Alu.END | (m.groups[1] === "be" ? Src.X : Src.K);
+    insn.code =
+      (m.groups[1] === "bswap" ? Class.ALU64 : Class.ALU) |
+      Alu.END |
+      (m.groups[1] === "be" ? Src.X : Src.K);
     insn.imm = Number(m.groups[2]);
     const src = register(scan, "rw");
-    if (src.n !== dst.n) scan.fail(`a byte swap works in place: expected r${dst.n}`, src.start, scan.index);
-  } else if ((m = scan.match(/^(atomic(?:64)?_fetch_(add|or|and|xor)|atomic(?:64)?_xchg|xchg(?:32)?_(?:32|64)|atomic(?:64)?_cmpxchg|cmpxchg(?:32)?_(?:32|64))\s*\(/))) {
+    if (src.n !== dst.n)
+      scan.fail(`a byte swap works in place: expected r${dst.n}`, src.start, scan.index);
+  } else if (
+    (m = scan.match(
+      /^(atomic(?:64)?_fetch_(add|or|and|xor)|atomic(?:64)?_xchg|xchg(?:32)?_(?:32|64)|atomic(?:64)?_cmpxchg|cmpxchg(?:32)?_(?:32|64))\s*\(/,
+    ))
+  ) {
     parseFetchAtomic(ctx, insn, dst, m.groups[1], m.groups[2]);
   } else if (/^[rw]\d/.test(rest)) {
     const src = register(scan, "rw");
@@ -257,11 +296,15 @@ function parseConstant(ctx: Ctx, insn: Insn, dst: Reg): void {
         "assemble an object with clang, or write the value as a number",
       );
     }
-    scan.fail(`expected a register, a number or a load after \`=\`, found ${sym ? `\`${sym.text}\`` : scan.describeNext()}`, sym?.start);
+    scan.fail(
+      `expected a register, a number or a load after \`=\`, found ${sym ? `\`${sym.text}\`` : scan.describeNext()}`,
+      sym?.start,
+    );
   }
   const wide = scan.match(/^ll\b/) !== undefined || ctx.announced === LD_IMM64;
   if (wide) {
-    if (!dst.wide) scan.fail("lddw loads a 64-bit register: write r, not w", dst.start, dst.start + 2);
+    if (!dst.wide)
+      scan.fail("lddw loads a 64-bit register: write r, not w", dst.start, dst.start + 2);
     insn.code = LD_IMM64;
     Object.assign(insn, splitImm64(toImm64(value.value, scan, value.start)));
     return;
@@ -277,7 +320,8 @@ function parseLoad(ctx: Ctx, insn: Insn, dst: Reg): void {
   const type = sizeCast(scan, "us");
   if (scan.eat("skb")) {
     scan.expect("[", "after skb");
-    if (dst.n !== 0 || type.signed || type.size === Size.DW) scan.fail("legacy packet loads are `r0 = *(u8|u16|u32 *)skb[...]`", dst.start);
+    if (dst.n !== 0 || type.signed || type.size === Size.DW)
+      scan.fail("legacy packet loads are `r0 = *(u8|u16|u32 *)skb[...]`", dst.start);
     if (/^[rw]\d/.test(scan.rest())) {
       insn.code = Class.LD | Mode.IND | type.size;
       insn.src = register(scan, "r").n;
@@ -290,10 +334,17 @@ function parseLoad(ctx: Ctx, insn: Insn, dst: Reg): void {
   }
   [insn.src, insn.off] = address(scan, true);
   insn.code = Class.LDX | (type.signed ? Mode.MEMSX : Mode.MEM) | type.size;
-  if (type.signed && type.size === Size.DW) scan.fail("there is no sign-extending 64-bit load; use u64", type.start, type.end);
+  if (type.signed && type.size === Size.DW)
+    scan.fail("there is no sign-extending 64-bit load; use u64", type.start, type.end);
 }
 
-function parseFetchAtomic(ctx: Ctx, insn: Insn, dst: Reg, name: string, fetchOp: string | undefined): void {
+function parseFetchAtomic(
+  ctx: Ctx,
+  insn: Insn,
+  dst: Reg,
+  name: string,
+  fetchOp: string | undefined,
+): void {
   const scan: LineScanner = ctx.scan;
   insn.code = Class.STX | Mode.ATOMIC;
   let size: number;
@@ -310,7 +361,8 @@ function parseFetchAtomic(ctx: Ctx, insn: Insn, dst: Reg, name: string, fetchOp:
   if (name.includes("cmpxchg")) {
     insn.imm = Atomic.CMPXCHG;
     const r0 = register(scan, "rw");
-    if (r0.n !== 0 || dst.n !== 0) scan.fail("cmpxchg compares with and returns into r0", r0.start, scan.index);
+    if (r0.n !== 0 || dst.n !== 0)
+      scan.fail("cmpxchg compares with and returns into r0", r0.start, scan.index);
     scan.expect(",", "after r0");
     insn.src = register(scan, "rw").n;
   } else {
@@ -323,24 +375,40 @@ function parseFetchAtomic(ctx: Ctx, insn: Insn, dst: Reg, name: string, fetchOp:
 }
 
 function atomicSize(scan: LineScanner, size: number, typeStart: number): number {
-  if (size !== Size.W && size !== Size.DW) scan.fail("atomic operations are 32 or 64 bits wide", typeStart);
+  if (size !== Size.W && size !== Size.DW)
+    scan.fail("atomic operations are 32 or 64 bits wide", typeStart);
   return size;
 }
 
 /** `(u64 *)(r1 + 8)` → size, filling `field` (dst or src) and off. */
-function sizedAddress(scan: LineScanner, insn: Insn, field: "dst" | "src", kinds: "u" | "us"): [number] {
+function sizedAddress(
+  scan: LineScanner,
+  insn: Insn,
+  field: "dst" | "src",
+  kinds: "u" | "us",
+): [number] {
   const type = sizeCast(scan, kinds);
   [insn[field], insn.off] = address(scan, true);
   return [type.size];
 }
 
-function sizeCast(scan: LineScanner, kinds: "u" | "us"): { size: number; signed: boolean; start: number; end: number } {
+function sizeCast(
+  scan: LineScanner,
+  kinds: "u" | "us",
+): { size: number; signed: boolean; start: number; end: number } {
   scan.skipSpace();
   const start = scan.index;
-  const m = scan.match(kinds === "u" ? /^\(\s*u(8|16|32|64)\s*\*\s*\)/ : /^\(\s*([us])(8|16|32|64)\s*\*\s*\)/);
+  const m = scan.match(
+    kinds === "u" ? /^\(\s*u(8|16|32|64)\s*\*\s*\)/ : /^\(\s*([us])(8|16|32|64)\s*\*\s*\)/,
+  );
   if (!m) scan.fail(`expected a type like (u32 *), found ${scan.describeNext()}`);
   const bits = kinds === "u" ? m.groups[1] : m.groups[2];
-  return { size: SIZE_BY_BITS[bits], signed: kinds === "us" && m.groups[1] === "s", start, end: scan.index };
+  return {
+    size: SIZE_BY_BITS[bits],
+    signed: kinds === "us" && m.groups[1] === "s",
+    start,
+    end: scan.index,
+  };
 }
 
 /** `(r1 + 0x8)`, `(r10 -8)`, `(r2)`; without parentheses for xchg/cmpxchg: `r1 + 0x8`. */
@@ -351,7 +419,8 @@ function address(scan: LineScanner, parens: boolean): [number, number] {
   const sign = scan.match(/^[+-]/);
   if (sign) {
     const value = scan.integer();
-    if (!value || /^[+-]/.test(value.text)) scan.fail(`expected an offset after \`${sign.text}\`, found ${scan.describeNext()}`);
+    if (!value || /^[+-]/.test(value.text))
+      scan.fail(`expected an offset after \`${sign.text}\`, found ${scan.describeNext()}`);
     off = toOff16(sign.text === "-" ? -value.value : value.value, scan, sign.start);
   }
   if (parens) scan.expect(")", "to close the address");
@@ -364,23 +433,43 @@ function register(scan: LineScanner, kinds: "r" | "rw"): Reg {
   const m = scan.match(/^([rw])(\d+)(?![\w.])/);
   if (!m || (kinds === "r" && m.groups[1] === "w")) {
     scan.index = start;
-    scan.fail(`expected a register (${kinds === "r" ? "r0..r10" : "r0..r10 or w0..w10"}), found ${scan.describeNext()}`);
+    scan.fail(
+      `expected a register (${kinds === "r" ? "r0..r10" : "r0..r10 or w0..w10"}), found ${scan.describeNext()}`,
+    );
   }
   const n = Number(m.groups[2]);
-  if (n > 15) scan.fail(`register ${m.groups[1]}${n} does not exist (the field holds 0..15)`, start, scan.index, "E0124");
+  if (n > 15)
+    scan.fail(
+      `register ${m.groups[1]}${n} does not exist (the field holds 0..15)`,
+      start,
+      scan.index,
+      "E0124",
+    );
   return { n, wide: m.groups[1] === "r", start };
 }
 
 function sameRegister(scan: LineScanner, dst: Reg, src: Reg, what: string): void {
   if (src.n !== dst.n || src.wide !== dst.wide) {
-    scan.fail(`${what} reads and writes the same register: expected ${dst.wide ? "r" : "w"}${dst.n}`, src.start, scan.index);
+    scan.fail(
+      `${what} reads and writes the same register: expected ${dst.wide ? "r" : "w"}${dst.n}`,
+      src.start,
+      scan.index,
+    );
   }
 }
 
-function regOrImm(scan: LineScanner, like: Reg): { kind: "reg"; n: number } | { kind: "imm"; imm: number } {
+function regOrImm(
+  scan: LineScanner,
+  like: Reg,
+): { kind: "reg"; n: number } | { kind: "imm"; imm: number } {
   if (/^[rw]\d/.test(scan.rest())) {
     const r = register(scan, "rw");
-    if (r.wide !== like.wide) scan.fail(`mixes ${like.wide ? "r" : "w"} and ${r.wide ? "r" : "w"} registers`, r.start, scan.index);
+    if (r.wide !== like.wide)
+      scan.fail(
+        `mixes ${like.wide ? "r" : "w"} and ${r.wide ? "r" : "w"} registers`,
+        r.start,
+        scan.index,
+      );
     return { kind: "reg", n: r.n };
   }
   return { kind: "imm", imm: imm32(scan) };
@@ -395,7 +484,13 @@ function imm32(scan: LineScanner): number {
 function integerIn(scan: LineScanner, min: bigint, max: bigint, what: string): bigint {
   const value = scan.integer();
   if (!value) scan.fail(`expected ${what}, found ${scan.describeNext()}`);
-  if (value.value < min || value.value > max) scan.fail(`${what} ${value.value} is out of range ${min}..${max}`, value.start, scan.index, "E0121");
+  if (value.value < min || value.value > max)
+    scan.fail(
+      `${what} ${value.value} is out of range ${min}..${max}`,
+      value.start,
+      scan.index,
+      "E0121",
+    );
   return value.value;
 }
 
@@ -411,5 +506,10 @@ function target(ctx: Ctx, insn: Insn, field: "off" | "imm"): void {
   }
   const label = scan.ident();
   if (!label) scan.fail(`expected a label or a +/- offset, found ${scan.describeNext()}`);
-  ctx.labels.refer({ insnIndex: ctx.index, label: label.text, field, pos: scan.posAt(label.start) });
+  ctx.labels.refer({
+    insnIndex: ctx.index,
+    label: label.text,
+    field,
+    pos: scan.posAt(label.start),
+  });
 }

@@ -18,7 +18,13 @@ export class LineScanner {
   }
 
   posAt(start: number, end = this.index): SourcePos {
-    return { file: this.file, line: this.line, col: start + 1, endLine: this.line, endCol: Math.max(end, start + 1) + 1 };
+    return {
+      file: this.file,
+      line: this.line,
+      col: start + 1,
+      endLine: this.line,
+      endCol: Math.max(end, start + 1) + 1,
+    };
   }
 
   skipSpace(): void {
@@ -52,7 +58,8 @@ export class LineScanner {
   }
 
   expect(token: string, context: string): void {
-    if (!this.eat(token)) this.fail(`expected \`${token}\` ${context}, found ${this.describeNext()}`);
+    if (!this.eat(token))
+      this.fail(`expected \`${token}\` ${context}, found ${this.describeNext()}`);
   }
 
   /** Consumes a regular expression match anchored at the cursor (the regex must not be global). */
@@ -101,7 +108,12 @@ const INT32_MIN = -(2n ** 31n);
 const UINT32_MAX = 2n ** 32n - 1n;
 
 /** A 32-bit immediate: any value that fits in 32 bits, signed or unsigned, stored signed. */
-export function toImm32(value: bigint, scan: LineScanner, start: number, what = "immediate"): number {
+export function toImm32(
+  value: bigint,
+  scan: LineScanner,
+  start: number,
+  what = "immediate",
+): number {
   if (value < INT32_MIN || value > UINT32_MAX) {
     scan.fail(`${what} ${value} does not fit in 32 bits`, start, scan.index, "E0121");
   }

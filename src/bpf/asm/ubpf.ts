@@ -27,7 +27,11 @@ export function assembleUbpf(text: string, file = "<asm>", firstLine = 1): Insn[
     for (;;) {
       const def = scan.match(/^([A-Za-z_.$][\w.$]*)\s*:/);
       if (!def) break;
-      labels.define(def.groups[1], insns.length, scan.posAt(def.start, def.start + def.groups[1].length));
+      labels.define(
+        def.groups[1],
+        insns.length,
+        scan.posAt(def.start, def.start + def.groups[1].length),
+      );
     }
     if (scan.atEnd()) return;
     const start = scan.index;
@@ -43,8 +47,7 @@ export function assembleUbpf(text: string, file = "<asm>", firstLine = 1): Insn[
 }
 
 type Operand =
-  | { kind: "reg"; reg: number; start: number }
-  | { kind: "imm"; value: bigint; start: number };
+  { kind: "reg"; reg: number; start: number } | { kind: "imm"; value: bigint; start: number };
 
 function parseInstruction(scan: LineScanner, labels: Labels, index: number): Insn {
   const word = scan.ident();
@@ -64,7 +67,8 @@ function parseInstruction(scan: LineScanner, labels: Labels, index: number): Ins
     if (scan.eat(",")) {
       const kind = scan.ident();
       const src = kind && UBPF_PSEUDO_LD[kind.text];
-      if (src === undefined) scan.fail(`expected a pseudo kind (${Object.keys(UBPF_PSEUDO_LD).join(", ")})`);
+      if (src === undefined)
+        scan.fail(`expected a pseudo kind (${Object.keys(UBPF_PSEUDO_LD).join(", ")})`);
       insn.src = src;
     }
   } else if (name === "ja") {
@@ -153,7 +157,8 @@ function parseCall(scan: LineScanner, labels: Labels, index: number, insn: Insn)
     insn.dst = register(scan);
     return;
   }
-  insn.src = mode?.text === "runtime" || mode?.text === "kfunc" ? PseudoCall.KFUNC : PseudoCall.HELPER;
+  insn.src =
+    mode?.text === "runtime" || mode?.text === "kfunc" ? PseudoCall.KFUNC : PseudoCall.HELPER;
   const value = integer(scan, "a helper number");
   insn.imm = toImm32(value.value, scan, value.start, "helper number");
 }
@@ -165,7 +170,10 @@ function parseAtomic(scan: LineScanner, insn: Insn): void {
   const op = scan.match(/^([a-z]+?)(32|64)?\b/);
   const imm = op && UBPF_ATOMIC[op.groups[1]];
   if (imm === undefined) {
-    scan.fail(`expected an atomic operation (${Object.keys(UBPF_ATOMIC).join(", ")}) after \`lock\``, start);
+    scan.fail(
+      `expected an atomic operation (${Object.keys(UBPF_ATOMIC).join(", ")}) after \`lock\``,
+      start,
+    );
   }
   insn.code = Class.STX | Mode.ATOMIC | (op!.groups[2] === "32" ? Size.W : Size.DW);
   insn.imm = imm | (fetch ? 1 : 0);
@@ -178,7 +186,13 @@ function register(scan: LineScanner): number {
   const m = scan.match(/^%?r(\d+)(?![\w.])/);
   if (!m) scan.fail(`expected a register (%r0..%r10), found ${scan.describeNext()}`);
   const reg = Number(m.groups[1]);
-  if (reg > 15) scan.fail(`register r${reg} does not exist (the field holds r0..r15)`, m.start, scan.index, "E0124");
+  if (reg > 15)
+    scan.fail(
+      `register r${reg} does not exist (the field holds r0..r15)`,
+      m.start,
+      scan.index,
+      "E0124",
+    );
   return reg;
 }
 
@@ -211,7 +225,13 @@ function memory(scan: LineScanner): [number, number] {
 }
 
 /** A jump target: a label (patched later) or a signed distance in slots. */
-function target(scan: LineScanner, labels: Labels, index: number, insn: Insn, field: "off" | "imm"): void {
+function target(
+  scan: LineScanner,
+  labels: Labels,
+  index: number,
+  insn: Insn,
+  field: "off" | "imm",
+): void {
   const value = scan.integer();
   if (value) {
     if (field === "off") insn.off = toOff16(value.value, scan, value.start, "jump offset");

@@ -19,7 +19,10 @@ export interface ObjdumpOptions {
 /** Symbols llvm-objdump lists as headers in a section: everything but section and file symbols. */
 export function listingSymbols(obj: ElfObject, program: ElfProgramSection): ListingSymbol[] {
   const shown = (s: ElfSymbol) =>
-    s.shndx === program.section.index && s.type !== STT.SECTION && s.type !== STT.FILE && s.name !== "";
+    s.shndx === program.section.index &&
+    s.type !== STT.SECTION &&
+    s.type !== STT.FILE &&
+    s.name !== "";
   const symbols = obj.symbols
     .filter(shown)
     .sort((a, b) => a.value - b.value || a.index - b.index)
@@ -38,7 +41,11 @@ export function disassembleObject(obj: ElfObject, opts: ObjdumpOptions = {}): st
       lossless: opts.lossless,
       symbols: listingSymbols(obj, program),
       relocations: opts.relocations
-        ? program.relocations.map((r) => ({ offset: r.offset, type: r.typeName, symbol: r.symbol.name }))
+        ? program.relocations.map((r) => ({
+            offset: r.offset,
+            type: r.typeName,
+            symbol: r.symbol.name,
+          }))
         : undefined,
     });
     parts.push(`Disassembly of section ${program.section.name}:\n${listing}`);

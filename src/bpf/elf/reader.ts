@@ -111,7 +111,12 @@ class Bytes {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
   need(offset: number, length: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || offset < 0 || length < 0 || offset + length > this.data.length) {
+    if (
+      !Number.isSafeInteger(offset) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.data.length
+    ) {
       throw new BpfError(
         "E0131",
         `${this.file}: ${what} (bytes ${offset}..${offset + length}) lies past the end of the file (${this.data.length} bytes): the file is truncated or corrupt`,
@@ -130,7 +135,11 @@ class Bytes {
   /** A 64-bit field that must be a usable offset or size. */
   u64(at: number, what: string): number {
     const v = this.view.getBigUint64(at, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BpfError("E0131", `${this.file}: ${what} ${v} is absurdly large: the file is corrupt`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new BpfError(
+        "E0131",
+        `${this.file}: ${what} ${v} is absurdly large: the file is corrupt`,
+      );
     return Number(v);
   }
   i64(at: number): bigint {
@@ -154,23 +163,34 @@ export function readElf(data: Uint8Array, file = "<elf>"): ElfObject {
   const shoff = b.u64(0x28, "section header offset");
   const shnum = b.u16(0x3c);
   if (b.u16(0x3a) !== SHDR_SIZE && shnum > 0) {
-    throw new BpfError("E0130", `${file}: section header entries are ${b.u16(0x3a)} bytes, expected ${SHDR_SIZE}`);
+    throw new BpfError(
+      "E0130",
+      `${file}: section header entries are ${b.u16(0x3a)} bytes, expected ${SHDR_SIZE}`,
+    );
   }
   b.need(shoff, shnum * SHDR_SIZE, `the section header table (${shnum} entries)`);
   const sections: ElfSection[] = [];
   for (let i = 0; i < shnum; i++) sections.push(readSectionHeader(b, shoff + i * SHDR_SIZE, i));
   if (header.shstrndx >= shnum && shnum > 0) {
-    throw new BpfError("E0132", `${file}: the section name table index ${header.shstrndx} is not a section (there are ${shnum})`);
+    throw new BpfError(
+      "E0132",
+      `${file}: the section name table index ${header.shstrndx} is not a section (there are ${shnum})`,
+    );
   }
   const shstr = sections[header.shstrndx];
-  for (const s of sections) s.name = shstr ? cString(b, shstr, s.nameOffset, `the name of section ${s.index}`) : "";
+  for (const s of sections)
+    s.name = shstr ? cString(b, shstr, s.nameOffset, `the name of section ${s.index}`) : "";
 
   const symtab = sections.find((s) => s.type === SHT.SYMTAB);
   const symbols = symtab ? readSymbols(b, sections, symtab) : [];
   const relocations = new Map<number, ElfRelocation[]>();
   for (const s of sections) {
     if (s.type !== SHT.REL && s.type !== SHT.RELA) continue;
-    if (s.info >= sections.length) throw new BpfError("E0132", `${file}: relocation section ${s.name} applies to section ${s.info}, which does not exist`);
+    if (s.info >= sections.length)
+      throw new BpfError(
+        "E0132",
+        `${file}: relocation section ${s.name} applies to section ${s.info}, which does not exist`,
+      );
     const list = relocations.get(s.info) ?? [];
     list.push(...readRelocations(b, s, symbols, sections[s.info]));
     relocations.set(s.info, list);
@@ -181,7 +201,9 @@ export function readElf(data: Uint8Array, file = "<elf>"): ElfObject {
     .filter((s) => s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0)
     .map((s) => readProgram(file, s, symbols, relocations.get(s.index) ?? []));
   const licenseSection = sections.find((s) => s.name === SECTION.LICENSE);
-  const license = licenseSection ? new TextDecoder().decode(licenseSection.data).replace(/\0[\s\S]*$/, "") : undefined;
+  const license = licenseSection
+    ? new TextDecoder().decode(licenseSection.data).replace(/\0[\s\S]*$/, "")
+    : undefined;
   return {
     file,
     header,
@@ -200,11 +222,26 @@ function readHeader(b: Bytes): ElfHeader {
     throw new BpfError("E0130", `${file}: not an ELF file (no \\x7fELF magic)`);
   }
   b.need(0, EHDR_SIZE, "the ELF header");
-  if (b.u8(4) !== ELFCLASS64) throw new BpfError("E0130", `${file}: only 64-bit ELF is supported (class ${b.u8(4)})`);
-  if (b.u8(5) !== ELFDATA2LSB) throw new BpfError("E0130", `${file}: only little-endian ELF is supported (data encoding ${b.u8(5)})`);
+  if (b.u8(4) !== ELFCLASS64)
+    throw new BpfError("E0130", `${file}: only 64-bit ELF is supported (class ${b.u8(4)})`);
+  if (b.u8(5) !== ELFDATA2LSB)
+    throw new BpfError(
+      "E0130",
+      `${file}: only little-endian ELF is supported (data encoding ${b.u8(5)})`,
+    );
   const machine = b.u16(0x12);
-  if (machine !== EM_BPF) throw new BpfError("E0130", `${file}: not an eBPF object (e_machine ${machine}, expected ${EM_BPF} EM_BPF)`);
-  return { type: b.u16(0x10), machine, version: b.u32(0x14), flags: b.u32(0x30), shstrndx: b.u16(0x3e) };
+  if (machine !== EM_BPF)
+    throw new BpfError(
+      "E0130",
+      `${file}: not an eBPF object (e_machine ${machine}, expected ${EM_BPF} EM_BPF)`,
+    );
+  return {
+    type: b.u16(0x10),
+    machine,
+    version: b.u32(0x14),
+    flags: b.u32(0x30),
+    shstrndx: b.u16(0x3e),
+  };
 }
 
 function readSectionHeader(b: Bytes, at: number, index: number): ElfSection {
@@ -234,22 +271,40 @@ function readSectionHeader(b: Bytes, at: number, index: number): ElfSection {
 
 /** A NUL-terminated string at `offset` of a string table section. */
 function cString(b: Bytes, table: ElfSection, offset: number, what: string): string {
-  if (table.type !== SHT.STRTAB) throw new BpfError("E0132", `${b.file}: ${what} refers to section ${table.index}, which is not a string table`);
+  if (table.type !== SHT.STRTAB)
+    throw new BpfError(
+      "E0132",
+      `${b.file}: ${what} refers to section ${table.index}, which is not a string table`,
+    );
   if (offset >= table.data.length) {
     if (offset === 0 && table.data.length === 0) return "";
-    throw new BpfError("E0132", `${b.file}: ${what} is at offset ${offset}, past the end of string table ${table.index} (${table.data.length} bytes)`);
+    throw new BpfError(
+      "E0132",
+      `${b.file}: ${what} is at offset ${offset}, past the end of string table ${table.index} (${table.data.length} bytes)`,
+    );
   }
   const end = table.data.indexOf(0, offset);
-  if (end < 0) throw new BpfError("E0132", `${b.file}: ${what} is not NUL-terminated in string table ${table.index}`);
+  if (end < 0)
+    throw new BpfError(
+      "E0132",
+      `${b.file}: ${what} is not NUL-terminated in string table ${table.index}`,
+    );
   return new TextDecoder().decode(table.data.subarray(offset, end));
 }
 
 function readSymbols(b: Bytes, sections: ElfSection[], symtab: ElfSection): ElfSymbol[] {
   if (symtab.size % SYM_SIZE !== 0) {
-    throw new BpfError("E0132", `${b.file}: the symbol table size ${symtab.size} is not a multiple of ${SYM_SIZE}`);
+    throw new BpfError(
+      "E0132",
+      `${b.file}: the symbol table size ${symtab.size} is not a multiple of ${SYM_SIZE}`,
+    );
   }
   const strtab = sections[symtab.link];
-  if (!strtab) throw new BpfError("E0132", `${b.file}: the symbol table links to section ${symtab.link}, which does not exist`);
+  if (!strtab)
+    throw new BpfError(
+      "E0132",
+      `${b.file}: the symbol table links to section ${symtab.link}, which does not exist`,
+    );
   const out: ElfSymbol[] = [];
   for (let i = 0; i < symtab.size / SYM_SIZE; i++) {
     const at = symtab.offset + i * SYM_SIZE;
@@ -266,19 +321,31 @@ function readSymbols(b: Bytes, sections: ElfSection[], symtab: ElfSection): ElfS
       shndx,
     };
     // A section symbol has no name of its own; tools show the section's.
-    if (symbol.type === STT.SECTION && symbol.name === "" && shndx < sections.length) symbol.name = sections[shndx].name;
+    if (symbol.type === STT.SECTION && symbol.name === "" && shndx < sections.length)
+      symbol.name = sections[shndx].name;
     if (shndx !== SHN.UNDEF && shndx < SHN.LORESERVE && shndx >= sections.length) {
-      throw new BpfError("E0132", `${b.file}: symbol ${i} (${symbol.name}) is in section ${shndx}, which does not exist`);
+      throw new BpfError(
+        "E0132",
+        `${b.file}: symbol ${i} (${symbol.name}) is in section ${shndx}, which does not exist`,
+      );
     }
     out.push(symbol);
   }
   return out;
 }
 
-function readRelocations(b: Bytes, rel: ElfSection, symbols: ElfSymbol[], target: ElfSection): ElfRelocation[] {
+function readRelocations(
+  b: Bytes,
+  rel: ElfSection,
+  symbols: ElfSymbol[],
+  target: ElfSection,
+): ElfRelocation[] {
   const entry = rel.type === SHT.RELA ? RELA_SIZE : REL_SIZE;
   if (rel.size % entry !== 0) {
-    throw new BpfError("E0132", `${b.file}: relocation section ${rel.name} size ${rel.size} is not a multiple of ${entry}`);
+    throw new BpfError(
+      "E0132",
+      `${b.file}: relocation section ${rel.name} size ${rel.size} is not a multiple of ${entry}`,
+    );
   }
   const out: ElfRelocation[] = [];
   for (let i = 0; i < rel.size / entry; i++) {
@@ -287,9 +354,16 @@ function readRelocations(b: Bytes, rel: ElfSection, symbols: ElfSymbol[], target
     const type = b.u32(at + 8);
     const symIndex = b.u32(at + 12);
     const symbol = symbols[symIndex];
-    if (!symbol) throw new BpfError("E0132", `${b.file}: relocation ${i} of ${rel.name} names symbol ${symIndex}, which does not exist`);
+    if (!symbol)
+      throw new BpfError(
+        "E0132",
+        `${b.file}: relocation ${i} of ${rel.name} names symbol ${symIndex}, which does not exist`,
+      );
     if (offset >= target.size && target.type !== SHT.NOBITS) {
-      throw new BpfError("E0132", `${b.file}: relocation ${i} of ${rel.name} at offset ${offset} lies outside ${target.name} (${target.size} bytes)`);
+      throw new BpfError(
+        "E0132",
+        `${b.file}: relocation ${i} of ${rel.name} at offset ${offset} lies outside ${target.name} (${target.size} bytes)`,
+      );
     }
     const r: ElfRelocation = { offset, type, typeName: relocationTypeName(type), symbol };
     if (rel.type === SHT.RELA) r.addend = b.i64(at + 16);
@@ -298,7 +372,12 @@ function readRelocations(b: Bytes, rel: ElfSection, symbols: ElfSymbol[], target
   return out;
 }
 
-function readProgram(file: string, section: ElfSection, symbols: ElfSymbol[], relocations: ElfRelocation[]): ElfProgramSection {
+function readProgram(
+  file: string,
+  section: ElfSection,
+  symbols: ElfSymbol[],
+  relocations: ElfRelocation[],
+): ElfProgramSection {
   const insns = decode(section.data, `${file}: section ${section.name}`);
   const slots = slotOffsets(insns);
   const total = slots[insns.length];
@@ -308,13 +387,23 @@ function readProgram(file: string, section: ElfSection, symbols: ElfSymbol[], re
     .sort((x, y) => x.value - y.value);
   const functions: ElfFunction[] = funcs.map((sym, k) => {
     if (sym.value % 8 !== 0 || sym.value / 8 > total) {
-      throw new BpfError("E0132", `${file}: function ${sym.name} starts at byte ${sym.value}, not an instruction of ${section.name}`);
+      throw new BpfError(
+        "E0132",
+        `${file}: function ${sym.name} starts at byte ${sym.value}, not an instruction of ${section.name}`,
+      );
     }
     const slot = sym.value / 8;
-    const endSlot = sym.size > 0 ? Math.min(total, slot + Math.ceil(sym.size / 8)) : (funcs[k + 1]?.value ?? total * 8) / 8;
+    const endSlot =
+      sym.size > 0
+        ? Math.min(total, slot + Math.ceil(sym.size / 8))
+        : (funcs[k + 1]?.value ?? total * 8) / 8;
     const first = indexOfSlot.get(slot);
     const end = indexOfSlot.get(endSlot) ?? insns.length;
-    if (first === undefined) throw new BpfError("E0132", `${file}: function ${sym.name} starts inside an lddw of ${section.name}`);
+    if (first === undefined)
+      throw new BpfError(
+        "E0132",
+        `${file}: function ${sym.name} starts inside an lddw of ${section.name}`,
+      );
     return { name: sym.name, symbol: sym, slot, slots: endSlot - slot, first, end };
   });
   return { section, insns, functions, relocations };

@@ -83,7 +83,11 @@ describe("assembleLlvm: the syntax llvm-objdump and clang print", () => {
       "       5:\t95 00 00 00 00 00 00 00\texit",
     ].join("\n");
     expect(asm(listing)).toBe(
-      "b700000000000000" + "18010000000000000000000000000000" + "0500ffff00000000" + "1500fbff00000000" + "9500000000000000",
+      "b700000000000000" +
+        "18010000000000000000000000000000" +
+        "0500ffff00000000" +
+        "1500fbff00000000" +
+        "9500000000000000",
     );
   });
 
@@ -105,7 +109,19 @@ describe("assembleLlvm: the syntax llvm-objdump and clang print", () => {
     // The first line has no instruction: only the state note after `;`... it starts with `0:` then
     // register states, which are not an instruction, so the log is fed without it.
     const insns = assembleLlvm(log.split("\n").slice(1).join("\n"));
-    expect(insns.map((i) => i.code.toString(16))).toEqual(["bf", "18", "7b", "61", "85", "85", "15", "db", "db", "c3", "95"]);
+    expect(insns.map((i) => i.code.toString(16))).toEqual([
+      "bf",
+      "18",
+      "7b",
+      "61",
+      "85",
+      "85",
+      "15",
+      "db",
+      "db",
+      "c3",
+      "95",
+    ]);
     expect(insns[1].imm2).toBe(-0x777f);
     expect(insns[4].imm).toBe(5);
     expect([insns[5].src, insns[5].imm]).toEqual([1, 2]);
@@ -113,8 +129,33 @@ describe("assembleLlvm: the syntax llvm-objdump and clang print", () => {
     expect(insns[9].imm).toBe(0xe1);
   });
 
+  it("reads the verifier's liveness dump (bpftool -d prog load)", () => {
+    const dump = [
+      "      0: .......... (b4) w1 = 0",
+      "      4: ..2....... (18) r1 = 0xffff8881046d1c00",
+      "     12: 0.2....... (db) r2 = atomic64_fetch_add((u64 *)(r0 +0), r2)",
+      "     13: 0.2....... (79) r1 = *(u64 *)(r0 +24)",
+    ].join("\n");
+    expect(asm(dump)).toBe(
+      "b401000000000000" +
+        "18010000001c6d04000000008188ffff" +
+        "db20000001000000" +
+        "7901180000000000",
+    );
+  });
+
   it("resolves labels, clang-style and llvm-objdump header labels, and local calls by name", () => {
-    const text = ["f:", "  r0 = 0", "LBB0_1:", "  r0 += 1", "  if r0 < 10 goto LBB0_1", "  call g", "  exit", "g:", "  exit"].join("\n");
+    const text = [
+      "f:",
+      "  r0 = 0",
+      "LBB0_1:",
+      "  r0 += 1",
+      "  if r0 < 10 goto LBB0_1",
+      "  call g",
+      "  exit",
+      "g:",
+      "  exit",
+    ].join("\n");
     const insns = assembleLlvm(text);
     expect(insns[2].off).toBe(-2);
     expect([insns[3].src, insns[3].imm]).toEqual([1, 1]);
@@ -129,21 +170,42 @@ describe("assembleLlvm: the syntax llvm-objdump and clang print", () => {
 
 describe("assembleLlvm errors carry their location", () => {
   const cases: [string, string][] = [
-    ["r0 = 0\nr1 ?= 2", "a.s:2:4: error[E0120]: expected an assignment operator (=, +=, ...) after r1, found `?=`"],
+    [
+      "r0 = 0\nr1 ?= 2",
+      "a.s:2:4: error[E0120]: expected an assignment operator (=, +=, ...) after r1, found `?=`",
+    ],
     ["frob r1", "a.s:1:1: error[E0120]: expected an instruction, found `frob`"],
     ["w1 += r2", "a.s:1:7: error[E0120]: mixes w and r registers"],
-    ["r1 = *(u64 *)(r2 + 70000)", "a.s:1:18: error[E0121]: offset 70000 does not fit in a signed 16-bit field"],
+    [
+      "r1 = *(u64 *)(r2 + 70000)",
+      "a.s:1:18: error[E0121]: offset 70000 does not fit in a signed 16-bit field",
+    ],
     ["r1 = 0x100000000", "a.s:1:6: error[E0121]: immediate 4294967296 does not fit in 32 bits"],
     ["w1 = 5 ll", "a.s:1:1: error[E0120]: lddw loads a 64-bit register: write r, not w"],
-    ["if r1 >> r2 goto +1", "a.s:1:7: error[E0120]: expected a comparison (==, !=, <, s<, &, ...), found `>>`"],
+    [
+      "if r1 >> r2 goto +1",
+      "a.s:1:7: error[E0120]: expected a comparison (==, !=, <, s<, &, ...), found `>>`",
+    ],
     ["if r1 > r2 +1", "a.s:1:12: error[E0120]: expected `goto` after the comparison, found `+1`"],
     ["goto nowhere", "a.s:1:6: error[E0122]: undefined label `nowhere`"],
-    ["r1 = counter ll", "a.s:1:6: error[E0125]: `counter` is a symbol: loading its address needs a relocation, which this assembler does not make"],
+    [
+      "r1 = counter ll",
+      "a.s:1:6: error[E0125]: `counter` is a symbol: loading its address needs a relocation, which this assembler does not make",
+    ],
     ["r16 = 1", "a.s:1:1: error[E0124]: register r16 does not exist (the field holds 0..15)"],
-    ["r1 = *(s64 *)(r2 + 0)", "a.s:1:7: error[E0120]: there is no sign-extending 64-bit load; use u64"],
+    [
+      "r1 = *(s64 *)(r2 + 0)",
+      "a.s:1:7: error[E0120]: there is no sign-extending 64-bit load; use u64",
+    ],
     ["r1 = be16 r2", "a.s:1:11: error[E0120]: a byte swap works in place: expected r1"],
-    ["r1 = atomic_fetch_add((u16 *)(r1 + 0), r1)", "a.s:1:23: error[E0120]: atomic operations are 32 or 64 bits wide"],
-    ["r1 = cmpxchg_64(r2 + 0, r3, r4)", "a.s:1:25: error[E0120]: cmpxchg compares with and returns into r0"],
+    [
+      "r1 = atomic_fetch_add((u16 *)(r1 + 0), r1)",
+      "a.s:1:23: error[E0120]: atomic operations are 32 or 64 bits wide",
+    ],
+    [
+      "r1 = cmpxchg_64(r2 + 0, r3, r4)",
+      "a.s:1:25: error[E0120]: cmpxchg compares with and returns into r0",
+    ],
     ["exit r0", "a.s:1:6: error[E0120]: unexpected `r0` after the instruction"],
   ];
   for (const [text, message] of cases) it(message, () => expect(errorOf(text)).toBe(message));
@@ -151,16 +213,28 @@ describe("assembleLlvm errors carry their location", () => {
 
 describe("clang -S output", () => {
   const ok = toolsOrWarn("clang -S assembly test", "clang-19");
-  it.skipIf(!ok)("loops.c compiled to assembly assembles to the bytes clang put in the object", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "iochain-llvm-"));
-    try {
-      const s = path.join(dir, "loops.s");
-      run("clang-19", ["-target", "bpf", "-O2", "-mcpu=v3", "-S", "-o", s, path.join(FIXTURES, "loops.c")]);
-      const fromAsm = encode(assembleLlvm(readFileSync(s, "utf8"), s));
-      const fromObj = readElfFile(path.join(FIXTURES, "loops.o")).section("syscall")!.data;
-      expect(hex(fromAsm)).toBe(hex(fromObj));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!ok)(
+    "loops.c compiled to assembly assembles to the bytes clang put in the object",
+    () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "iochain-llvm-"));
+      try {
+        const s = path.join(dir, "loops.s");
+        run("clang-19", [
+          "-target",
+          "bpf",
+          "-O2",
+          "-mcpu=v3",
+          "-S",
+          "-o",
+          s,
+          path.join(FIXTURES, "loops.c"),
+        ]);
+        const fromAsm = encode(assembleLlvm(readFileSync(s, "utf8"), s));
+        const fromObj = readElfFile(path.join(FIXTURES, "loops.o")).section("syscall")!.data;
+        expect(hex(fromAsm)).toBe(hex(fromObj));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

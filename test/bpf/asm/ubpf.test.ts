@@ -73,7 +73,9 @@ describe("assembleUbpf encodings", () => {
 
 describe("assembleUbpf labels and positions", () => {
   it("resolves forward and backward labels in slots, counting lddw as two", () => {
-    const insns = assembleUbpf(["ja L2", "L1:", "lddw %r0, 1", "exit", "L2: ja L1", "call local L1"].join("\n"));
+    const insns = assembleUbpf(
+      ["ja L2", "L1:", "lddw %r0, 1", "exit", "L2: ja L1", "call local L1"].join("\n"),
+    );
     expect(insns.map((i) => [i.off, i.imm])).toEqual([
       [3, 0],
       [0, 1],
@@ -109,15 +111,30 @@ describe("assembleUbpf errors carry their location", () => {
     ["mov %r0, 0\nfrob %r1, 2", "a.s:2:1: error[E0120]: unknown instruction `frob`"],
     ["mov %r16, 0", "a.s:1:5: error[E0124]: register r16 does not exist (the field holds r0..r15)"],
     ["mov %r1 2", "a.s:1:9: error[E0120]: expected `,` after the destination register, found `2`"],
-    ["mov %r1, 0x100000000", "a.s:1:10: error[E0121]: immediate 4294967296 does not fit in 32 bits"],
-    ["ldxw %r1, [%r2+40000]", "a.s:1:15: error[E0121]: offset 40000 does not fit in a signed 16-bit field"],
-    ["ldxw %r1, [%r2+4", "a.s:1:17: error[E0120]: expected `]` to close the memory operand, found end of line"],
+    [
+      "mov %r1, 0x100000000",
+      "a.s:1:10: error[E0121]: immediate 4294967296 does not fit in 32 bits",
+    ],
+    [
+      "ldxw %r1, [%r2+40000]",
+      "a.s:1:15: error[E0121]: offset 40000 does not fit in a signed 16-bit field",
+    ],
+    [
+      "ldxw %r1, [%r2+4",
+      "a.s:1:17: error[E0120]: expected `]` to close the memory operand, found end of line",
+    ],
     ["ja nowhere", "a.s:1:4: error[E0122]: undefined label `nowhere`"],
     ["L: exit\nL: exit", "a.s:2:1: error[E0123]: label `L` is defined twice (first at line 1)"],
     ["exit %r0", "a.s:1:6: error[E0120]: unexpected `%r0` after the instruction"],
-    ["lock frob [%r1], %r2", "a.s:1:6: error[E0120]: expected an atomic operation (add, or, and, xor, xchg, cmpxchg) after `lock`"],
+    [
+      "lock frob [%r1], %r2",
+      "a.s:1:6: error[E0120]: expected an atomic operation (add, or, and, xor, xchg, cmpxchg) after `lock`",
+    ],
     ["stw [%r1], %r2", "a.s:1:12: error[E0120]: expected an immediate, found `%r2`"],
-    ["lddw %r1, 0x10000000000000000", "a.s:1:11: error[E0121]: constant 18446744073709551616 does not fit in 64 bits"],
+    [
+      "lddw %r1, 0x10000000000000000",
+      "a.s:1:11: error[E0121]: constant 18446744073709551616 does not fit in 64 bits",
+    ],
   ];
   for (const [text, message] of cases) {
     it(message, () => expect(errorOf(() => assembleUbpf(text, "a.s"))).toBe(message));

@@ -25,7 +25,18 @@ describe("readElf on clang objects", () => {
     const obj = readElfFile(fixture("helpers.o"));
     expect(obj.header.machine).toBe(EM_BPF);
     expect(obj.sections.map((s) => s.name)).toEqual([
-      "", ".strtab", ".text", "syscall", ".relsyscall", ".data", ".rodata", ".maps", ".bss", "license", ".llvm_addrsig", ".symtab",
+      "",
+      ".strtab",
+      ".text",
+      "syscall",
+      ".relsyscall",
+      ".data",
+      ".rodata",
+      ".maps",
+      ".bss",
+      "license",
+      ".llvm_addrsig",
+      ".symtab",
     ]);
     expect(obj.license).toBe("GPL");
     expect(obj.section(".bss")).toMatchObject({ type: SHT.NOBITS, size: 8 });
@@ -36,7 +47,9 @@ describe("readElf on clang objects", () => {
     ]);
     const prog = obj.programs[1];
     expect(prog.section.flags & SHF.EXECINSTR).toBeTruthy();
-    expect(prog.functions.map((f) => [f.name, f.slot, f.slots, f.first, f.end])).toEqual([["count", 0, 36, 0, 32]]);
+    expect(prog.functions.map((f) => [f.name, f.slot, f.slots, f.first, f.end])).toEqual([
+      ["count", 0, 36, 0, 32],
+    ]);
     expect(prog.functions[0].symbol).toMatchObject({ bind: STB.GLOBAL, type: STT.FUNC, size: 288 });
     expect(prog.relocations.map((r) => [r.offset, r.typeName, r.symbol.name])).toEqual([
       [0x28, "R_BPF_64_64", "counters"],
@@ -44,7 +57,10 @@ describe("readElf on clang objects", () => {
       [0x90, "R_BPF_64_64", "weights"],
       [0xd0, "R_BPF_64_64", "calls"],
     ]);
-    expect(obj.symbols.find((s) => s.name === "weights")).toMatchObject({ type: STT.OBJECT, size: 32 });
+    expect(obj.symbols.find((s) => s.name === "weights")).toMatchObject({
+      type: STT.OBJECT,
+      size: 32,
+    });
   });
 
   it("calls.o: functions in .text, calls relocated against the section symbol and by name", () => {
@@ -77,17 +93,34 @@ describe("readElf rejects malformed input with a BpfError", () => {
   };
   const le16 = (n: number) => [n & 0xff, n >> 8];
 
-  it("not an ELF file", () => expect(errorOf(new TextEncoder().encode("hello world"))).toBe("E0130 x.o: not an ELF file (no \\x7fELF magic)"));
-  it("an empty file", () => expect(errorOf(new Uint8Array())).toBe("E0130 x.o: not an ELF file (no \\x7fELF magic)"));
+  it("not an ELF file", () =>
+    expect(errorOf(new TextEncoder().encode("hello world"))).toBe(
+      "E0130 x.o: not an ELF file (no \\x7fELF magic)",
+    ));
+  it("an empty file", () =>
+    expect(errorOf(new Uint8Array())).toBe("E0130 x.o: not an ELF file (no \\x7fELF magic)"));
   it("a truncated header", () =>
-    expect(errorOf(good.subarray(0, 20))).toBe("E0131 x.o: the ELF header (bytes 0..64) lies past the end of the file (20 bytes): the file is truncated or corrupt"));
-  it("a 32-bit ELF", () => expect(errorOf(patched(4, [1]))).toBe("E0130 x.o: only 64-bit ELF is supported (class 1)"));
-  it("a big-endian ELF", () => expect(errorOf(patched(5, [2]))).toBe("E0130 x.o: only little-endian ELF is supported (data encoding 2)"));
-  it("another machine", () => expect(errorOf(patched(0x12, le16(62)))).toBe("E0130 x.o: not an eBPF object (e_machine 62, expected 247 EM_BPF)"));
+    expect(errorOf(good.subarray(0, 20))).toBe(
+      "E0131 x.o: the ELF header (bytes 0..64) lies past the end of the file (20 bytes): the file is truncated or corrupt",
+    ));
+  it("a 32-bit ELF", () =>
+    expect(errorOf(patched(4, [1]))).toBe("E0130 x.o: only 64-bit ELF is supported (class 1)"));
+  it("a big-endian ELF", () =>
+    expect(errorOf(patched(5, [2]))).toBe(
+      "E0130 x.o: only little-endian ELF is supported (data encoding 2)",
+    ));
+  it("another machine", () =>
+    expect(errorOf(patched(0x12, le16(62)))).toBe(
+      "E0130 x.o: not an eBPF object (e_machine 62, expected 247 EM_BPF)",
+    ));
   it("a file cut before its section headers", () =>
-    expect(errorOf(good.subarray(0, 0x300))).toMatch(/^E0131 x\.o: the section header table \(12 entries\) \(bytes \d+\.\.\d+\) lies past the end of the file \(768 bytes\)/));
+    expect(errorOf(good.subarray(0, 0x300))).toMatch(
+      /^E0131 x\.o: the section header table \(12 entries\) \(bytes \d+\.\.\d+\) lies past the end of the file \(768 bytes\)/,
+    ));
   it("a section name table index out of range", () =>
-    expect(errorOf(patched(0x3e, le16(40)))).toBe("E0132 x.o: the section name table index 40 is not a section (there are 12)"));
+    expect(errorOf(patched(0x3e, le16(40)))).toBe(
+      "E0132 x.o: the section name table index 40 is not a section (there are 12)",
+    ));
   it("a program section whose size is not whole instructions", () => {
     const shoff = Number(new DataView(good.buffer, good.byteOffset).getBigUint64(0x28, true));
     const sizeField = shoff + 3 * 64 + 0x20; // section 3 (syscall), sh_size

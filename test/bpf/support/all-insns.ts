@@ -3,7 +3,13 @@
 // these instructions followed by `exit`.
 import { splitImm64, type Insn } from "../../../src/bpf/insn.js";
 
-const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
+const I = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({
+  code,
+  dst,
+  src,
+  off,
+  imm,
+});
 
 export function allValidInsns(): Insn[] {
   const out: Insn[] = [];
@@ -40,7 +46,15 @@ export function allValidInsns(): Insn[] {
       out.push(I(0xc3 | size, 10, 3, 24, imm));
     }
   }
-  for (const value of [0n, 1n, 0x1122334455667788n, 0x8877665544332211n, 0xffffffffn, 0x100000000n, -1n]) {
+  for (const value of [
+    0n,
+    1n,
+    0x1122334455667788n,
+    0x8877665544332211n,
+    0xffffffffn,
+    0x100000000n,
+    -1n,
+  ]) {
     out.push({ ...I(0x18, 3), ...splitImm64(value) });
   }
   for (const src of [1, 2, 3, 5, 6]) out.push({ ...I(0x18, 1, src, 0, 7), imm2: 0 });
