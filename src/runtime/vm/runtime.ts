@@ -4,7 +4,7 @@
 import type { Insn } from "../../bpf/insn.js";
 import { PseudoLd } from "../../bpf/opcodes.js";
 import { FaultCode, VmFault, type FaultCodeValue, hex64 } from "./faults.js";
-import { formatInsn } from "./format.js";
+import { formatInsn } from "../../bpf/disasm.js";
 import type { Helper, HelperCall } from "./helpers.js";
 import { ArrayMap, BPF_F_RDONLY_PROG, type VmMap } from "./maps.js";
 import { FUNC_HI, MAP_HANDLE_HI, MAX_FRAMES, Memory, regionHi } from "./memory.js";
@@ -81,7 +81,7 @@ export class Runtime implements HelperCall {
   fault(code: FaultCodeValue, reason: string, pc: number, address?: bigint, hint?: string): VmFault {
     const index = pc >= 0 && pc < this.program.slotCount ? this.program.insnAt[pc] : -1;
     const insn: Insn | undefined = index >= 0 ? this.program.insns[index] : undefined;
-    return new VmFault(code, reason, pc, insn ? formatInsn(insn) : "?", address, insn?.pos, hint);
+    return new VmFault(code, reason, pc, insn ? formatInsn(insn, pc) : "?", address, insn?.pos, hint);
   }
 
   /** The fault of an access of `size` bytes at pointer (hi, lo) + off. */

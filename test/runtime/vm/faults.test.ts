@@ -26,7 +26,7 @@ describe.each(engines)("faults (%s engine)", (engine) => {
     const err = f("mov %r0, 0\nldxdw %r0, [%r1+4]\nexit", { mem: new Uint8Array(8) });
     expect(err.code).toBe(FaultCode.OUT_OF_BOUNDS);
     expect(err.pc).toBe(1);
-    expect(err.insnText).toBe("ldxdw %r0, [%r1+4]");
+    expect(err.insnText).toBe("r0 = *(u64 *)(r1 + 0x4)");
     expect(err.address).toBe(0x7f00000100000004n);
     expect(err.pos?.line).toBe(2);
     expect(err.message).toMatch(/offset 4 in mem, which is 8 bytes long/);
