@@ -261,16 +261,39 @@ export type Pattern =
 
 export type AssignOp = "=" | "+=" | "-=" | "*=" | "/=" | "%=" | "&=" | "|=" | "^=" | "<<=" | ">>=";
 
+/** A local variable as the checker binds it (lowering keys its storage by `id`). */
+export type LocalBinding = Extract<Binding, { kind: "local" }>;
+
 export type Stmt =
-  | ({ kind: "let"; mutable: boolean; pattern: Pattern; type?: TypeExpr; init: Expr } & Node)
+  | ({
+      kind: "let";
+      mutable: boolean;
+      pattern: Pattern;
+      type?: TypeExpr;
+      init: Expr;
+      /** Set by the checker: one binding per name of the pattern (null for `_`). */
+      locals?: (LocalBinding | null)[];
+    } & Node)
   | ({ kind: "assign"; target: NameExpr; op: AssignOp; value: Expr } & Node)
   | ({ kind: "if"; cond: Expr; then: Block; else?: Block } & Node)
-  | ({ kind: "for"; var: Ident; start: Expr; end: Expr; max?: Expr; body: Block } & Node)
-  | ({ kind: "while"; cond: Expr; max: Expr; body: Block } & Node)
+  | ({
+      kind: "for";
+      var: Ident;
+      start: Expr;
+      end: Expr;
+      max?: Expr;
+      body: Block;
+      /** Set by the checker: the loop variable, its type, and the iteration limit. */
+      local?: LocalBinding;
+      varTy?: IntType;
+      limit?: bigint;
+    } & Node)
+  | ({ kind: "while"; cond: Expr; max?: Expr; body: Block; limit?: bigint } & Node)
   | ({ kind: "break" } & Node)
   | ({ kind: "continue" } & Node)
   | ({ kind: "return"; value?: Expr } & Node)
-  | ({ kind: "fail"; error: Ident[] } & Node)
+  /** `errorName` is set by the checker (the name in the artifact's error table). */
+  | ({ kind: "fail"; error: Ident[]; errorName?: string } & Node)
   | ({ kind: "resubmit"; offset: Expr; size?: Expr; stage?: Ident } & Node)
   | ScanStmt
   | ({ kind: "expr"; expr: Expr } & Node)
@@ -287,6 +310,13 @@ export interface ScanStmt extends Node {
   filters: Expr[];
   emit: { name: Ident; value: Expr; span: Span }[];
   emitSpan: Span;
+  /** Set by the checker. */
+  local?: LocalBinding;
+  varTy?: IntType;
+  limit?: bigint;
+  letLocals?: LocalBinding[];
+  /** 0-based index among the storage function's scans (for resuming after a suspension). */
+  scanIndex?: number;
 }
 
 // Expressions. `ty` and `constValue` are set by the checker.
