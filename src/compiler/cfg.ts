@@ -52,3 +52,22 @@ export function backEdges(f: Func): [Block, Block][] {
   }
   return out;
 }
+
+/** How many loops (natural loops of back edges) contain each reachable block. */
+export function loopDepth(f: Func): Map<Block, number> {
+  const preds = predecessors(f);
+  const depth = new Map<Block, number>(reversePostorder(f).map((b) => [b, 0]));
+  for (const [tail, header] of backEdges(f)) {
+    // The natural loop: the header plus every block that reaches the tail without the header.
+    const body = new Set<Block>([header]);
+    const work = [tail];
+    while (work.length > 0) {
+      const b = work.pop()!;
+      if (body.has(b)) continue;
+      body.add(b);
+      work.push(...preds.get(b)!);
+    }
+    for (const b of body) if (depth.has(b)) depth.set(b, depth.get(b)! + 1);
+  }
+  return depth;
+}

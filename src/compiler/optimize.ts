@@ -1,0 +1,44 @@
+// The optimisation passes, in order (QBE's main.c style: the list IS the documentation).
+// Each pass takes a function and says whether it changed it; `dump` sees the IR after each one.
+import { foldAddresses } from "./opt/addr-fold.js";
+import { constFold } from "./opt/const-fold.js";
+import { copyProp } from "./opt/copy-prop.js";
+import { dce } from "./opt/dce.js";
+import { removeRedundantChecks } from "./opt/bounds-checks.js";
+import { reassociate } from "./opt/reassociate.js";
+import { simplifyCfg } from "./opt/simplify-cfg.js";
+import { strengthReduce } from "./opt/strength.js";
+import type { Func, Module } from "./ir.js";
+
+export interface Pass {
+  name: string;
+  run(f: Func): boolean;
+}
+
+export const PASSES: Pass[] = [
+  { name: "const-fold", run: constFold },
+  { name: "copy-prop", run: copyProp },
+  { name: "reassociate", run: reassociate },
+  { name: "strength", run: strengthReduce },
+  { name: "const-fold", run: constFold },
+  { name: "addr-fold", run: foldAddresses },
+  { name: "bounds-checks", run: removeRedundantChecks },
+  { name: "simplify-cfg", run: simplifyCfg },
+  { name: "dce", run: dce },
+];
+
+/** Rounds of the whole list at most; a round that changes nothing ends it early. */
+const MAX_ROUNDS = 3;
+
+export type DumpHook = (stage: string, m: Module) => void;
+
+export function optimize(m: Module, dump?: DumpHook): void {
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    let changed = false;
+    for (const pass of PASSES) {
+      for (const f of m.funcs) changed = pass.run(f) || changed;
+      dump?.(`${pass.name} (round ${round})`, m);
+    }
+    if (!changed) break;
+  }
+}
