@@ -34,6 +34,8 @@ export interface Libc {
   close: (fd: number) => number;
   strerror: (errnum: number) => string;
   sysconf: (name: number) => number;
+  /** `int ioctl(int fd, unsigned long request, ...)`: called as `ioctl(fd, req, "void *", ptr)`. */
+  ioctl: (fd: number, request: number, argType: string, arg: NativePtr) => number;
 }
 
 let libc: Libc | undefined;
@@ -61,6 +63,7 @@ export function native(): Libc {
       close: lib.func("int close(int fd)") as Libc["close"],
       strerror: lib.func("const char *strerror(int errnum)") as Libc["strerror"],
       sysconf: lib.func("long sysconf(int name)") as Libc["sysconf"],
+      ioctl: lib.func("int ioctl(int fd, unsigned long request, ...)") as Libc["ioctl"],
     };
     return libc;
   } catch (err) {
