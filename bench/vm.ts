@@ -150,7 +150,19 @@ const binarySearch: Kernel = {
   check: (r0, i) => r0 === BigInt(lowerBound(searchKeys[i % searchKeys.length])),
 };
 
-export const VM_KERNELS = [aluLoop, memoryLoop, branchLoop, binarySearch];
+/** A long unrolled body (as a compiler's full unrolling makes), split into chunks by the fast engine. */
+function unrolled(count: number): Kernel {
+  const lines = ["mov %r0, 0", "mov %r5, 4", "mov %r2, 1", "mov %r3, 2", "L:"];
+  const ops = ["add %r0, %r2", "xor %r2, %r3", "rsh %r3, 3", "lsh %r2, 2", "add %r3, 17", "and %r0, %r3"];
+  for (let i = 0; i < count; i++) {
+    lines.push(ops[i % ops.length]);
+    if (i % 12 === 11) lines.push("jgt %r2, %r3, +0");
+  }
+  lines.push("sub %r5, 1", "jne %r5, 0, L", "exit");
+  return { name: `unrolled, ${count} insns`, insns: assembleUbpf(lines.join("\n"), "unrolled.s"), input: () => ({}), check: () => true };
+}
+
+export const VM_KERNELS = [aluLoop, memoryLoop, branchLoop, binarySearch, unrolled(4000)];
 
 /** Runs `vm` for about `seconds`; returns instructions, runs and elapsed time. */
 function measure(vm: Vm, kernel: Kernel, seconds: number): { insns: number; runs: number; elapsed: number } {

@@ -43,6 +43,8 @@ export interface VmOptions {
   clock?: () => bigint;
   /** File name for validation messages. */
   file?: string;
+  /** Fast engine: split functions whose JavaScript passes this many characters (tests set it low). */
+  maxChunkSource?: number;
 }
 
 /** A register value: a number, or the address of ctx / mem. */
@@ -92,7 +94,7 @@ export function createVm(insns: readonly Insn[], options: VmOptions = {}): Vm {
   const engine = options.engine ?? "fast";
   let invoke: Invoke;
   let source: string | undefined;
-  if (engine === "fast") ({ invoke, source } = createTranslated(rt));
+  if (engine === "fast") ({ invoke, source } = createTranslated(rt, options.maxChunkSource));
   else invoke = createInterpreter(rt);
   rt.invoke = invoke;
   const defaultBudget = options.budget ?? DEFAULT_BUDGET;

@@ -33,18 +33,18 @@ const CLOBBER = "r1l = r1h = r2l = r2h = r3l = r3h = r4l = r4h = r5l = r5h = 0;"
 const TO_ARGS = Array.from({ length: 5 }, (_, i) => `ARGS[${2 * i}] = r${i + 1}l; ARGS[${2 * i + 1}] = r${i + 1}h;`).join(" ");
 
 /** The source of the whole program: a factory returning its functions by entry slot. */
-export function translateSource(rt: Runtime): string {
+export function translateSource(rt: Runtime, maxChunk = MAX_CHUNK_SOURCE): string {
   const { program } = rt;
   const out: string[] = [];
   out.push('"use strict";');
   out.push("const LEN = M.len, WLEN = M.wlen, DV = M.dv, ARGS = RT.args;");
-  program.functions.forEach((entry, f) => out.push(translateFunction(rt, f, entry)));
+  program.functions.forEach((entry, f) => out.push(translateFunction(rt, f, entry, maxChunk)));
   out.push(`return [${program.functions.map((_, f) => `f${f}`).join(", ")}];`);
   return out.join("\n");
 }
 
-export function createTranslated(rt: Runtime): { invoke: Invoke; source: string } {
-  const source = translateSource(rt);
+export function createTranslated(rt: Runtime, maxChunk = MAX_CHUNK_SOURCE): { invoke: Invoke; source: string } {
+  const source = translateSource(rt, maxChunk);
   const helperTable: unknown[] = [];
   const factory = new Function("RT", "ALU", "M", "HELPERS", source) as (
     rt: Runtime,
@@ -72,12 +72,99 @@ function bindHelpers(rt: Runtime, table: unknown[]): void {
   });
 }
 
-function translateFunction(rt: Runtime, f: number, entry: number): string {
+/**
+ * V8 stops optimizing functions past roughly 60 KB of bytecode, and a function it does not
+ * optimize runs some 30 times slower. A BPF function whose source would pass this many characters
+ * is split into chunks of whole blocks, each its own JavaScript function; registers cross between
+ * chunks through an Int32Array.
+ */
+export const MAX_CHUNK_SOURCE = 60_000;
+
+const REG_LOCALS = Array.from({ length: 10 }, (_, r) => [`r${r}l`, `r${r}h`]).flat();
+const FRAME_SETUP = `const frame = ${STACK_REGION} + RT.depth, r10l = ${STACK_SIZE}, r10h = (${REGION_HI_BASE} + frame) | 0, SDV = DV[frame];`;
+
+interface Block {
+  start: number;
+  /** The block's case body (budget charge and instructions), without the `case N:` label. */
+  code: string;
+  /** Whether control can run off the block's end into the next one. */
+  open: boolean;
+}
+
+function translateFunction(rt: Runtime, f: number, entry: number, maxChunk = MAX_CHUNK_SOURCE): string {
+  const blocks = translateBlocks(rt, f, entry);
+  const chunks: number[][] = [[]];
+  let size = 0;
+  blocks.forEach((block, b) => {
+    if (size > 0 && size + block.code.length > maxChunk) {
+      chunks.push([]);
+      size = 0;
+    }
+    chunks[chunks.length - 1].push(b);
+    size += block.code.length;
+  });
+  const cases = (members: number[]) => members.map((b) => `  case ${b}: ${blocks[b].code}`);
+
+  if (chunks.length === 1) {
+    return [
+      `function f${f}(${ARG_REGS}) {`,
+      "  let r0l = 0, r0h = 0, r6l = 0, r6h = 0, r7l = 0, r7h = 0, r8l = 0, r8h = 0, r9l = 0, r9h = 0;",
+      `  ${FRAME_SETUP}`,
+      "  M.useFrame(RT.depth);",
+      "  let B = RT.budget, t = 0, h = 0, a = 0, v = SDV, bb = 0;",
+      "  for (;;) switch (bb) {",
+      ...cases(chunks[0]).map((c) => c.replace(/\bEXIT_RETURN\b/g, "return r0l;")),
+      `  default: throw new Error("bad block " + bb);`,
+      "  }",
+      "}",
+    ].join("\n");
+  }
+
+  // Chunked: f<f> is a dispatcher; chunk functions take the register file and the block to run,
+  // and return the next block (one of another chunk), or -1 after exit.
+  const chunkOf = new Array<number>(blocks.length);
+  chunks.forEach((members, c) => members.forEach((b) => (chunkOf[b] = c)));
+  const out: string[] = [];
+  chunks.forEach((members, c) => {
+    const last = members[members.length - 1];
+    const save = REG_LOCALS.map((name, k) => `R[${k}] = ${name};`).join(" ");
+    out.push(
+      `function f${f}_${c}(R, bb) {`,
+      `  let ${REG_LOCALS.map((name, k) => `${name} = R[${k}]`).join(", ")};`,
+      `  ${FRAME_SETUP}`,
+      "  let B = RT.budget, t = 0, h = 0, a = 0, v = SDV;",
+      "  for (;;) switch (bb) {",
+      ...cases(members).map((code) => code.replace(/\bEXIT_RETURN\b/g, "RT.r0l = r0l; return -1;")),
+      blocks[last].open && last + 1 < blocks.length ? `    bb = ${last + 1}; continue;` : "",
+      `  default: ${save} RT.budget = B; return bb;`,
+      "  }",
+      "}",
+    );
+  });
+  out.push(
+    `const f${f}_chunk = [${chunkOf.join(", ")}];`,
+    `function f${f}(${ARG_REGS}) {`,
+    "  const R = new Int32Array(20);",
+    "  R[2] = r1l; R[3] = r1h; R[4] = r2l; R[5] = r2h; R[6] = r3l; R[7] = r3h; R[8] = r4l; R[9] = r4h; R[10] = r5l; R[11] = r5h;",
+    "  M.useFrame(RT.depth);",
+    "  let bb = 0;",
+    "  for (;;) {",
+    "    switch (f" + f + "_chunk[bb]) {",
+    ...chunks.map((_, c) => `      case ${c}: bb = f${f}_${c}(R, bb); break;`),
+    "    }",
+    "    if (bb < 0) return RT.r0l;",
+    "  }",
+    "}",
+  );
+  return out.join("\n");
+}
+
+/** The function's basic blocks: the entry, every jump target, whatever follows a jump or exit. */
+function translateBlocks(rt: Runtime, f: number, entry: number): Block[] {
   const { program } = rt;
   const { insns, insnAt, slotOf, targets, problems, functionOf } = program;
   const end = program.functions[f + 1] ?? program.slotCount;
 
-  // Basic blocks: the entry, every jump target, and whatever follows a jump or an exit.
   const leaders = new Set<number>([entry]);
   for (let slot = entry; slot < end; slot++) {
     const i = insnAt[slot];
@@ -95,36 +182,23 @@ function translateFunction(rt: Runtime, f: number, entry: number): string {
   const starts = [...leaders].sort((a, b) => a - b);
   const blockOf = new Map(starts.map((s, b) => [s, b]));
 
-  const body: string[] = [];
-  starts.forEach((start, b) => {
+  return starts.map((start, b) => {
     const stop = starts[b + 1] ?? end;
     const indices: number[] = [];
     for (let slot = start; slot < stop; slot++) if (insnAt[slot] >= 0) indices.push(insnAt[slot]);
-    body.push(`case ${b}: if ((B -= ${indices.length}) < 0) { ${SYNC_OUT} throw RT.budgetFault(${start}); }`);
+    const lines = [`if ((B -= ${indices.length}) < 0) { ${SYNC_OUT} throw RT.budgetFault(${start}); }`];
     let open = true;
     for (const i of indices) {
-      const code = translateInsn(rt, insns[i], i, slotOf[i], (slot) => blockOf.get(slot)!);
-      body.push("  " + code);
+      lines.push(translateInsn(rt, insns[i], i, slotOf[i], (slot) => blockOf.get(slot)!));
       open = fallsThrough(insns[i]) && !problems[i];
     }
     if (open && stop === end) {
       const last = slotOf[indices[indices.length - 1]];
-      body.push(`  ${SYNC_OUT} throw RT.fault("${FaultCode.BAD_JUMP}", "control falls off the end of the function", ${last});`);
+      lines.push(`${SYNC_OUT} throw RT.fault("${FaultCode.BAD_JUMP}", "control falls off the end of the function", ${last});`);
+      open = false;
     }
+    return { start, code: lines.join("\n    "), open };
   });
-
-  return [
-    `function f${f}(${ARG_REGS}) {`,
-    "  let r0l = 0, r0h = 0, r6l = 0, r6h = 0, r7l = 0, r7h = 0, r8l = 0, r8h = 0, r9l = 0, r9h = 0;",
-    `  const frame = ${STACK_REGION} + RT.depth, r10l = ${STACK_SIZE}, r10h = (${REGION_HI_BASE} + frame) | 0, SDV = DV[frame];`,
-    "  M.useFrame(RT.depth);",
-    "  let B = RT.budget, t = 0, h = 0, a = 0, v = SDV, bb = 0;",
-    "  for (;;) switch (bb) {",
-    ...body.map((l) => "  " + l),
-    `  default: throw new Error("bad block " + bb);`,
-    "  }",
-    "}",
-  ].join("\n");
 }
 
 function translateInsn(rt: Runtime, insn: Insn, index: number, pc: number, blockOf: (slot: number) => number): string {
@@ -146,7 +220,7 @@ function translateInsn(rt: Runtime, insn: Insn, index: number, pc: number, block
     case Class.JMP32: {
       const target = rt.program.targets[index];
       if (op === Jmp.JA) return `bb = ${blockOf(target)}; continue;`;
-      if (op === Jmp.EXIT) return `${SYNC_OUT} RT.r0h = r0h; return r0l;`;
+      if (op === Jmp.EXIT) return `${SYNC_OUT} RT.r0h = r0h; EXIT_RETURN`;
       if (op === Jmp.CALL) return translateCall(rt, insn, index, pc, target);
       const s = x ? regOperand(insn.src) : cls === Class.JMP ? immOperand64(insn.imm) : immOperand32(insn.imm);
       return `if (${condition(op, cls === Class.JMP, d, s)}) { bb = ${blockOf(target)}; continue; }`;

@@ -129,10 +129,10 @@ const looped = (insns: Insn[], times: number): Insn[] => {
   ];
 };
 
-function outcome(insns: Insn[], engine: Engine, memInit: Uint8Array, budget?: number): unknown {
+function outcome(insns: Insn[], engine: Engine, memInit: Uint8Array, budget?: number, maxChunkSource?: number): unknown {
   const mem = memInit.slice();
   try {
-    const { r0, insnCount } = createVm(insns, { engine, budget }).run({ mem });
+    const { r0, insnCount } = createVm(insns, { engine, budget, maxChunkSource }).run({ mem });
     return { r0, insnCount, mem: Buffer.from(mem).toString("hex") };
   } catch (err) {
     // The fast engine charges the budget per block, so it may stop a few instructions earlier.
@@ -159,9 +159,10 @@ describe("fast engine = reference interpreter", () => {
         fc.uint8Array({ minLength: MEM_BYTES, maxLength: MEM_BYTES }),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 20, max: 400 }),
-        (insns, mem, times, budget) => {
+        fc.constantFrom(undefined, 200, 1000),
+        (insns, mem, times, budget, chunk) => {
           const prog = looped(insns, times);
-          const fast = outcome(prog, "fast", mem, budget) as { fault?: string };
+          const fast = outcome(prog, "fast", mem, budget, chunk) as { fault?: string };
           const reference = outcome(prog, "reference", mem, budget) as { fault?: string };
           // Charging a whole block up front, the fast engine may report the budget where the
           // reference gets a few instructions further and faults on one of them.
