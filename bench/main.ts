@@ -12,7 +12,9 @@ interface Section {
 const SECTIONS: Section[] = [{ name: "vm: throughput of both engines", run: () => benchVm() }];
 
 async function main(filters: string[]): Promise<void> {
-  const chosen = SECTIONS.filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
+  const chosen = SECTIONS.filter(
+    (s) => filters.length === 0 || filters.some((f) => s.name.includes(f)),
+  );
   for (const section of chosen) {
     const rows = await section.run();
     console.log(formatTable(section.name, rows) + "\n");

@@ -7,12 +7,18 @@ export function formatTable(title: string, rows: readonly Row[]): string {
   const cell = (v: string | number | undefined) => (v === undefined ? "" : String(v));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[], numeric: boolean[]) =>
-    "  " + values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ");
+    "  " +
+    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ");
   const numeric = columns.map((c) => rows.every((r) => typeof r[c] === "number"));
   return [
     title,
     line(columns, numeric),
     "  " + widths.map((w) => "-".repeat(w)).join("  "),
-    ...rows.map((r) => line(columns.map((c) => cell(r[c])), numeric)),
+    ...rows.map((r) =>
+      line(
+        columns.map((c) => cell(r[c])),
+        numeric,
+      ),
+    ),
   ].join("\n");
 }

@@ -6,7 +6,13 @@
 import { pathToFileURL } from "node:url";
 import { assembleUbpf } from "../src/bpf/asm/ubpf.js";
 import type { Insn } from "../src/bpf/insn.js";
-import { ArrayMap, createVm, type Engine, type RunInput, type Vm } from "../src/runtime/vm/index.js";
+import {
+  ArrayMap,
+  createVm,
+  type Engine,
+  type RunInput,
+  type Vm,
+} from "../src/runtime/vm/index.js";
 import { formatTable, type Row } from "./table.js";
 
 interface Kernel {
@@ -23,7 +29,8 @@ const LOOP = 10_000;
 
 const aluLoop: Kernel = {
   name: "ALU loop",
-  insns: assembleUbpf(`
+  insns: assembleUbpf(
+    `
       mov %r0, 0
       mov %r1, ${LOOP}
       lddw %r2, 0x123456789abcdef
@@ -39,7 +46,9 @@ const aluLoop: Kernel = {
       mul %r0, 31
       sub %r1, 1
       jne %r1, 0, L
-      exit`, "alu-loop.s"),
+      exit`,
+    "alu-loop.s",
+  ),
   input: () => ({}),
   check: () => true,
 };
@@ -47,7 +56,8 @@ const aluLoop: Kernel = {
 const memoryLoop: Kernel = {
   name: "loads/stores",
   // Sums the 4 KiB buffer as u64 and u32 words, keeps a running copy on the stack, writes back.
-  insns: assembleUbpf(`
+  insns: assembleUbpf(
+    `
       mov %r0, 0
       mov %r2, %r1
       mov %r3, 512
@@ -64,14 +74,17 @@ const memoryLoop: Kernel = {
       add %r2, 8
       sub %r3, 1
       jne %r3, 0, L
-      exit`, "memory-loop.s"),
+      exit`,
+    "memory-loop.s",
+  ),
   input: () => ({ mem: new Uint8Array(4096).fill(1) }),
   check: () => true,
 };
 
 const branchLoop: Kernel = {
   name: "branches",
-  insns: assembleUbpf(`
+  insns: assembleUbpf(
+    `
       mov %r0, 0
       mov %r1, ${LOOP}
     L:
@@ -97,7 +110,9 @@ const branchLoop: Kernel = {
     next:
       sub %r1, 1
       jne %r1, 0, L
-      exit`, "branch-loop.s"),
+      exit`,
+    "branch-loop.s",
+  ),
   input: () => ({}),
   check: () => true,
 };
@@ -115,7 +130,8 @@ const binarySearch: Kernel = {
   name: "binary search, 512 keys",
   // lower_bound over block.keys[512] (map 0), key in ctx[0..8], index out in ctx[8..16] and r0;
   // the offset is masked the way a verifier-friendly program does.
-  insns: assembleUbpf(`
+  insns: assembleUbpf(
+    `
       ldxdw %r2, [%r1+0]
       lddw %r3, 0, map_value
       mov %r4, 0
@@ -140,7 +156,9 @@ const binarySearch: Kernel = {
     done:
       mov %r0, %r4
       stxdw [%r1+8], %r0
-      exit`, "binary-search.s"),
+      exit`,
+    "binary-search.s",
+  ),
   maps: [block],
   input: (i) => {
     const ctx = new Uint8Array(16);
@@ -153,24 +171,41 @@ const binarySearch: Kernel = {
 /** A long unrolled body (as a compiler's full unrolling makes), split into chunks by the fast engine. */
 function unrolled(count: number): Kernel {
   const lines = ["mov %r0, 0", "mov %r5, 4", "mov %r2, 1", "mov %r3, 2", "L:"];
-  const ops = ["add %r0, %r2", "xor %r2, %r3", "rsh %r3, 3", "lsh %r2, 2", "add %r3, 17", "and %r0, %r3"];
+  const ops = [
+    "add %r0, %r2",
+    "xor %r2, %r3",
+    "rsh %r3, 3",
+    "lsh %r2, 2",
+    "add %r3, 17",
+    "and %r0, %r3",
+  ];
   for (let i = 0; i < count; i++) {
     lines.push(ops[i % ops.length]);
     if (i % 12 === 11) lines.push("jgt %r2, %r3, +0");
   }
   lines.push("sub %r5, 1", "jne %r5, 0, L", "exit");
-  return { name: `unrolled, ${count} insns`, insns: assembleUbpf(lines.join("\n"), "unrolled.s"), input: () => ({}), check: () => true };
+  return {
+    name: `unrolled, ${count} insns`,
+    insns: assembleUbpf(lines.join("\n"), "unrolled.s"),
+    input: () => ({}),
+    check: () => true,
+  };
 }
 
 export const VM_KERNELS = [aluLoop, memoryLoop, branchLoop, binarySearch, unrolled(4000)];
 
 /** Runs `vm` for about `seconds`; returns instructions, runs and elapsed time. */
-function measure(vm: Vm, kernel: Kernel, seconds: number): { insns: number; runs: number; elapsed: number } {
+function measure(
+  vm: Vm,
+  kernel: Kernel,
+  seconds: number,
+): { insns: number; runs: number; elapsed: number } {
   // Inputs are built up front so that allocation is not measured.
   const inputs = Array.from({ length: 64 }, (_, i) => kernel.input(i));
   for (let i = 0; i < 64; i++) {
     const { r0 } = vm.run(inputs[i]);
-    if (!kernel.check(r0, i)) throw new Error(`${kernel.name} (${vm.engine}): wrong result ${r0} for run ${i}`);
+    if (!kernel.check(r0, i))
+      throw new Error(`${kernel.name} (${vm.engine}): wrong result ${r0} for run ${i}`);
   }
   let insns = 0;
   let runs = 0;
@@ -192,7 +227,11 @@ export function benchVm(options: { seconds?: number; engines?: Engine[] } = {}):
   for (const kernel of VM_KERNELS) {
     for (const engine of options.engines ?? (["fast", "reference"] as Engine[])) {
       const vm = createVm(kernel.insns, { engine, maps: kernel.maps });
-      const { insns, runs, elapsed } = measure(vm, kernel, engine === "fast" ? seconds : seconds / 2);
+      const { insns, runs, elapsed } = measure(
+        vm,
+        kernel,
+        engine === "fast" ? seconds : seconds / 2,
+      );
       rows.push({
         kernel: kernel.name,
         engine,

@@ -124,10 +124,14 @@ function bswap32(x: number): number {
 
 function combine(op: number, old: number, src: number): number {
   switch (op & ~Atomic.FETCH) {
-    case Atomic.ADD: return (old + src) | 0;
-    case Atomic.OR: return old | src;
-    case Atomic.AND: return old & src;
-    case Atomic.XOR: return old ^ src;
+    case Atomic.ADD:
+      return (old + src) | 0;
+    case Atomic.OR:
+      return old | src;
+    case Atomic.AND:
+      return old & src;
+    case Atomic.XOR:
+      return old ^ src;
   }
   return src; // xchg
 }
@@ -144,7 +148,15 @@ function atomic32(dv: DataView, a: number, op: number, src: number, expect: numb
 }
 
 /** The 64-bit atomic; returns the old value's low half, its high half in ALU.hi. */
-function atomic64(dv: DataView, a: number, op: number, sl: number, sh: number, el: number, eh: number): number {
+function atomic64(
+  dv: DataView,
+  a: number,
+  op: number,
+  sl: number,
+  sh: number,
+  el: number,
+  eh: number,
+): number {
   const ol = dv.getInt32(a, true);
   const oh = dv.getInt32(a + 4, true);
   let nl = sl;
@@ -168,5 +180,18 @@ function atomic64(dv: DataView, a: number, op: number, sl: number, sh: number, e
   return ol;
 }
 
-export const ALU = { hi: 0, mul64, udiv64, umod64, sdiv64, smod64, lsh64, rsh64, arsh64, bswap32, atomic32, atomic64 };
+export const ALU = {
+  hi: 0,
+  mul64,
+  udiv64,
+  umod64,
+  sdiv64,
+  smod64,
+  lsh64,
+  rsh64,
+  arsh64,
+  bswap32,
+  atomic32,
+  atomic64,
+};
 export type AluLib = typeof ALU;

@@ -46,4 +46,5 @@ export class VmFault extends IochainError {
   }
 }
 
-export const hex64 = (v: bigint): string => "0x" + BigInt.asUintN(64, v).toString(16).padStart(16, "0");
+export const hex64 = (v: bigint): string =>
+  "0x" + BigInt.asUintN(64, v).toString(16).padStart(16, "0");

@@ -88,7 +88,8 @@ const loop: Helper = (c) => {
     const stop = c.callback(2, BigInt(i), ctx);
     i++;
     if (stop === 1n) break;
-    if (stop !== 0n) c.fail(`bpf_loop callback returned ${stop}; it must return 0 (go on) or 1 (stop)`);
+    if (stop !== 0n)
+      c.fail(`bpf_loop callback returned ${stop}; it must return 0 (go on) or 1 (stop)`);
   }
   return i;
 };
@@ -116,7 +117,11 @@ const tracePrintk: Helper = (c) => {
 };
 
 /** The kernel's bpf_trace_printk format: %d %i %u %x %X %c %s %p with l/ll, at most 3 arguments. */
-export function formatPrintk(fmt: string, args: bigint[], readString: (address: bigint) => string): string | undefined {
+export function formatPrintk(
+  fmt: string,
+  args: bigint[],
+  readString: (address: bigint) => string,
+): string | undefined {
   let next = 0;
   let out = "";
   for (let i = 0; i < fmt.length; i++) {

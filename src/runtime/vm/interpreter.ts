@@ -1,7 +1,21 @@
 // The reference engine: one instruction at a time, registers as unsigned 64-bit BigInts, each
 // operation written the way RFC 9669 states it. It is slow and meant to be obviously right; the
 // translated engine (translate.ts) must agree with it on every program.
-import { Alu, Atomic, Class, Jmp, Mode, PseudoCall, Size, Src, classOf, modeOf, opOf, sizeOf, srcOf } from "../../bpf/opcodes.js";
+import {
+  Alu,
+  Atomic,
+  Class,
+  Jmp,
+  Mode,
+  PseudoCall,
+  Size,
+  Src,
+  classOf,
+  modeOf,
+  opOf,
+  sizeOf,
+  srcOf,
+} from "../../bpf/opcodes.js";
 import { FaultCode } from "./faults.js";
 import { MAX_FRAMES, STACK_REGION, STACK_SIZE, regionPointer } from "./memory.js";
 import type { Invoke, Runtime } from "./runtime.js";
@@ -18,29 +32,48 @@ function bswap(value: bigint, bits: number): bigint {
   return out;
 }
 
-function alu(op: number, off: number, imm: number, d: bigint, s: bigint, is64: boolean, toBig: boolean): bigint {
+function alu(
+  op: number,
+  off: number,
+  imm: number,
+  d: bigint,
+  s: bigint,
+  is64: boolean,
+  toBig: boolean,
+): bigint {
   const bits = is64 ? 64 : 32;
   const un = (x: bigint) => BigInt.asUintN(bits, x);
   const sg = (x: bigint) => BigInt.asIntN(bits, x);
   const shift = s & BigInt(bits - 1);
   switch (op) {
-    case Alu.ADD: return un(d + s);
-    case Alu.SUB: return un(d - s);
-    case Alu.MUL: return un(d * s);
+    case Alu.ADD:
+      return un(d + s);
+    case Alu.SUB:
+      return un(d - s);
+    case Alu.MUL:
+      return un(d * s);
     case Alu.DIV:
       if (s === 0n) return 0n;
       return off === 1 ? un(sg(d) / sg(s)) : d / s;
     case Alu.MOD:
       if (s === 0n) return d; // unchanged (for ALU32 the caller zero-extends it)
       return off === 1 ? un(sg(d) % sg(s)) : d % s;
-    case Alu.OR: return d | s;
-    case Alu.AND: return d & s;
-    case Alu.XOR: return d ^ s;
-    case Alu.LSH: return un(d << shift);
-    case Alu.RSH: return d >> shift;
-    case Alu.ARSH: return un(sg(d) >> shift);
-    case Alu.NEG: return un(-d);
-    case Alu.MOV: return off === 0 ? s : un(BigInt.asIntN(off, s));
+    case Alu.OR:
+      return d | s;
+    case Alu.AND:
+      return d & s;
+    case Alu.XOR:
+      return d ^ s;
+    case Alu.LSH:
+      return un(d << shift);
+    case Alu.RSH:
+      return d >> shift;
+    case Alu.ARSH:
+      return un(sg(d) >> shift);
+    case Alu.NEG:
+      return un(-d);
+    case Alu.MOV:
+      return off === 0 ? s : un(BigInt.asIntN(off, s));
     case Alu.END:
       if (is64 || toBig) return bswap(d, imm);
       return BigInt.asUintN(imm, d); // to little-endian on a little-endian machine: truncate
@@ -50,27 +83,42 @@ function alu(op: number, off: number, imm: number, d: bigint, s: bigint, is64: b
 
 function condition(op: number, d: bigint, s: bigint, bits: number): boolean {
   switch (op) {
-    case Jmp.JEQ: return d === s;
-    case Jmp.JNE: return d !== s;
-    case Jmp.JGT: return d > s;
-    case Jmp.JGE: return d >= s;
-    case Jmp.JLT: return d < s;
-    case Jmp.JLE: return d <= s;
-    case Jmp.JSET: return (d & s) !== 0n;
-    case Jmp.JSGT: return BigInt.asIntN(bits, d) > BigInt.asIntN(bits, s);
-    case Jmp.JSGE: return BigInt.asIntN(bits, d) >= BigInt.asIntN(bits, s);
-    case Jmp.JSLT: return BigInt.asIntN(bits, d) < BigInt.asIntN(bits, s);
-    case Jmp.JSLE: return BigInt.asIntN(bits, d) <= BigInt.asIntN(bits, s);
+    case Jmp.JEQ:
+      return d === s;
+    case Jmp.JNE:
+      return d !== s;
+    case Jmp.JGT:
+      return d > s;
+    case Jmp.JGE:
+      return d >= s;
+    case Jmp.JLT:
+      return d < s;
+    case Jmp.JLE:
+      return d <= s;
+    case Jmp.JSET:
+      return (d & s) !== 0n;
+    case Jmp.JSGT:
+      return BigInt.asIntN(bits, d) > BigInt.asIntN(bits, s);
+    case Jmp.JSGE:
+      return BigInt.asIntN(bits, d) >= BigInt.asIntN(bits, s);
+    case Jmp.JSLT:
+      return BigInt.asIntN(bits, d) < BigInt.asIntN(bits, s);
+    case Jmp.JSLE:
+      return BigInt.asIntN(bits, d) <= BigInt.asIntN(bits, s);
   }
   throw new Error(`unreachable jump op ${op}`);
 }
 
 function atomic(op: number, old: bigint, src: bigint): bigint {
   switch (op & ~Atomic.FETCH) {
-    case Atomic.ADD: return old + src;
-    case Atomic.OR: return old | src;
-    case Atomic.AND: return old & src;
-    case Atomic.XOR: return old ^ src;
+    case Atomic.ADD:
+      return old + src;
+    case Atomic.OR:
+      return old | src;
+    case Atomic.AND:
+      return old & src;
+    case Atomic.XOR:
+      return old ^ src;
   }
   return src; // xchg
 }
@@ -92,10 +140,14 @@ export function createInterpreter(rt: Runtime): Invoke {
     if (region < 0) throw rt.memFault(pc, hi, lo, 0, size, false);
     const dv = mem.dv[region];
     switch (size) {
-      case 1: return u64(BigInt(signed ? dv.getInt8(lo) : dv.getUint8(lo)));
-      case 2: return u64(BigInt(signed ? dv.getInt16(lo, true) : dv.getUint16(lo, true)));
-      case 4: return u64(BigInt(signed ? dv.getInt32(lo, true) : dv.getUint32(lo, true)));
-      default: return dv.getBigUint64(lo, true);
+      case 1:
+        return u64(BigInt(signed ? dv.getInt8(lo) : dv.getUint8(lo)));
+      case 2:
+        return u64(BigInt(signed ? dv.getInt16(lo, true) : dv.getUint16(lo, true)));
+      case 4:
+        return u64(BigInt(signed ? dv.getInt32(lo, true) : dv.getUint32(lo, true)));
+      default:
+        return dv.getBigUint64(lo, true);
     }
   };
   const store = (pc: number, addr: bigint, size: number, value: bigint): void => {
@@ -105,10 +157,14 @@ export function createInterpreter(rt: Runtime): Invoke {
     if (region < 0) throw rt.memFault(pc, hi, lo, 0, size, true);
     const dv = mem.dv[region];
     switch (size) {
-      case 1: return dv.setUint8(lo, Number(value & 0xffn));
-      case 2: return dv.setUint16(lo, Number(value & 0xffffn), true);
-      case 4: return dv.setUint32(lo, Number(value & 0xffffffffn), true);
-      default: return dv.setBigUint64(lo, u64(value), true);
+      case 1:
+        return dv.setUint8(lo, Number(value & 0xffn));
+      case 2:
+        return dv.setUint16(lo, Number(value & 0xffffn), true);
+      case 4:
+        return dv.setUint32(lo, Number(value & 0xffffffffn), true);
+      default:
+        return dv.setBigUint64(lo, u64(value), true);
     }
   };
   const sizeOfCode = (code: number): number => {
@@ -202,12 +258,21 @@ export function createInterpreter(rt: Runtime): Invoke {
             }
             if (x) {
               toArgs();
-              rt.callx(pc, Number(BigInt.asIntN(32, r[insn.dst])), Number(BigInt.asIntN(32, r[insn.dst] >> 32n)));
+              rt.callx(
+                pc,
+                Number(BigInt.asIntN(32, r[insn.dst])),
+                Number(BigInt.asIntN(32, r[insn.dst] >> 32n)),
+              );
             } else {
               const kfunc = insn.src === PseudoCall.KFUNC;
               const helper = kfunc ? rt.kfunc(insn.imm) : rt.helper(insn.imm);
               if (!helper) {
-                throw rt.unknownCall(pc, kfunc ? `call to kfunc ${insn.imm}, which the VM was not given` : `call to helper ${insn.imm}, which the VM does not provide`);
+                throw rt.unknownCall(
+                  pc,
+                  kfunc
+                    ? `call to kfunc ${insn.imm}, which the VM was not given`
+                    : `call to helper ${insn.imm}, which the VM does not provide`,
+                );
               }
               toArgs();
               rt.callHelper(helper, pc);
@@ -218,7 +283,13 @@ export function createInterpreter(rt: Runtime): Invoke {
           }
           const bits = is64 ? 64 : 32;
           const d = is64 ? r[insn.dst] : u32(r[insn.dst]);
-          const s = x ? (is64 ? r[insn.src] : u32(r[insn.src])) : is64 ? u64(BigInt(insn.imm)) : u32(BigInt(insn.imm));
+          const s = x
+            ? is64
+              ? r[insn.src]
+              : u32(r[insn.src])
+            : is64
+              ? u64(BigInt(insn.imm))
+              : u32(BigInt(insn.imm));
           if (condition(op, d, s, bits)) next = targets[index];
           break;
         }
@@ -229,7 +300,12 @@ export function createInterpreter(rt: Runtime): Invoke {
           break;
         }
         case Class.LDX:
-          r[insn.dst] = load(pc, u64(r[insn.src] + BigInt(insn.off)), sizeOfCode(code), modeOf(code) === Mode.MEMSX);
+          r[insn.dst] = load(
+            pc,
+            u64(r[insn.src] + BigInt(insn.off)),
+            sizeOfCode(code),
+            modeOf(code) === Mode.MEMSX,
+          );
           break;
         case Class.ST:
           store(pc, u64(r[insn.dst] + BigInt(insn.off)), sizeOfCode(code), u64(BigInt(insn.imm)));

@@ -41,9 +41,11 @@ export interface VmMap {
 function checkSpec(spec: MapSpec): void {
   const bad = (why: string) => new IochainError("E0209", `map ${spec.name ?? "(unnamed)"}: ${why}`);
   for (const field of ["keySize", "valueSize", "maxEntries"] as const) {
-    if (!Number.isInteger(spec[field]) || spec[field] <= 0) throw bad(`${field} must be a positive integer (is ${spec[field]})`);
+    if (!Number.isInteger(spec[field]) || spec[field] <= 0)
+      throw bad(`${field} must be a positive integer (is ${spec[field]})`);
   }
-  if (spec.type === "array" && spec.keySize !== 4) throw bad(`array maps have 4-byte keys (keySize is ${spec.keySize})`);
+  if (spec.type === "array" && spec.keySize !== 4)
+    throw bad(`array maps have 4-byte keys (keySize is ${spec.keySize})`);
 }
 
 export class ArrayMap implements VmMap {
@@ -65,7 +67,9 @@ export class ArrayMap implements VmMap {
   /** The value at `index` (a live view into `data`). */
   value(index: number): Uint8Array {
     if (!Number.isInteger(index) || index < 0 || index >= this.spec.maxEntries) {
-      throw new RangeError(`array map ${this.name}: index ${index} is outside 0..${this.spec.maxEntries - 1}`);
+      throw new RangeError(
+        `array map ${this.name}: index ${index} is outside 0..${this.spec.maxEntries - 1}`,
+      );
     }
     let view = this.views.get(index);
     if (!view) {
@@ -143,12 +147,16 @@ export class HashMap implements VmMap {
   }
 
   private keyString(key: Uint8Array): string {
-    if (key.length < this.spec.keySize) throw new RangeError(`hash map ${this.name}: key of ${key.length} bytes, needs ${this.spec.keySize}`);
+    if (key.length < this.spec.keySize)
+      throw new RangeError(
+        `hash map ${this.name}: key of ${key.length} bytes, needs ${this.spec.keySize}`,
+      );
     return Buffer.from(key.buffer, key.byteOffset, this.spec.keySize).toString("latin1");
   }
 }
 
-const keyU32 = (key: Uint8Array): number => (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) >>> 0;
+const keyU32 = (key: Uint8Array): number =>
+  (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) >>> 0;
 
 export function createMap(spec: MapSpec): ArrayMap | HashMap {
   return spec.type === "array" ? new ArrayMap(spec) : new HashMap(spec);

@@ -89,7 +89,8 @@ export class Memory {
   startRun(): void {
     if (this.runRegions.size > 0) {
       this.runRegions.clear();
-      for (const a of [this.len, this.wlen, this.dv, this.bytes, this.names] as unknown[][]) a.length = this.staticEnd;
+      for (const a of [this.len, this.wlen, this.dv, this.bytes, this.names] as unknown[][])
+        a.length = this.staticEnd;
     }
     this.stack.fill(0, 0, (this.deepestFrame + 1) * STACK_SIZE);
     this.deepestFrame = 0;
@@ -125,7 +126,8 @@ export class Memory {
     const a = BigInt.asUintN(64, address);
     const index = Number(a >> 32n) - REGION_HI_BASE;
     const offset = Number(a & 0xffffffffn);
-    if (a === 0n || (a < 4096n && a >= 0n)) return { readOnly: false, reason: `${what}: a null pointer` };
+    if (a === 0n || (a < 4096n && a >= 0n))
+      return { readOnly: false, reason: `${what}: a null pointer` };
     if (index < 0 || index >= this.len.length) {
       return { readOnly: false, reason: `${what}: no region there (${this.nearest(a)})` };
     }
@@ -133,10 +135,16 @@ export class Memory {
     const len = this.len[index];
     if (offset >= 0x80000000 && index + 1 < this.len.length) {
       // A negative offset borrowed from the upper half: it was meant for the next region.
-      return { readOnly: false, reason: `${what}: ${2 ** 32 - offset} bytes before the start of ${this.names[index + 1]}` };
+      return {
+        readOnly: false,
+        reason: `${what}: ${2 ** 32 - offset} bytes before the start of ${this.names[index + 1]}`,
+      };
     }
     if (offset + size > len) {
-      return { readOnly: false, reason: `${what}: offset ${offset} in ${name}, which is ${len} bytes long` };
+      return {
+        readOnly: false,
+        reason: `${what}: offset ${offset} in ${name}, which is ${len} bytes long`,
+      };
     }
     return { readOnly: true, reason: `${what}: ${name} is read-only` };
   }

@@ -3,7 +3,7 @@
 // lddw-func target, each running to the next one, as the kernel splits subprograms), and, for each
 // instruction the VM cannot execute, why — so both engines fault at the same place with the same
 // words. lddw constants (with maps and functions resolved) are computed here once.
-import { imm64Of, slotOffsets, type Insn } from "../../bpf/insn.js";
+import { slotOffsets, type Insn } from "../../bpf/insn.js";
 import {
   Alu,
   Atomic,
@@ -55,7 +55,9 @@ export function branchTarget(insn: Insn, slot: number): number | undefined {
   if (cls !== Class.JMP && cls !== Class.JMP32) return undefined;
   if (op === Jmp.EXIT) return undefined;
   if (op === Jmp.CALL) {
-    return cls === Class.JMP && srcOf(insn.code) === Src.K && insn.src === PseudoCall.LOCAL ? slot + insn.imm + 1 : undefined;
+    return cls === Class.JMP && srcOf(insn.code) === Src.K && insn.src === PseudoCall.LOCAL
+      ? slot + insn.imm + 1
+      : undefined;
   }
   if (op === Jmp.JA && cls === Class.JMP32) return slot + insn.imm + 1;
   return slot + insn.off + 1;
@@ -87,9 +89,16 @@ export function prepareProgram(insns: readonly Insn[]): Program {
     const target = targets[i];
     if (Number.isNaN(target)) return undefined;
     if (target < 0 || target >= slotCount) {
-      return { code: FaultCode.BAD_JUMP, reason: `control transfer to slot ${target}, outside the program (0..${slotCount - 1})` };
+      return {
+        code: FaultCode.BAD_JUMP,
+        reason: `control transfer to slot ${target}, outside the program (0..${slotCount - 1})`,
+      };
     }
-    if (insnAt[target] < 0) return { code: FaultCode.BAD_JUMP, reason: `control transfer to slot ${target}, the second half of an lddw` };
+    if (insnAt[target] < 0)
+      return {
+        code: FaultCode.BAD_JUMP,
+        reason: `control transfer to slot ${target}, the second half of an lddw`,
+      };
     if (!isCallTarget(insn) && functionOf[target] !== functionOf[slotOf[i]]) {
       return { code: FaultCode.BAD_JUMP, reason: `jump to slot ${target}, into another function` };
     }
@@ -106,13 +115,15 @@ export function fallsThrough(insn: Insn): boolean {
   return op !== Jmp.EXIT && op !== Jmp.JA;
 }
 
-/** The 64-bit constant of an lddw with pseudo source 0 (or any source: its raw value). */
-export const rawImm64 = imm64Of;
-
 const regOk = (r: number): boolean => r >= 0 && r <= FP;
 const writable = (r: number): string | undefined =>
-  r === FP ? "r10 is the read-only frame pointer" : regOk(r) ? undefined : `register r${r} does not exist`;
-const readable = (r: number): string | undefined => (regOk(r) ? undefined : `register r${r} does not exist`);
+  r === FP
+    ? "r10 is the read-only frame pointer"
+    : regOk(r)
+      ? undefined
+      : `register r${r} does not exist`;
+const readable = (r: number): string | undefined =>
+  regOk(r) ? undefined : `register r${r} does not exist`;
 const hexByte = (n: number): string => "0x" + (n & 0xff).toString(16).padStart(2, "0");
 
 /** Why the VM cannot execute this instruction. Reserved fields are not checked (validate does). */
@@ -128,18 +139,28 @@ function insnProblem(insn: Insn): string | undefined {
       if (op === Alu.NEG && x) return unknown("neg has no register form");
       if (op === Alu.END) {
         if (cls === Class.ALU64 && x) return unknown("bswap has no register form");
-        if (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64) return `byte swap width ${insn.imm} is not 16, 32 or 64`;
+        if (insn.imm !== 16 && insn.imm !== 32 && insn.imm !== 64)
+          return `byte swap width ${insn.imm} is not 16, 32 or 64`;
       }
-      if ((op === Alu.DIV || op === Alu.MOD) && insn.off !== 0 && insn.off !== 1) return `${op === Alu.DIV ? "div" : "mod"} offset ${insn.off} is not 0 or 1`;
-      if (op === Alu.MOV && x && ![0, 8, 16, ...(cls === Class.ALU64 ? [32] : [])].includes(insn.off)) {
+      if ((op === Alu.DIV || op === Alu.MOD) && insn.off !== 0 && insn.off !== 1)
+        return `${op === Alu.DIV ? "div" : "mod"} offset ${insn.off} is not 0 or 1`;
+      if (
+        op === Alu.MOV &&
+        x &&
+        ![0, 8, 16, ...(cls === Class.ALU64 ? [32] : [])].includes(insn.off)
+      ) {
         return `movsx offset ${insn.off} is not a valid width`;
       }
-      return writable(insn.dst) ?? (x && op !== Alu.NEG && op !== Alu.END ? readable(insn.src) : undefined);
+      return (
+        writable(insn.dst) ??
+        (x && op !== Alu.NEG && op !== Alu.END ? readable(insn.src) : undefined)
+      );
     }
     case Class.JMP:
     case Class.JMP32: {
       if (op === Jmp.CALL || op === Jmp.EXIT) {
-        if (cls === Class.JMP32) return unknown(`${op === Jmp.CALL ? "call" : "exit"} exists only in the JMP class`);
+        if (cls === Class.JMP32)
+          return unknown(`${op === Jmp.CALL ? "call" : "exit"} exists only in the JMP class`);
         if (op === Jmp.EXIT) return x ? unknown("exit has no register form") : undefined;
         if (x) return readable(insn.dst);
         return insn.src > PseudoCall.KFUNC ? `call with unknown source ${insn.src}` : undefined;
@@ -150,15 +171,18 @@ function insnProblem(insn: Insn): string | undefined {
     }
     case Class.LD: {
       const mode = modeOf(insn.code);
-      if (mode === Mode.ABS || mode === Mode.IND) return unknown("legacy packet access (ABS/IND) is not supported");
+      if (mode === Mode.ABS || mode === Mode.IND)
+        return unknown("legacy packet access (ABS/IND) is not supported");
       if (insn.code !== LD_IMM64) return unknown("no such load");
-      if (insn.src === PseudoLd.BTF_ID) return "lddw btf_id (a kernel variable) is not supported by the VM";
+      if (insn.src === PseudoLd.BTF_ID)
+        return "lddw btf_id (a kernel variable) is not supported by the VM";
       if (insn.src > PseudoLd.MAP_IDX_VALUE) return `lddw with unknown pseudo source ${insn.src}`;
       return writable(insn.dst);
     }
     case Class.LDX: {
       const mode = modeOf(insn.code);
-      if (mode !== Mode.MEM && !(mode === Mode.MEMSX && sizeOf(insn.code) !== Size.DW)) return unknown("no such load");
+      if (mode !== Mode.MEM && !(mode === Mode.MEMSX && sizeOf(insn.code) !== Size.DW))
+        return unknown("no such load");
       return writable(insn.dst) ?? readable(insn.src);
     }
     case Class.ST:
@@ -172,7 +196,13 @@ function insnProblem(insn: Insn): string | undefined {
       if (size !== Size.W && size !== Size.DW) return unknown("atomics are 32 or 64 bits wide");
       const imm = insn.imm;
       const base = imm & ~Atomic.FETCH;
-      const known = imm === Atomic.XCHG || imm === Atomic.CMPXCHG || base === Atomic.ADD || base === Atomic.OR || base === Atomic.AND || base === Atomic.XOR;
+      const known =
+        imm === Atomic.XCHG ||
+        imm === Atomic.CMPXCHG ||
+        base === Atomic.ADD ||
+        base === Atomic.OR ||
+        base === Atomic.AND ||
+        base === Atomic.XOR;
       if (!known) return `unknown atomic operation imm=${hexByte(imm)}`;
       const fetchesIntoSrc = imm !== Atomic.CMPXCHG && (imm & Atomic.FETCH) !== 0;
       return readable(insn.dst) ?? (fetchesIntoSrc ? writable(insn.src) : readable(insn.src));

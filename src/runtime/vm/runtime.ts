@@ -47,7 +47,9 @@ export class Runtime implements HelperCall {
     readonly program: Program,
     readonly options: RuntimeOptions,
   ) {
-    this.imm64 = program.insns.map((insn, i) => (insn.code === 0x18 ? this.resolveImm64(insn, i) : undefined));
+    this.imm64 = program.insns.map((insn, i) =>
+      insn.code === 0x18 ? this.resolveImm64(insn, i) : undefined,
+    );
   }
 
   helper(id: number): Helper | undefined {
@@ -78,26 +80,54 @@ export class Runtime implements HelperCall {
 
   // ---- faults -------------------------------------------------------------------------------
 
-  fault(code: FaultCodeValue, reason: string, pc: number, address?: bigint, hint?: string): VmFault {
+  fault(
+    code: FaultCodeValue,
+    reason: string,
+    pc: number,
+    address?: bigint,
+    hint?: string,
+  ): VmFault {
     const index = pc >= 0 && pc < this.program.slotCount ? this.program.insnAt[pc] : -1;
     const insn: Insn | undefined = index >= 0 ? this.program.insns[index] : undefined;
-    return new VmFault(code, reason, pc, insn ? formatInsn(insn, pc) : "?", address, insn?.pos, hint);
+    return new VmFault(
+      code,
+      reason,
+      pc,
+      insn ? formatInsn(insn, pc) : "?",
+      address,
+      insn?.pos,
+      hint,
+    );
   }
 
   /** The fault of an access of `size` bytes at pointer (hi, lo) + off. */
   memFault(pc: number, hi: number, lo: number, off: number, size: number, write: boolean): VmFault {
     const address = BigInt.asUintN(64, ((BigInt(hi) << 32n) | BigInt(lo >>> 0)) + BigInt(off));
     const { readOnly, reason } = this.memory.problem(address, size, write);
-    return this.fault(readOnly ? FaultCode.READ_ONLY : FaultCode.OUT_OF_BOUNDS, reason, pc, address);
+    return this.fault(
+      readOnly ? FaultCode.READ_ONLY : FaultCode.OUT_OF_BOUNDS,
+      reason,
+      pc,
+      address,
+    );
   }
 
   budgetFault(pc: number): VmFault {
-    return this.fault(FaultCode.BUDGET, `instruction budget of ${this.budgetLimit} exhausted`, pc, undefined,
-      "a loop may not terminate; raise the budget if the program is just long");
+    return this.fault(
+      FaultCode.BUDGET,
+      `instruction budget of ${this.budgetLimit} exhausted`,
+      pc,
+      undefined,
+      "a loop may not terminate; raise the budget if the program is just long",
+    );
   }
 
   depthFault(pc: number): VmFault {
-    return this.fault(FaultCode.CALL_DEPTH, `call needs frame ${this.depth + 2}, more than the ${MAX_FRAMES} allowed`, pc);
+    return this.fault(
+      FaultCode.CALL_DEPTH,
+      `call needs frame ${this.depth + 2}, more than the ${MAX_FRAMES} allowed`,
+      pc,
+    );
   }
 
   unknownCall(pc: number, what: string): VmFault {
@@ -109,7 +139,10 @@ export class Runtime implements HelperCall {
     if (hi === FUNC_HI && this.isFunction(lo)) return lo;
     if (hi === 0 && lo >= 0 && this.helper(lo)) return -(lo + 1);
     const value = hex64((BigInt(hi) << 32n) | BigInt(lo >>> 0));
-    throw this.unknownCall(pc, `callx to ${value}, which is neither a function of the program nor a known helper`);
+    throw this.unknownCall(
+      pc,
+      `callx to ${value}, which is neither a function of the program nor a known helper`,
+    );
   }
 
   /** callx with r1..r5 in `args`: a local call through a function pointer, or a helper by id. */
@@ -126,7 +159,10 @@ export class Runtime implements HelperCall {
   // ---- HelperCall ----------------------------------------------------------------------------
 
   arg(i: number): bigint {
-    return BigInt.asUintN(64, (BigInt(this.args[2 * i - 1]) << 32n) | BigInt(this.args[2 * i - 2] >>> 0));
+    return BigInt.asUintN(
+      64,
+      (BigInt(this.args[2 * i - 1]) << 32n) | BigInt(this.args[2 * i - 2] >>> 0),
+    );
   }
 
   argU32(i: number): number {
@@ -146,7 +182,8 @@ export class Runtime implements HelperCall {
   map(i: number): VmMap {
     const lo = this.args[2 * i - 2];
     const map = this.args[2 * i - 1] === MAP_HANDLE_HI ? this.options.maps[lo] : undefined;
-    if (!map) this.fail(`argument r${i} (${hex64(this.arg(i))}) is not a map (load one with lddw map_fd)`);
+    if (!map)
+      this.fail(`argument r${i} (${hex64(this.arg(i))}) is not a map (load one with lddw map_fd)`);
     return map;
   }
 
@@ -158,7 +195,9 @@ export class Runtime implements HelperCall {
   callback(i: number, r1: bigint, r2: bigint): bigint {
     const lo = this.args[2 * i - 2];
     if (this.args[2 * i - 1] !== FUNC_HI || !this.isFunction(lo)) {
-      this.fail(`argument r${i} (${hex64(this.arg(i))}) is not a function (load one with lddw func)`);
+      this.fail(
+        `argument r${i} (${hex64(this.arg(i))}) is not a function (load one with lddw func)`,
+      );
     }
     const pc = this.pc;
     if (this.depth + 1 >= MAX_FRAMES) throw this.depthFault(pc);
@@ -195,7 +234,11 @@ export class Runtime implements HelperCall {
     const mapAt = (): VmMap => {
       const map = this.options.maps[insn.imm];
       if (!map) {
-        throw this.fault(FaultCode.BAD_MAP, `lddw names map ${insn.imm}, but the VM was given ${this.options.maps.length} map(s)`, pc);
+        throw this.fault(
+          FaultCode.BAD_MAP,
+          `lddw names map ${insn.imm}, but the VM was given ${this.options.maps.length} map(s)`,
+          pc,
+        );
       }
       return map;
     };
@@ -212,13 +255,25 @@ export class Runtime implements HelperCall {
         const offset = (insn.imm2 ?? 0) >>> 0;
         // As the kernel: direct value access only into a one-element array, inside its value.
         if (!(map instanceof ArrayMap) || map.spec.maxEntries !== 1) {
-          throw this.fault(FaultCode.BAD_MAP, `lddw map_value needs an array map with one element; map ${map.name} is not one`, pc);
+          throw this.fault(
+            FaultCode.BAD_MAP,
+            `lddw map_value needs an array map with one element; map ${map.name} is not one`,
+            pc,
+          );
         }
         if (offset >= map.spec.valueSize) {
-          throw this.fault(FaultCode.BAD_MAP, `lddw map_value offset ${offset} is past the ${map.spec.valueSize}-byte value of map ${map.name}`, pc);
+          throw this.fault(
+            FaultCode.BAD_MAP,
+            `lddw map_value offset ${offset} is past the ${map.spec.valueSize}-byte value of map ${map.name}`,
+            pc,
+          );
         }
         const writable = ((map.spec.flags ?? 0) & BPF_F_RDONLY_PROG) === 0;
-        const region = this.memory.addStatic(map.value(0), writable, `the value of map ${map.name}`);
+        const region = this.memory.addStatic(
+          map.value(0),
+          writable,
+          `the value of map ${map.name}`,
+        );
         return { lo: offset | 0, hi: regionHi(region) };
       }
       case PseudoLd.FUNC:

@@ -4,7 +4,20 @@
 // into the next case), and the budget is charged once per block. Local calls are JavaScript calls,
 // so r6–r9 and r10 are preserved by construction.
 import type { Insn } from "../../bpf/insn.js";
-import { Alu, Atomic, Class, Jmp, Mode, PseudoCall, Src, classOf, modeOf, opOf, sizeOf, srcOf } from "../../bpf/opcodes.js";
+import {
+  Alu,
+  Atomic,
+  Class,
+  Jmp,
+  Mode,
+  PseudoCall,
+  Src,
+  classOf,
+  modeOf,
+  opOf,
+  sizeOf,
+  srcOf,
+} from "../../bpf/opcodes.js";
 import { ALU } from "./alu.js";
 import { FaultCode } from "./faults.js";
 import { MAX_FRAMES, REGION_HI_BASE, STACK_REGION, STACK_SIZE } from "./memory.js";
@@ -30,7 +43,10 @@ const ARG_REGS = "r1l, r1h, r2l, r2h, r3l, r3h, r4l, r4h, r5l, r5h";
 const SYNC_OUT = "RT.budget = B;";
 const SYNC_IN = "B = RT.budget;";
 const CLOBBER = "r1l = r1h = r2l = r2h = r3l = r3h = r4l = r4h = r5l = r5h = 0;";
-const TO_ARGS = Array.from({ length: 5 }, (_, i) => `ARGS[${2 * i}] = r${i + 1}l; ARGS[${2 * i + 1}] = r${i + 1}h;`).join(" ");
+const TO_ARGS = Array.from(
+  { length: 5 },
+  (_, i) => `ARGS[${2 * i}] = r${i + 1}l; ARGS[${2 * i + 1}] = r${i + 1}h;`,
+).join(" ");
 
 /** The source of the whole program: a factory returning its functions by entry slot. */
 export function translateSource(rt: Runtime, maxChunk = MAX_CHUNK_SOURCE): string {
@@ -43,7 +59,10 @@ export function translateSource(rt: Runtime, maxChunk = MAX_CHUNK_SOURCE): strin
   return out.join("\n");
 }
 
-export function createTranslated(rt: Runtime, maxChunk = MAX_CHUNK_SOURCE): { invoke: Invoke; source: string } {
+export function createTranslated(
+  rt: Runtime,
+  maxChunk = MAX_CHUNK_SOURCE,
+): { invoke: Invoke; source: string } {
   const source = translateSource(rt, maxChunk);
   const helperTable: unknown[] = [];
   const factory = new Function("RT", "ALU", "M", "HELPERS", source) as (
@@ -91,7 +110,12 @@ interface Block {
   open: boolean;
 }
 
-function translateFunction(rt: Runtime, f: number, entry: number, maxChunk = MAX_CHUNK_SOURCE): string {
+function translateFunction(
+  rt: Runtime,
+  f: number,
+  entry: number,
+  maxChunk = MAX_CHUNK_SOURCE,
+): string {
   const blocks = translateBlocks(rt, f, entry);
   const chunks: number[][] = [[]];
   let size = 0;
@@ -186,7 +210,9 @@ function translateBlocks(rt: Runtime, f: number, entry: number): Block[] {
     const stop = starts[b + 1] ?? end;
     const indices: number[] = [];
     for (let slot = start; slot < stop; slot++) if (insnAt[slot] >= 0) indices.push(insnAt[slot]);
-    const lines = [`if ((B -= ${indices.length}) < 0) { ${SYNC_OUT} throw RT.budgetFault(${start}); }`];
+    const lines = [
+      `if ((B -= ${indices.length}) < 0) { ${SYNC_OUT} throw RT.budgetFault(${start}); }`,
+    ];
     let open = true;
     for (const i of indices) {
       lines.push(translateInsn(rt, insns[i], i, slotOf[i], (slot) => blockOf.get(slot)!));
@@ -194,16 +220,25 @@ function translateBlocks(rt: Runtime, f: number, entry: number): Block[] {
     }
     if (open && stop === end) {
       const last = slotOf[indices[indices.length - 1]];
-      lines.push(`${SYNC_OUT} throw RT.fault("${FaultCode.BAD_JUMP}", "control falls off the end of the function", ${last});`);
+      lines.push(
+        `${SYNC_OUT} throw RT.fault("${FaultCode.BAD_JUMP}", "control falls off the end of the function", ${last});`,
+      );
       open = false;
     }
     return { start, code: lines.join("\n    "), open };
   });
 }
 
-function translateInsn(rt: Runtime, insn: Insn, index: number, pc: number, blockOf: (slot: number) => number): string {
+function translateInsn(
+  rt: Runtime,
+  insn: Insn,
+  index: number,
+  pc: number,
+  blockOf: (slot: number) => number,
+): string {
   const problem = rt.program.problems[index];
-  if (problem) return `${SYNC_OUT} throw RT.fault("${problem.code}", ${JSON.stringify(problem.reason)}, ${pc});`;
+  if (problem)
+    return `${SYNC_OUT} throw RT.fault("${problem.code}", ${JSON.stringify(problem.reason)}, ${pc});`;
   const code = insn.code;
   const cls = classOf(code);
   const op = opOf(code);
@@ -222,7 +257,11 @@ function translateInsn(rt: Runtime, insn: Insn, index: number, pc: number, block
       if (op === Jmp.JA) return `bb = ${blockOf(target)}; continue;`;
       if (op === Jmp.EXIT) return `${SYNC_OUT} RT.r0h = r0h; EXIT_RETURN`;
       if (op === Jmp.CALL) return translateCall(rt, insn, index, pc, target);
-      const s = x ? regOperand(insn.src) : cls === Class.JMP ? immOperand64(insn.imm) : immOperand32(insn.imm);
+      const s = x
+        ? regOperand(insn.src)
+        : cls === Class.JMP
+          ? immOperand64(insn.imm)
+          : immOperand32(insn.imm);
       return `if (${condition(op, cls === Class.JMP, d, s)}) { bb = ${blockOf(target)}; continue; }`;
     }
     case Class.LD: {
@@ -231,11 +270,19 @@ function translateInsn(rt: Runtime, insn: Insn, index: number, pc: number, block
     }
     case Class.LDX: {
       const size = byteCount(sizeOf(code));
-      return address(insn.src, insn.off, size, false, pc, SYNC_OUT) + " " + load(d, sizeOf(code), modeOf(code) === Mode.MEMSX);
+      return (
+        address(insn.src, insn.off, size, false, pc, SYNC_OUT) +
+        " " +
+        load(d, sizeOf(code), modeOf(code) === Mode.MEMSX)
+      );
     }
     case Class.ST: {
       const size = byteCount(sizeOf(code));
-      return address(d, insn.off, size, true, pc, SYNC_OUT) + " " + store(sizeOf(code), immOperand64(insn.imm));
+      return (
+        address(d, insn.off, size, true, pc, SYNC_OUT) +
+        " " +
+        store(sizeOf(code), immOperand64(insn.imm))
+      );
     }
     default: {
       const size = byteCount(sizeOf(code));
@@ -275,7 +322,9 @@ function translateCall(rt: Runtime, insn: Insn, index: number, pc: number, targe
   const kfunc = insn.src === PseudoCall.KFUNC;
   const fn = kfunc ? rt.kfunc(insn.imm) : rt.helper(insn.imm);
   if (!fn) {
-    const what = kfunc ? `call to kfunc ${insn.imm}, which the VM was not given` : `call to helper ${insn.imm}, which the VM does not provide`;
+    const what = kfunc
+      ? `call to kfunc ${insn.imm}, which the VM was not given`
+      : `call to helper ${insn.imm}, which the VM does not provide`;
     return `${SYNC_OUT} throw RT.unknownCall(${pc}, ${JSON.stringify(what)});`;
   }
   return `${TO_ARGS} ${SYNC_OUT} RT.callHelper(HELPERS[${index}], ${pc}); r0l = RT.r0l; r0h = RT.r0h; ${SYNC_IN} ${CLOBBER}`;

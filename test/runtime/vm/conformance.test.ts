@@ -2,7 +2,11 @@
 // r2 = its length, as the suite's plugins run them.
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { conformanceInsns, listConformanceFiles, readConformanceData } from "../../../src/bpf/conformance-data.js";
+import {
+  conformanceInsns,
+  listConformanceFiles,
+  readConformanceData,
+} from "../../../src/bpf/conformance-data.js";
 import { createVm, type Engine } from "../../../src/runtime/vm/index.js";
 
 const files = listConformanceFiles();
@@ -23,7 +27,8 @@ describe("bpf_conformance", () => {
   it.skipIf(files.length === 0)("finds the conformance files", () => {
     expect(files.length).toBeGreaterThan(300);
   });
-  if (files.length === 0) console.warn("conformance data not found (set IOCHAIN_SHARED): skipping the conformance suite");
+  if (files.length === 0)
+    console.warn("conformance data not found (set IOCHAIN_SHARED): skipping the conformance suite");
 
   for (const file of files) {
     const name = path.basename(file);
@@ -32,7 +37,11 @@ describe("bpf_conformance", () => {
         const data = readConformanceData(file);
         const mem = data.mem.slice();
         const run = () =>
-          createVm(conformanceInsns(data), { engine, maxChunkSource }).run({ mem, r1: "mem", r2: BigInt(mem.length) });
+          createVm(conformanceInsns(data), { engine, maxChunkSource }).run({
+            mem,
+            r1: "mem",
+            r2: BigInt(mem.length),
+          });
         if (data.error !== undefined) {
           expect(run).toThrow();
           outcomes.push({ file: name, config, outcome: "error (expected)" });
@@ -47,7 +56,9 @@ describe("bpf_conformance", () => {
 
   afterAll(() => {
     const rows = Object.entries(SKIPPED).map(([file, reason]) => ({ file, reason }));
-    console.log(`conformance: ${outcomes.length} runs passed over ${files.length} files x ${configs.length} engine configurations; skipped ${rows.length}`);
+    console.log(
+      `conformance: ${outcomes.length} runs passed over ${files.length} files x ${configs.length} engine configurations; skipped ${rows.length}`,
+    );
     if (rows.length > 0) console.table(rows);
   });
 });

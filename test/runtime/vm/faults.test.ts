@@ -3,12 +3,25 @@
 import { describe, expect, it } from "vitest";
 import { assembleUbpf } from "../../../src/bpf/asm/ubpf.js";
 import { BpfError } from "../../../src/diagnostics.js";
-import { ArrayMap, createVm, FaultCode, VmFault, type Engine, type VmOptions, type RunInput } from "../../../src/runtime/vm/index.js";
+import {
+  ArrayMap,
+  createVm,
+  FaultCode,
+  VmFault,
+  type Engine,
+  type VmOptions,
+  type RunInput,
+} from "../../../src/runtime/vm/index.js";
 
 const engines: Engine[] = ["fast", "reference"];
 const asm = (text: string) => assembleUbpf(text, "t.s");
 
-function fault(text: string, input: RunInput = {}, options: VmOptions = {}, engine: Engine = "fast"): VmFault {
+function fault(
+  text: string,
+  input: RunInput = {},
+  options: VmOptions = {},
+  engine: Engine = "fast",
+): VmFault {
   try {
     createVm(asm(text), { ...options, engine }).run(input);
   } catch (err) {
@@ -19,8 +32,10 @@ function fault(text: string, input: RunInput = {}, options: VmOptions = {}, engi
 }
 
 describe.each(engines)("faults (%s engine)", (engine) => {
-  const run = (text: string, input: RunInput = {}, options: VmOptions = {}) => createVm(asm(text), { ...options, engine }).run(input);
-  const f = (text: string, input: RunInput = {}, options: VmOptions = {}) => fault(text, input, options, engine);
+  const run = (text: string, input: RunInput = {}, options: VmOptions = {}) =>
+    createVm(asm(text), { ...options, engine }).run(input);
+  const f = (text: string, input: RunInput = {}, options: VmOptions = {}) =>
+    fault(text, input, options, engine);
 
   it("reports an out-of-bounds load with pc, instruction, address and source line", () => {
     const err = f("mov %r0, 0\nldxdw %r0, [%r1+4]\nexit", { mem: new Uint8Array(8) });
@@ -52,7 +67,9 @@ describe.each(engines)("faults (%s engine)", (engine) => {
   });
 
   it("reports writes to read-only memory: ctx and a BPF_F_RDONLY_PROG map", () => {
-    expect(f("stw [%r1], 1\nexit", { ctx: new Uint8Array(8), ctxWritable: false }).code).toBe(FaultCode.READ_ONLY);
+    expect(f("stw [%r1], 1\nexit", { ctx: new Uint8Array(8), ctxWritable: false }).code).toBe(
+      FaultCode.READ_ONLY,
+    );
     const rodata = new ArrayMap({ valueSize: 16, maxEntries: 1, flags: 0x80, name: "rodata" });
     rodata.value(0)[3] = 42;
     const text = "lddw %r1, 0, map_value\nldxb %r0, [%r1+3]\nstb [%r1], 1\nexit";
@@ -60,7 +77,9 @@ describe.each(engines)("faults (%s engine)", (engine) => {
     expect(err.code).toBe(FaultCode.READ_ONLY);
     expect(err.pc).toBe(3); // lddw takes two slots
     expect(err.message).toMatch(/map rodata is read-only/);
-    expect(run("lddw %r1, 0, map_value\nldxb %r0, [%r1+3]\nexit", {}, { maps: [rodata] }).r0).toBe(42n);
+    expect(run("lddw %r1, 0, map_value\nldxb %r0, [%r1+3]\nexit", {}, { maps: [rodata] }).r0).toBe(
+      42n,
+    );
   });
 
   it("faults when the budget runs out, and runs a program of exactly the budget", () => {
@@ -73,11 +92,17 @@ describe.each(engines)("faults (%s engine)", (engine) => {
   });
 
   it("counts instructions, an lddw as one", () => {
-    expect(run("lddw %r0, 0x100000000\nmov %r1, 3\nL: sub %r1, 1\njne %r1, 0, L\nexit").insnCount).toBe(1 + 1 + 2 * 3 + 1);
+    expect(
+      run("lddw %r0, 0x100000000\nmov %r1, 3\nL: sub %r1, 1\njne %r1, 0, L\nexit").insnCount,
+    ).toBe(1 + 1 + 2 * 3 + 1);
   });
 
   it("rejects a bad opcode before running (validate) or faults when reaching it (validate: false)", () => {
-    const insns = [...asm("mov %r0, 1\njeq %r0, 1, +1"), { code: 0xff, dst: 0, src: 0, off: 0, imm: 0 }, ...asm("exit")];
+    const insns = [
+      ...asm("mov %r0, 1\njeq %r0, 1, +1"),
+      { code: 0xff, dst: 0, src: 0, off: 0, imm: 0 },
+      ...asm("exit"),
+    ];
     expect(() => createVm(insns, { engine })).toThrow(BpfError);
     try {
       createVm(insns, { engine }).run();
@@ -86,7 +111,11 @@ describe.each(engines)("faults (%s engine)", (engine) => {
     }
     // Not reached: runs fine.
     expect(createVm(insns, { engine, validate: false }).run().r0).toBe(1n);
-    const reached = [...asm("mov %r0, 1"), { code: 0xff, dst: 0, src: 0, off: 0, imm: 0 }, ...asm("exit")];
+    const reached = [
+      ...asm("mov %r0, 1"),
+      { code: 0xff, dst: 0, src: 0, off: 0, imm: 0 },
+      ...asm("exit"),
+    ];
     let err: unknown;
     try {
       createVm(reached, { engine, validate: false }).run();
@@ -100,7 +129,9 @@ describe.each(engines)("faults (%s engine)", (engine) => {
 
   it("faults on a write to r10 and on a jump into another function (validate: false)", () => {
     const writeFp = [{ code: 0xb7, dst: 10, src: 0, off: 0, imm: 0 }, ...asm("exit")];
-    expect(() => createVm(writeFp, { engine, validate: false }).run()).toThrow(/r10 is the read-only frame pointer/);
+    expect(() => createVm(writeFp, { engine, validate: false }).run()).toThrow(
+      /r10 is the read-only frame pointer/,
+    );
     const crossing = asm("call local f\nja g\nexit\nf:\nmov %r0, 1\ng:\nexit");
     let err: unknown;
     try {
@@ -112,7 +143,11 @@ describe.each(engines)("faults (%s engine)", (engine) => {
   });
 
   it("faults when control falls off the end of a function into the next", () => {
-    const err = f("call local f\nexit\nf:\nmov %r0, 1\ng:\nmov %r0, 2\nexit\nh:\ncall local g\nexit", {}, { validate: false });
+    const err = f(
+      "call local f\nexit\nf:\nmov %r0, 1\ng:\nmov %r0, 2\nexit\nh:\ncall local g\nexit",
+      {},
+      { validate: false },
+    );
     expect(err.code).toBe(FaultCode.BAD_JUMP);
     expect(err.message).toMatch(/falls off the end of the function/);
     expect(err.pc).toBe(2);
@@ -120,7 +155,8 @@ describe.each(engines)("faults (%s engine)", (engine) => {
 
   it("allows 8 frames and faults on the 9th", () => {
     // f(n) recurses while r1 > 0: depth = 1 + n frames.
-    const prog = (n: number) => `mov %r1, ${n}\ncall local f\nexit\nf:\njeq %r1, 0, done\nsub %r1, 1\nmov %r6, %r1\ncall local f\nadd %r0, 1\nexit\ndone:\nmov %r0, 0\nexit`;
+    const prog = (n: number) =>
+      `mov %r1, ${n}\ncall local f\nexit\nf:\njeq %r1, 0, done\nsub %r1, 1\nmov %r6, %r1\ncall local f\nadd %r0, 1\nexit\ndone:\nmov %r0, 0\nexit`;
     expect(run(prog(6)).r0).toBe(6n); // frames: main + 7 = 8
     const err = f(prog(7));
     expect(err.code).toBe(FaultCode.CALL_DEPTH);
@@ -200,7 +236,9 @@ describe.each(engines)("division and shifts (%s engine)", (engine) => {
     expect(r0("lddw %r0, 0xffffffffffffffff\ndiv %r0, -1")).toBe(1n);
     expect(r0("mov32 %r0, -1\ndiv32 %r0, -1")).toBe(1n);
     expect(r0("lddw %r0, 0xfffffffffffffff0\ndiv %r0, 3")).toBe(0xfffffffffffffff0n / 3n);
-    expect(r0("lddw %r0, 0xfffffffffffffff0\nlddw %r1, 0x100000001\nmod %r0, %r1")).toBe(0xfffffffffffffff0n % 0x100000001n);
+    expect(r0("lddw %r0, 0xfffffffffffffff0\nlddw %r1, 0x100000001\nmod %r0, %r1")).toBe(
+      0xfffffffffffffff0n % 0x100000001n,
+    );
   });
 
   it("masks shift counts and zeroes the upper half of 32-bit results", () => {

@@ -1,7 +1,15 @@
 // Maps and helpers as a BPF_PROG_TYPE_SYSCALL program sees them, on both engines.
 import { describe, expect, it } from "vitest";
 import { assembleUbpf } from "../../../src/bpf/asm/ubpf.js";
-import { ArrayMap, HashMap, createVm, FaultCode, VmFault, type Engine, type VmOptions } from "../../../src/runtime/vm/index.js";
+import {
+  ArrayMap,
+  HashMap,
+  createVm,
+  FaultCode,
+  VmFault,
+  type Engine,
+  type VmOptions,
+} from "../../../src/runtime/vm/index.js";
 import { formatPrintk } from "../../../src/runtime/vm/helpers.js";
 
 const engines: Engine[] = ["fast", "reference"];
@@ -24,7 +32,10 @@ describe.each(engines)("maps and helpers (%s engine)", (engine) => {
 
   it("reaches a one-element array map through lddw map_value; user space sees the writes", () => {
     const scratch = new ArrayMap({ valueSize: 64, maxEntries: 1, name: "scratch" });
-    const prog = vm("lddw %r1, 0x0000001000000000, map_value\nldxdw %r0, [%r1+0]\nadd %r0, 5\nstxdw [%r1+8], %r0\nexit", { maps: [scratch] });
+    const prog = vm(
+      "lddw %r1, 0x0000001000000000, map_value\nldxdw %r0, [%r1+0]\nadd %r0, 5\nstxdw [%r1+8], %r0\nexit",
+      { maps: [scratch] },
+    );
     const value = new DataView(scratch.value(0).buffer, scratch.value(0).byteOffset);
     value.setBigUint64(16, 10n, true); // offset 16 = the lddw's upper half
     expect(prog.run().r0).toBe(15n);
@@ -33,8 +44,12 @@ describe.each(engines)("maps and helpers (%s engine)", (engine) => {
 
   it("refuses lddw map_value into a missing map or past the value", () => {
     const small = new ArrayMap({ valueSize: 8, maxEntries: 1 });
-    expect(() => vm("lddw %r1, 1, map_value\nexit", { maps: [small] })).toThrow(expect.objectContaining({ code: FaultCode.BAD_MAP }));
-    expect(() => vm("lddw %r1, 0x0000000800000000, map_value\nexit", { maps: [small] })).toThrow(/past the 8-byte value/);
+    expect(() => vm("lddw %r1, 1, map_value\nexit", { maps: [small] })).toThrow(
+      expect.objectContaining({ code: FaultCode.BAD_MAP }),
+    );
+    expect(() => vm("lddw %r1, 0x0000000800000000, map_value\nexit", { maps: [small] })).toThrow(
+      /past the 8-byte value/,
+    );
   });
 
   it("looks up, updates and deletes hash map elements", () => {
@@ -71,7 +86,10 @@ describe.each(engines)("maps and helpers (%s engine)", (engine) => {
     expect(prog.run().r0).toBe(43n);
     expect(hash.lookup(u32le(5))).toEqual(new Uint8Array([43, 0, 0, 0, 0, 0, 0, 0]));
     expect(BigInt.asIntN(64, prog.run().r0)).toBe(-17n); // -EEXIST: NOEXIST on an existing key
-    const del = vm("stw [%r10-4], 5\nlddw %r1, 0, map_fd\nmov %r2, %r10\nadd %r2, -4\ncall 3\nexit", { maps: [hash] });
+    const del = vm(
+      "stw [%r10-4], 5\nlddw %r1, 0, map_fd\nmov %r2, %r10\nadd %r2, -4\ncall 3\nexit",
+      { maps: [hash] },
+    );
     expect(del.run().r0).toBe(0n);
     expect(BigInt.asIntN(64, del.run().r0)).toBe(-2n); // -ENOENT
     expect(hash.size).toBe(0);
@@ -81,11 +99,17 @@ describe.each(engines)("maps and helpers (%s engine)", (engine) => {
     const arr = new ArrayMap({ valueSize: 4, maxEntries: 3 });
     arr.value(2).set([9, 0, 0, 0]);
     const lookup = (key: number) =>
-      vm(`stw [%r10-4], ${key}\nlddw %r1, 0, map_fd\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, +1\nldxw %r0, [%r0]\nexit`, { maps: [arr] }).run().r0;
+      vm(
+        `stw [%r10-4], ${key}\nlddw %r1, 0, map_fd\nmov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, +1\nldxw %r0, [%r0]\nexit`,
+        { maps: [arr] },
+      ).run().r0;
     expect(lookup(2)).toBe(9n);
     expect(lookup(3)).toBe(0n);
     // The value pointer covers that value only.
-    const over = vm("stw [%r10-4], 0\nlddw %r1, 0, map_fd\nmov %r2, %r10\nadd %r2, -4\ncall 1\nldxw %r0, [%r0+4]\nexit", { maps: [arr] });
+    const over = vm(
+      "stw [%r10-4], 0\nlddw %r1, 0, map_fd\nmov %r2, %r10\nadd %r2, -4\ncall 1\nldxw %r0, [%r0+4]\nexit",
+      { maps: [arr] },
+    );
     expect(() => over.run()).toThrow(expect.objectContaining({ code: FaultCode.OUT_OF_BOUNDS }));
   });
 
@@ -119,9 +143,12 @@ describe.each(engines)("maps and helpers (%s engine)", (engine) => {
 
   it("copies with probe_read_kernel, zeroing the destination and returning -EFAULT on a bad source", () => {
     const mem = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
-    const text = (src: string) => `mov %r6, %r1\nstdw [%r10-8], -1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\n${src}\ncall 113\nldxdw %r1, [%r10-8]\nlsh %r0, 32\nxor %r0, %r1\nexit`;
+    const text = (src: string) =>
+      `mov %r6, %r1\nstdw [%r10-8], -1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\n${src}\ncall 113\nldxdw %r1, [%r10-8]\nlsh %r0, 32\nxor %r0, %r1\nexit`;
     expect(vm(text("mov %r3, %r6")).run({ mem }).r0).toBe(0x0807060504030201n);
-    expect(vm(text("mov %r3, %r6\nadd %r3, 4")).run({ mem }).r0).toBe(BigInt.asUintN(64, -14n << 32n));
+    expect(vm(text("mov %r3, %r6\nadd %r3, 4")).run({ mem }).r0).toBe(
+      BigInt.asUintN(64, -14n << 32n),
+    );
   });
 
   it("reads the injected clock and writes bpf_trace_printk lines", () => {
@@ -149,8 +176,12 @@ describe("printk formatting", () => {
   it("formats the kernel's conversions", () => {
     const s = (address: bigint) => `str@${address}`;
     expect(formatPrintk("%d %u %x %lld %llx %c %s %%", [-1n, -1n, 255n, -5n], s)).toBeUndefined(); // 5 args needed
-    expect(formatPrintk("%d %u %x", [BigInt.asUintN(64, -1n), BigInt.asUintN(64, -1n), 255n], s)).toBe("-1 4294967295 ff");
-    expect(formatPrintk("%lld %llx %s", [BigInt.asUintN(64, -5n), 0xabcn, 7n], s)).toBe("-5 abc str@7");
+    expect(
+      formatPrintk("%d %u %x", [BigInt.asUintN(64, -1n), BigInt.asUintN(64, -1n), 255n], s),
+    ).toBe("-1 4294967295 ff");
+    expect(formatPrintk("%lld %llx %s", [BigInt.asUintN(64, -5n), 0xabcn, 7n], s)).toBe(
+      "-5 abc str@7",
+    );
   });
 });
 
