@@ -1,18 +1,50 @@
-// Where the chain's blocks come from: a file read with pread, a buffer in memory, and a simulated
-// device that serves reads at device addresses through the file's current extent layout.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+// Where the chain's blocks come from: a file read with pread (or O_DIRECT), a buffer in memory, a
+// simulated device that serves reads at device addresses through the file's current extent
+// layout, and a real device (or file-system image) read at those addresses.
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { IochainError } from "../diagnostics.js";
 import type { BlockSource, Device } from "./driver.js";
 import { type Extent, type ExtentTable, findExtent } from "./extents.js";
+import { DIRECT_IO_ALIGNMENT, DirectReader, preadFully } from "./linux/direct-read.js";
+
+export interface ReadOptions {
+  /**
+   * O_DIRECT: bypass the page cache (reads go to the device, as a storage function's would).
+   * Offsets and lengths need no alignment: reads are widened and copied through an aligned buffer.
+   */
+  direct?: boolean;
+  /** O_DIRECT alignment (default 4096: any logical block size up to 4 KiB). */
+  alignment?: number;
+}
+
+/** Opens for reading (optionally O_DIRECT); E0901 with the system's reason if that fails. */
+function openForRead(path: string, what: string, options: ReadOptions): { fd: number; reader?: DirectReader } {
+  try {
+    const flags = constants.O_RDONLY | (options.direct ? constants.O_DIRECT : 0);
+    const fd = openSync(path, flags);
+    return { fd, reader: options.direct ? new DirectReader(fd, options.alignment ?? DIRECT_IO_ALIGNMENT) : undefined };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    const hint = options.direct && code === "EINVAL" ? "this file system does not support O_DIRECT; read without it" : "check the path and its permissions";
+    throw new IochainError("E0901", `${path}: cannot open ${what}${options.direct ? " with O_DIRECT" : ""}: ${code}`, undefined, hint);
+  }
+}
 
 /** pread on an open file; one descriptor for the whole chain. */
 export class FileBlockSource implements BlockSource {
   readonly size: bigint;
   private fd: number | undefined;
 
-  constructor(readonly path: string) {
+  private readonly direct: DirectReader | undefined;
+
+  constructor(
+    readonly path: string,
+    options: ReadOptions = {},
+  ) {
+    const opened = openForRead(path, "data file", options);
+    this.fd = opened.fd;
+    this.direct = opened.reader;
     try {
-      this.fd = openSync(path, "r");
       const st = fstatSync(this.fd, { bigint: true });
       if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
       this.size = st.size;
@@ -29,17 +61,11 @@ export class FileBlockSource implements BlockSource {
 
   read(buf: Uint8Array, offset: bigint, length: number): number {
     if (this.fd === undefined) throw new Error(`${this.path}: read after close`);
-    let done = 0;
     try {
-      while (done < length) {
-        const n = readSync(this.fd, buf, done, length - done, offset + BigInt(done));
-        if (n === 0) break;
-        done += n;
-      }
+      return this.direct ? this.direct.read(buf, offset, length) : preadFully(this.fd, buf, offset, length);
     } catch (err) {
       throw new IochainError("E0901", `${this.path}: read of ${length} bytes at offset ${offset} failed: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
-    return done;
   }
 
   close(): void {
@@ -98,5 +124,41 @@ export class ExtentDevice implements Device {
       if (n < want) break; // end of file inside the last extent
     }
     return done;
+  }
+}
+
+/**
+ * The real device under a file: a block device, or the file-system image behind a loop device,
+ * read at device addresses (FIEMAP's physical offsets). `layout` is the file's current extent
+ * table (src/runtime/linux/fiemap.ts); the driver translates and checks every read against the
+ * program's table before it gets here, so this class only reads. Use `direct` on a block device:
+ * its page cache is not the file's and may hold blocks from before the file was last written.
+ */
+export class RawDevice implements Device {
+  private fd: number | undefined;
+  private readonly direct: DirectReader | undefined;
+
+  constructor(
+    readonly path: string,
+    readonly layout: ExtentTable,
+    options: ReadOptions = {},
+  ) {
+    const opened = openForRead(path, "device", options);
+    this.fd = opened.fd;
+    this.direct = opened.reader;
+  }
+
+  read(buf: Uint8Array, devAddr: bigint, length: number): number {
+    if (this.fd === undefined) throw new Error(`${this.path}: read after close`);
+    try {
+      return this.direct ? this.direct.read(buf, devAddr, length) : preadFully(this.fd, buf, devAddr, length);
+    } catch (err) {
+      throw new IochainError("E0901", `${this.path}: device read of ${length} bytes at address ${devAddr} failed: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
