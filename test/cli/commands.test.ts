@@ -81,3 +81,17 @@ describe("iochain asm / disasm / vm", () => {
     expect(r.stderr).toMatch(/r0 = \*\(u64 \*\)\(r1 \+ 0x8\)/);
   });
 });
+
+describe("iochain disasm --lossless", () => {
+  it("lists a local call so that it assembles back to the same bytes", () => {
+    const src = file("call.s", "call local f\nexit\nf:\nmov %r0, 7\nexit\n");
+    const bin = path.join(dir, "call.bin");
+    expect(runCli(["asm", src, "-o", bin]).code).toBe(0);
+    const listing = runCli(["disasm", "--lossless", "--no-raw-insn", bin]).stdout;
+    const again = file("again.s", listing);
+    const bin2 = path.join(dir, "again.bin");
+    expect(runCli(["asm", again, "--syntax", "llvm", "-o", bin2]).stderr).toBe("");
+    expect(readFileSync(bin2)).toEqual(readFileSync(bin));
+    expect(JSON.parse(runCli(["vm", bin2, "--json"]).stdout).r0).toBe(7);
+  });
+});
