@@ -2,7 +2,9 @@
 // Each pass takes a function and says whether it changed it; `dump` sees the IR after each one.
 import { foldAddresses } from "./opt/addr-fold.js";
 import { constFold } from "./opt/const-fold.js";
+import { coalesceCopies } from "./opt/coalesce.js";
 import { copyProp } from "./opt/copy-prop.js";
+import { cse } from "./opt/cse.js";
 import { dce } from "./opt/dce.js";
 import { removeRedundantChecks } from "./opt/bounds-checks.js";
 import { reassociate } from "./opt/reassociate.js";
@@ -22,9 +24,12 @@ export const PASSES: Pass[] = [
   { name: "strength", run: strengthReduce },
   { name: "const-fold", run: constFold },
   { name: "addr-fold", run: foldAddresses },
+  { name: "cse", run: cse },
+  { name: "copy-prop", run: copyProp },
   { name: "bounds-checks", run: removeRedundantChecks },
   { name: "simplify-cfg", run: simplifyCfg },
   { name: "dce", run: dce },
+  { name: "coalesce", run: coalesceCopies },
 ];
 
 /** Rounds of the whole list at most; a round that changes nothing ends it early. */

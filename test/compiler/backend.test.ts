@@ -88,8 +88,7 @@ describe("back end", () => {
       *(u32 *)(r1 + 0x14) = w0
       r0 = 0x6
       *(u32 *)(r1 + 0x24) = w0
-      r0 = 0x0
-      exit"
+      goto -0x7"
     `);
   });
 
