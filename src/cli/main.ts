@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { render, toDiagnostics } from "../diagnostics.js";
 import { registerAsm } from "./asm.js";
 import { registerDisasm } from "./disasm.js";
+import { registerExtents } from "./extents.js";
 import { registerVm } from "./vm.js";
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerAsm(program);
   registerDisasm(program);
   registerVm(program);
+  registerExtents(program);
   return program;
 }
 

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, statfsSync, statSync, type BigIntStats } from "node:fs";
 import { IochainError } from "../../diagnostics.js";
 import type { Extent, ExtentTable } from "../extents.js";
-import { describeErrno, native, NativeBuffer } from "./native.js";
+import { describeErrno, type Libc, native, NativeBuffer } from "./native.js";
 
 /** One extent as FIEMAP reports it: the table's three numbers plus `FIEMAP_EXTENT_*` flags. */
 export interface FiemapExtent extends Extent {
@@ -165,7 +165,7 @@ function openRegularFile(path: string): number {
 
 /** FIEMAP over [0, size), BATCH extents per call, until the kernel says the last one came. */
 function fiemap(fd: number, size: bigint, sync: boolean, path: string, fsType: string): FiemapExtent[] {
-  const lib = native();
+  const lib = libcOrThrow(path);
   const buf = new NativeBuffer(HEADER_BYTES + BATCH * EXTENT_BYTES);
   const extents: FiemapExtent[] = [];
   try {
@@ -197,6 +197,16 @@ function fiemap(fd: number, size: bigint, sync: boolean, path: string, fsType: s
     }
   } finally {
     buf.free();
+  }
+}
+
+function libcOrThrow(path: string): Libc {
+  const hint = "use --extents FILE.json or the sim target";
+  if (process.platform !== "linux") throw new IochainError("E0806", `${path}: FIEMAP is a Linux ioctl`, undefined, hint);
+  try {
+    return native();
+  } catch (err) {
+    throw new IochainError("E0806", `${path}: cannot call ioctl: ${(err as Error).message}`, undefined, hint);
   }
 }
 
