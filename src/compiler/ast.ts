@@ -89,7 +89,7 @@ export interface FieldInfo {
 // What a name refers to (attached by the resolver to `name` expressions and assignment targets)
 
 export type Binding =
-  | { kind: "local"; id: number; name: string; mutable: boolean; span: Span }
+  | { kind: "local"; id: number; name: string; mutable: boolean; span: Span; ty?: Type }
   | { kind: "param"; index: number; name: string; fn: FnItem | StorageItem; span: Span }
   | { kind: "state"; decl: StateDecl }
   | { kind: "const"; item: ConstItem; module: string }

@@ -39,6 +39,7 @@ function bindLocal(env: BodyEnv, id: A.Ident, ty: A.Type, mutable: boolean): A.L
     name: id.name,
     mutable,
     span: id.span,
+    ty,
   };
   env.scope.names.set(id.name, { binding, ty });
   return binding;

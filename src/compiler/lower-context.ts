@@ -1,0 +1,128 @@
+// What the lowering passes share: the value shapes an expression lowers to (scalars in vregs,
+// views and arrays as checked places in the block map, tuples), the per-function state (the
+// builder, shared exit blocks, the frames of inlined calls), and the program-wide tables (scratch
+// layout, user error codes).
+import type { SourcePos } from "../bpf/insn.js";
+import { IochainError } from "../diagnostics.js";
+import { Ctx, FIRST_USER_ERROR, MapIndex, Status } from "./artifact.js";
+import type * as A from "./ast.js";
+import type { CheckedProgram } from "./check.js";
+import type { ModuleInfo } from "./check-context.js";
+import type { FuncBuilder, ModuleBuilder } from "./ir-builder.js";
+import { at } from "./ir-builder.js";
+import type { Block, Value, VReg } from "./ir.js";
+import type { ScratchLayout } from "./lower-scratch.js";
+import type { StorageInfo } from "./storage.js";
+
+/**
+ * A place in the block: `(ptr ?? block map base) + off`. A `ptr` is only ever built right after
+ * a bounds check on the register added to the map base, so the verifier knows its range.
+ */
+export interface BlockRef {
+  ptr?: VReg;
+  off: number;
+}
+
+export type LValue =
+  | { kind: "scalar"; v: Value; ty: A.IntType | A.BoolType }
+  | { kind: "view"; layout: A.LayoutInfo; at: BlockRef }
+  | { kind: "array"; elem: A.StorageType; length: number; at: BlockRef }
+  /** `[u8; len] at off`: an unchecked offset and a run-time length (only returned). */
+  | { kind: "bytes"; off: Value; len: Value }
+  | { kind: "tuple"; elems: LValue[] }
+  | { kind: "void" };
+
+/** One function body being lowered: the storage function, an inlined call, or a noinline callee. */
+export interface Frame {
+  kind: "storage" | "inline" | "noinline";
+  module: ModuleInfo;
+  /** Values of the local bindings (by binding id) and of the parameters (by index). */
+  locals: Map<number, LValue>;
+  params: LValue[];
+  /** Where `return` goes in an inlined call, and the vregs that carry the result. */
+  ret?: { block: Block; regs: VReg[]; ty: A.Type };
+  loops: { brk: Block; cont: Block }[];
+  depth: number;
+}
+
+export interface FuncState {
+  f: FuncBuilder;
+  /** The ctx pointer (r1 at entry of the storage function); absent in noinline callees. */
+  ctx?: VReg;
+  failBlocks: Map<number, Block>;
+}
+
+export class LowerContext {
+  readonly errors = new Map<string, number>();
+  usesExtents = false;
+  fn!: FuncState;
+
+  constructor(
+    readonly program: CheckedProgram,
+    readonly info: StorageInfo,
+    readonly scratch: ScratchLayout,
+    readonly mb: ModuleBuilder,
+    readonly extentCapacity: number,
+  ) {}
+
+  get f(): FuncBuilder {
+    return this.fn.f;
+  }
+
+  get blockSize(): number {
+    return this.info.blockSize;
+  }
+
+  /** The ctx pointer; its absence means the checker let something through it should not have. */
+  get ctx(): VReg {
+    if (this.fn.ctx === undefined)
+      throw internal("ctx used outside the storage function", this.f.position);
+    return this.fn.ctx;
+  }
+
+  /** The code of a user error, numbered from FIRST_USER_ERROR in order of first use. */
+  errorCode(name: string): number {
+    let code = this.errors.get(name);
+    if (code === undefined) {
+      code = FIRST_USER_ERROR + this.errors.size;
+      this.errors.set(name, code);
+    }
+    return code;
+  }
+
+  /** A shared block that ends the chain with error `code` (one per code and function). */
+  failBlock(code: number): Block {
+    let b = this.fn.failBlocks.get(code);
+    if (b) return b;
+    const f = this.f;
+    const saved = f.current;
+    b = f.block(`fail${code}`);
+    f.setBlock(b);
+    this.finish(Status.FAILED, { error: code });
+    f.setBlock(saved);
+    this.fn.failBlocks.set(code, b);
+    return b;
+  }
+
+  /** Writes the step's outcome into ctx and returns from the program. */
+  finish(status: number, extra: { error?: number } = {}): void {
+    const f = this.f;
+    const ctx = this.ctx;
+    if (extra.error !== undefined) f.store(4, at.reg(ctx, Ctx.error), BigInt(extra.error));
+    f.store(4, at.reg(ctx, Ctx.status), BigInt(status));
+    f.ret(0n);
+  }
+
+  /** Block map address of a place. */
+  addr(ref: BlockRef, extra = 0) {
+    return ref.ptr === undefined
+      ? at.map(MapIndex.block, ref.off + extra)
+      : at.reg(ref.ptr, ref.off + extra);
+  }
+}
+
+export function internal(message: string, pos?: SourcePos): IochainError {
+  return new IochainError("E0999", `internal error in the lowering: ${message}`, pos);
+}
+
+export const scalar = (v: Value, ty: A.IntType | A.BoolType): LValue => ({ kind: "scalar", v, ty });

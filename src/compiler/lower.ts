@@ -1,0 +1,146 @@
+// Lowering a checked program to IR plus the artifact's metadata (docs/abi.md): the storage
+// function becomes funcs[0] (r1 = ctx): it loads the arguments, initializes state at chain start,
+// dispatches on the current stage and runs the stage's statements. noinline functions become
+// further IR functions. The rest of the artifact — maps, scratch layout, result, errors — is
+// decided here too.
+import { encodeExtentTable, type ExtentTable } from "../runtime/extents.js";
+import {
+  Ctx,
+  MapIndex,
+  type MapSpec,
+  type ProgramArtifact,
+  type ResultSpec,
+  type ScalarType,
+} from "./artifact.js";
+import * as A from "./ast.js";
+import type { CheckedProgram } from "./check.js";
+import { at, ModuleBuilder } from "./ir-builder.js";
+import type { Module } from "./ir.js";
+import { EXTENT_ENTRY, EXTENT_HEADER } from "./lower-actions.js";
+import { LowerContext, scalar, type Frame, type LValue } from "./lower-context.js";
+import { normalize, storeScratch } from "./lower-expr.js";
+import { aggregateSpecs, layoutScratch, outputSpec } from "./lower-scratch.js";
+import { lowerStmts } from "./lower-stmt.js";
+
+export const DEFAULT_EXTENT_CAPACITY = 256;
+
+export interface LowerOptions {
+  /** Bind the program to this extent table at compile time (else the runtime loads the file's). */
+  extents?: ExtentTable;
+  /** Extents the map can hold when none is bound (default 256). */
+  extentCapacity?: number;
+}
+
+export interface Lowered {
+  ir: Module;
+  /** Everything of the artifact but the instructions (the back end produces those). */
+  artifact: Omit<ProgramArtifact, "insns">;
+}
+
+const scalarName = (t: A.IntType | A.BoolType): ScalarType => (t.kind === "bool" ? "bool" : t.name);
+
+export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowered {
+  const info = p.storage;
+  const scratchLayout = layoutScratch(info);
+  const mb = new ModuleBuilder();
+  const item = info.item;
+  const f = mb.func(item.name.name, 1, item.span);
+  const capacity = Math.max(
+    1,
+    opts.extentCapacity ?? DEFAULT_EXTENT_CAPACITY,
+    opts.extents?.extents.length ?? 0,
+  );
+  const cx = new LowerContext(p, info, scratchLayout, mb, capacity);
+  cx.fn = { f, ctx: f.params[0], failBlocks: new Map() };
+
+  // Arguments: ctx.args[i], 8 bytes each, brought into canonical form for their type.
+  f.at(item.span);
+  const params: LValue[] = info.params.map((prm, i) => {
+    const raw = f.load(8, at.reg(cx.ctx, Ctx.args + 8 * i));
+    return scalar(prm.type.kind === "int" ? normalize(cx, raw, prm.type) : raw, prm.type);
+  });
+
+  // State with initial values: set at the chain's first run (hop 0, not a resumption).
+  const inits = info.state.filter((s) => s.init !== undefined && s.init !== 0n);
+  if (inits.length > 0) {
+    const hop = f.load(4, at.reg(cx.ctx, Ctx.hop));
+    const resumed = f.load(4, at.reg(cx.ctx, Ctx.resume));
+    const first = f.alu("or", hop, resumed);
+    const init = f.block("initstate");
+    const body = f.block("start");
+    f.br("eq", first, 0n, init, body);
+    f.setBlock(init);
+    for (const s of inits) storeScratch(cx, scratchLayout.state.get(s.decl)!, s.type, s.init!);
+    f.jump(body);
+    f.setBlock(body);
+  }
+
+  const frame: Frame = {
+    kind: "storage",
+    module: p.main,
+    locals: new Map(),
+    params,
+    loops: [],
+    depth: 0,
+  };
+  if (item.stages.length > 0) {
+    const stage = f.load(4, at.map(MapIndex.scratch, scratchLayout.stage!));
+    const blocks = item.stages.map((st) => f.block(`stage_${st.name.name}`));
+    // Stage k (k ≥ 1) when stage == k; anything else (0 at chain start) runs the first stage.
+    for (let k = blocks.length - 1; k >= 1; k--) {
+      const next = k === 1 ? blocks[0] : f.block("dispatch");
+      f.br("eq", stage, BigInt(k), blocks[k], next);
+      f.setBlock(next);
+    }
+    if (blocks.length === 1) f.jump(blocks[0]);
+    item.stages.forEach((st, k) => {
+      f.setBlock(blocks[k]).at(st.span);
+      lowerStmts(cx, frame, st.body.stmts);
+      if (f.isOpen) f.ret(0n); // unreachable: the checker requires an action on every path
+    });
+  } else {
+    lowerStmts(cx, frame, item.body.stmts);
+    if (f.isOpen) f.ret(0n);
+  }
+
+  const ir = mb.finish();
+  const maps: MapSpec[] = [
+    { name: "block", valueSize: info.blockSize, mmapable: true, readOnlyProg: false },
+    { name: "scratch", valueSize: scratchLayout.size, mmapable: true, readOnlyProg: false },
+  ];
+  if (cx.usesExtents) {
+    const valueSize = EXTENT_HEADER + EXTENT_ENTRY * capacity;
+    maps.push({
+      name: "extents",
+      valueSize,
+      mmapable: true,
+      readOnlyProg: true,
+      ...(opts.extents ? { init: encodeExtentTable(opts.extents, valueSize) } : {}),
+    });
+  }
+  const result: ResultSpec =
+    info.result.kind === "none"
+      ? { kind: "none" }
+      : info.result.kind === "scalar"
+        ? { kind: "scalar", type: scalarName(info.result.type) }
+        : { kind: "bytes", length: info.result.length, offset: scratchLayout.resultOffset! };
+  const output = outputSpec(scratchLayout);
+  return {
+    ir,
+    artifact: {
+      name: item.name.name,
+      file: p.main.file,
+      maps,
+      blockSize: info.blockSize,
+      start: info.start,
+      maxChain: info.maxChain,
+      params: info.params.map((prm) => ({ name: prm.name, type: scalarName(prm.type) })),
+      result,
+      errors: [...cx.errors].map(([name, code]) => ({ code, name })),
+      state: scratchLayout.stateSpecs,
+      ...(output ? { output } : {}),
+      aggregates: aggregateSpecs(scratchLayout),
+      files: info.files,
+    },
+  };
+}
