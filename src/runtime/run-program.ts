@@ -6,6 +6,7 @@ import { ExtentDevice, FileBlockSource } from "./block-source.js";
 import { type ArgValue } from "./args.js";
 import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
 import { type ExtentTable, decodeExtentTable, encodeExtentTable, identityExtents, parseExtentJson } from "./extents.js";
+import { type FileDeviceOptions, openFileDevice, tableForRun } from "./linux/bind-extents.js";
 import { LinuxTarget } from "./linux/target.js";
 import { SimTarget } from "./sim/target.js";
 import type { Engine } from "./vm/index.js";
@@ -24,6 +25,14 @@ export interface RunProgramOptions {
    * differ). Without it a file is one extent at device address = file offset.
    */
   extents?: string | ExtentTable;
+  /**
+   * Read translated blocks from the real device under the data file (its loop image, or /dev/NAME),
+   * with the file's current layout from FIEMAP as the device's layout (docs/extents.md). Applies to
+   * programs with an extents map; `true` takes the defaults (and `direct` below).
+   */
+  realDevice?: boolean | FileDeviceOptions;
+  /** O_DIRECT for the data file (and the real device unless its options say otherwise). */
+  direct?: boolean;
   /** The sim target's VM engine. */
   engine?: Engine;
   maxSuspensions?: ChainOptions["maxSuspensions"];
@@ -34,8 +43,9 @@ export function loadExtents(extents: string | ExtentTable): ExtentTable {
 }
 
 export function runProgram(artifact: ProgramArtifact, options: RunProgramOptions): ChainResult {
-  const source = new FileBlockSource(options.data);
+  const source = new FileBlockSource(options.data, { direct: options.direct });
   let target: StepTarget | undefined;
+  let real: ReturnType<typeof openFileDevice> | undefined;
   try {
     const given = options.extents === undefined ? undefined : loadExtents(options.extents);
     const spec = artifact.maps.find((m) => m.name === "extents");
@@ -44,10 +54,14 @@ export function runProgram(artifact: ProgramArtifact, options: RunProgramOptions
     if (spec) {
       // The map holds what the program was bound to (compile time) or else the file's layout now.
       const bound = spec.init ? decodeExtentTable(spec.init) : undefined;
-      const current = given ?? bound ?? identityExtents(source.size);
-      const map = bound ?? current;
+      if (options.realDevice) {
+        const deviceOptions = options.realDevice === true ? {} : options.realDevice;
+        real = openFileDevice(options.data, { direct: options.direct, ...deviceOptions });
+      }
+      const current = real?.layout ?? given ?? bound ?? identityExtents(source.size);
+      const map = bound ?? (real ? tableForRun(real.layout) : current);
       if (!bound) extentsInit = encodeExtentTable(map, spec.valueSize, typeof options.extents === "string" ? options.extents : "extent table");
-      chainExtents = { map, device: new ExtentDevice(source, current) };
+      chainExtents = { map, device: real ?? new ExtentDevice(source, current) };
     }
     target =
       options.target === "linux"
@@ -60,6 +74,7 @@ export function runProgram(artifact: ProgramArtifact, options: RunProgramOptions
     });
   } finally {
     target?.close();
+    real?.close();
     source.close();
   }
 }
