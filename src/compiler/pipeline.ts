@@ -1,0 +1,29 @@
+// The whole compiler, in order (QBE's main.c style: this list IS the documentation):
+//
+//   parse + check (check.ts: resolve, layouts, consts, types, control, storage)   → checked AST
+//   lower (lower.ts: expressions, block reads, actions, scans, calls)             → IR + metadata
+//   optimize (optimize.ts: the pass list)                                         → IR
+//   generate (backend.ts: legalize, calling convention, regalloc, frame, emit)    → eBPF Insn[]
+//
+// (Started by the front end so that compile() exists; the back end owns its passes and may
+// reshape this file.)
+import type { ProgramArtifact } from "./artifact.js";
+import { generate } from "./backend.js";
+import { frontEnd, type FrontEndOptions } from "./frontend.js";
+import { optimize, type DumpHook } from "./optimize.js";
+
+export interface CompileOptions extends FrontEndOptions {
+  /** Sees the IR after lowering and after each pass (for --dump-ir and tests). */
+  dump?: DumpHook;
+  /** Skip the optimisation passes (for differential tests). */
+  noOptimize?: boolean;
+}
+
+/** Compiles one .ioc program. Bad programs throw IochainError / DiagnosticsError (E03xx–E06xx). */
+export function compile(source: string, file: string, opts: CompileOptions = {}): ProgramArtifact {
+  const { ir, artifact } = frontEnd(source, file, opts);
+  opts.dump?.("lower", ir);
+  if (!opts.noOptimize) optimize(ir, opts.dump);
+  const insns = generate(ir, opts.dump);
+  return { ...artifact, insns };
+}
