@@ -2,7 +2,12 @@
 // printed like `filefrag -v` (in file-system blocks), or as the simulator's extent JSON, which
 // -o writes to a file for `iochain run --extents` and the sim target.
 import type { Command } from "commander";
-import { extentFlagNames, type FileExtentMap, fileExtentMapToJson, readFileExtents } from "../runtime/linux/fiemap.js";
+import {
+  extentFlagNames,
+  type FileExtentMap,
+  fileExtentMapToJson,
+  readFileExtents,
+} from "../runtime/linux/fiemap.js";
 import { deviceReadPath, fileDevice } from "../runtime/linux/file-device.js";
 import { writeFileAtomic } from "./io.js";
 
@@ -15,11 +20,16 @@ interface ExtentsOptions {
 export function registerExtents(program: Command): void {
   program
     .command("extents")
-    .description("print a file's extent map (FIEMAP), like filefrag -v; -o writes the sim's extent JSON")
+    .description(
+      "print a file's extent map (FIEMAP), like filefrag -v; -o writes the sim's extent JSON",
+    )
     .argument("<file>", "a regular file on a block file system (ext4, xfs)")
     .option("--json", "print the extent JSON instead of the table")
     .option("-o, --output <file>", "write the extent JSON to this file (atomically)")
-    .option("--no-sync", "do not flush the file's dirty data first (delayed extents then have no address)")
+    .option(
+      "--no-sync",
+      "do not flush the file's dirty data first (delayed extents then have no address)",
+    )
     .action((file: string, opts: ExtentsOptions) => {
       const map = readFileExtents(file, { sync: opts.sync });
       const json = fileExtentMapToJson(map);

@@ -4,7 +4,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExtentJson } from "../../src/runtime/extents.js";
 import { readFileExtents } from "../../src/runtime/linux/fiemap.js";
-import { type Ext4Mount, ext4Unavailable, filefrag, mountExt4Image, writeInterleaved } from "../runtime/linux/ext4-fixture.js";
+import {
+  type Ext4Mount,
+  ext4Unavailable,
+  filefrag,
+  mountExt4Image,
+  writeInterleaved,
+} from "../runtime/linux/ext4-fixture.js";
 import { runCli } from "../support/cli.js";
 
 /** The numeric columns of the extent rows of a `filefrag -v`-style listing. */
@@ -29,7 +35,9 @@ describe.skipIf(ext4Unavailable !== undefined)("iochain extents on ext4", () => 
     const out = runCli(["extents", file]);
     expect(out.stderr).toBe("");
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/^File size of .* is 100000 \(25 blocks of 4096 bytes\)\nFile system ext4 on device \d+:\d+ \(.*fs\.img\)/);
+    expect(out.stdout).toMatch(
+      /^File size of .* is 100000 \(25 blocks of 4096 bytes\)\nFile system ext4 on device \d+:\d+ \(.*fs\.img\)/,
+    );
     const ours = rows(out.stdout);
     expect(ours.length).toBeGreaterThan(2);
     expect(ours).toEqual(rows(filefragListing(file)));
@@ -44,7 +52,10 @@ describe.skipIf(ext4Unavailable !== undefined)("iochain extents on ext4", () => 
     expect(readFileSync(target, "utf8")).toBe(out.stdout);
     const map = readFileExtents(file);
     const parsed = parseExtentJson(out.stdout, target);
-    expect(parsed).toEqual({ generation: map.generation, extents: map.extents.map(({ flags: _, ...e }) => e) });
+    expect(parsed).toEqual({
+      generation: map.generation,
+      extents: map.extents.map(({ flags: _, ...e }) => e),
+    });
     expect(JSON.parse(out.stdout).extents.at(-1).flags).toEqual(["last"]);
   });
 });

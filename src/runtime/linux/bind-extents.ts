@@ -9,7 +9,8 @@ import { bindableExtents, type FileExtentMap, readFileExtents } from "./fiemap.j
 import { deviceReadPath, fileDevice } from "./file-device.js";
 
 /** The table to compile into a program for this file: its extents now (E0806/E0807 if unusable). */
-export const bindFileExtents = (path: string): ExtentTable => bindableExtents(readFileExtents(path));
+export const bindFileExtents = (path: string): ExtentTable =>
+  bindableExtents(readFileExtents(path));
 
 /**
  * The table a run loads into an unbound program's extents map: the file's layout when every
@@ -20,7 +21,8 @@ export function tableForRun(layout: FileExtentMap): ExtentTable {
   try {
     return bindableExtents(layout);
   } catch (err) {
-    if (err instanceof IochainError && err.code === "E0807") return identityExtents(layout.size, 0n);
+    if (err instanceof IochainError && err.code === "E0807")
+      return identityExtents(layout.size, 0n);
     throw err;
   }
 }
@@ -31,7 +33,10 @@ export interface FileDeviceOptions extends ReadOptions {
 }
 
 /** The device under `path` with the file's current layout (FIEMAP) as its `layout`. Close it. */
-export function openFileDevice(path: string, options: FileDeviceOptions = {}): RawDevice & { layout: FileExtentMap } {
+export function openFileDevice(
+  path: string,
+  options: FileDeviceOptions = {},
+): RawDevice & { layout: FileExtentMap } {
   const layout = readFileExtents(path);
   const devicePath = options.device ?? deviceReadPath(fileDevice(layout.device));
   if (devicePath === undefined) {

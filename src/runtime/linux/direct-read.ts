@@ -12,7 +12,12 @@ import { NativeBuffer } from "./native.js";
 export const DIRECT_IO_ALIGNMENT = 4096;
 
 /** Reads `length` bytes at `offset` into `buf`, retrying short reads; returns fewer only at EOF. */
-export function preadFully(fd: number, buf: Uint8Array, offset: bigint, length = buf.byteLength): number {
+export function preadFully(
+  fd: number,
+  buf: Uint8Array,
+  offset: bigint,
+  length = buf.byteLength,
+): number {
   let done = 0;
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, offset + BigInt(done));
@@ -36,7 +41,9 @@ export class AlignedBuffer {
     }
     // Freed by the collector once no view is left: a stale view can never reach freed memory.
     this.backing = new NativeBuffer(size + alignment, { freeWhenUnreachable: true });
-    const pad = Number((BigInt(alignment) - (this.backing.address % BigInt(alignment))) % BigInt(alignment));
+    const pad = Number(
+      (BigInt(alignment) - (this.backing.address % BigInt(alignment))) % BigInt(alignment),
+    );
     this.bytes = this.backing.bytes.subarray(pad, pad + size);
   }
 
@@ -62,7 +69,8 @@ export class DirectReader {
     const start = offset - (offset % align);
     const end = ((offset + BigInt(length) + align - 1n) / align) * align;
     const span = Number(end - start);
-    if (!this.bounce || this.bounce.size < span) this.bounce = new AlignedBuffer(span, this.alignment);
+    if (!this.bounce || this.bounce.size < span)
+      this.bounce = new AlignedBuffer(span, this.alignment);
     // A short read ends the loop: it means EOF, and a retry at an unaligned offset would be EINVAL.
     let got = 0;
     while (got < span) {

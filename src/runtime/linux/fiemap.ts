@@ -2,7 +2,15 @@
 // simulator's extent table (src/runtime/extents.ts) plus the kernel's per-extent flags, and the
 // generation the runtime compares to notice that the layout changed (docs/extents.md).
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, statfsSync, statSync, type BigIntStats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  statfsSync,
+  statSync,
+  type BigIntStats,
+} from "node:fs";
 import { IochainError } from "../../diagnostics.js";
 import type { Extent, ExtentTable } from "../extents.js";
 import { describeErrno, type Libc, native, NativeBuffer } from "./native.js";
@@ -80,7 +88,8 @@ const FS_MAGIC: Record<number, string> = {
   0x73717368: "squashfs",
   0xe0f5e1e2: "erofs",
 };
-const fsName = (magic: number): string => FS_MAGIC[magic >>> 0] ?? `0x${(magic >>> 0).toString(16)}`;
+const fsName = (magic: number): string =>
+  FS_MAGIC[magic >>> 0] ?? `0x${(magic >>> 0).toString(16)}`;
 
 // _IOWR('f', 11, struct fiemap): the asm-generic ioctl encoding (x86-64, arm64, riscv).
 const FS_IOC_FIEMAP = 0xc020660b;
@@ -133,7 +142,9 @@ function layoutGeneration(st: BigIntStats, extents: FiemapExtent[]): bigint {
   const words = new BigUint64Array(2 + extents.length * 4);
   words[0] = st.dev;
   words[1] = st.ino;
-  extents.forEach((e, i) => words.set([e.fileOffset, e.length, e.devAddr, BigInt(e.flags)], 2 + i * 4));
+  extents.forEach((e, i) =>
+    words.set([e.fileOffset, e.length, e.devAddr, BigInt(e.flags)], 2 + i * 4),
+  );
   const digest = createHash("sha256").update(new Uint8Array(words.buffer)).digest();
   const g = digest.readBigUInt64LE(0);
   return g === 0n ? 1n : g; // 0 is the generation of tables made up without a file
@@ -143,12 +154,22 @@ function openRegularFile(path: string): number {
   let fd: number | undefined;
   try {
     if (statSync(path).isDirectory()) {
-      throw new IochainError("E0902", `${path}: is a directory, not a regular file`, undefined, "name a file");
+      throw new IochainError(
+        "E0902",
+        `${path}: is a directory, not a regular file`,
+        undefined,
+        "name a file",
+      );
     }
     // O_NONBLOCK: a FIFO named here must not hang the open; fstat below refuses it.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) {
-      throw new IochainError("E0902", `${path}: not a regular file`, undefined, "extent maps exist for regular files only");
+      throw new IochainError(
+        "E0902",
+        `${path}: not a regular file`,
+        undefined,
+        "extent maps exist for regular files only",
+      );
     }
     return fd;
   } catch (err) {
@@ -164,7 +185,13 @@ function openRegularFile(path: string): number {
 }
 
 /** FIEMAP over [0, size), BATCH extents per call, until the kernel says the last one came. */
-function fiemap(fd: number, size: bigint, sync: boolean, path: string, fsType: string): FiemapExtent[] {
+function fiemap(
+  fd: number,
+  size: bigint,
+  sync: boolean,
+  path: string,
+  fsType: string,
+): FiemapExtent[] {
   const lib = libcOrThrow(path);
   const buf = new NativeBuffer(HEADER_BYTES + BATCH * EXTENT_BYTES);
   const extents: FiemapExtent[] = [];
@@ -202,11 +229,17 @@ function fiemap(fd: number, size: bigint, sync: boolean, path: string, fsType: s
 
 function libcOrThrow(path: string): Libc {
   const hint = "use --extents FILE.json or the sim target";
-  if (process.platform !== "linux") throw new IochainError("E0806", `${path}: FIEMAP is a Linux ioctl`, undefined, hint);
+  if (process.platform !== "linux")
+    throw new IochainError("E0806", `${path}: FIEMAP is a Linux ioctl`, undefined, hint);
   try {
     return native();
   } catch (err) {
-    throw new IochainError("E0806", `${path}: cannot call ioctl: ${(err as Error).message}`, undefined, hint);
+    throw new IochainError(
+      "E0806",
+      `${path}: cannot call ioctl: ${(err as Error).message}`,
+      undefined,
+      hint,
+    );
   }
 }
 
@@ -249,19 +282,30 @@ export function bindableExtents(map: FileExtentMap): ExtentTable {
       unusableHint(bad.flags),
     );
   }
-  return { generation: map.generation, extents: map.extents.map(({ fileOffset, length, devAddr }) => ({ fileOffset, length, devAddr })) };
+  return {
+    generation: map.generation,
+    extents: map.extents.map(({ fileOffset, length, devAddr }) => ({
+      fileOffset,
+      length,
+      devAddr,
+    })),
+  };
 }
 
 function unusableHint(flags: number): string {
-  if (flags & ExtentFlag.unwritten) return "the range is preallocated but never written (reads give zeros): write it, or use the sim target";
-  if (flags & ExtentFlag.delalloc) return "the data is not on the device yet: fsync the file and read its extents again";
-  if (flags & (ExtentFlag.encoded | ExtentFlag.encrypted)) return "the file is compressed or encrypted on the device: store it without, or use the sim target";
+  if (flags & ExtentFlag.unwritten)
+    return "the range is preallocated but never written (reads give zeros): write it, or use the sim target";
+  if (flags & ExtentFlag.delalloc)
+    return "the data is not on the device yet: fsync the file and read its extents again";
+  if (flags & (ExtentFlag.encoded | ExtentFlag.encrypted))
+    return "the file is compressed or encrypted on the device: store it without, or use the sim target";
   return "the data is not block-addressable on the device: use --extents FILE.json or the sim target";
 }
 
 /** The simulator's extent JSON (parseExtentJson reads it) with each extent's flag names added. */
 export function fileExtentMapToJson(map: FileExtentMap): string {
-  const n = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString());
+  const n = (v: bigint): number | string =>
+    v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   const extents = map.extents.map((e) => ({
     file_offset: n(e.fileOffset),
     length: n(e.length),
@@ -274,5 +318,6 @@ export function fileExtentMapToJson(map: FileExtentMap): string {
 }
 
 // Linux's dev_t encoding (glibc gnu_dev_major/minor).
-const deviceMajor = (dev: bigint): number => Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
+const deviceMajor = (dev: bigint): number =>
+  Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
 const deviceMinor = (dev: bigint): number => Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));

@@ -28,7 +28,10 @@ export function fileDevice(device: { major: number; minor: number }): FileDevice
   // A deleted image reads "(deleted)"; a loop partition (loop0p1) has no loop/ of its own; an
   // image attached at an offset (losetup -o) is not addressed like the device: use the device.
   const atStart = (readSys(`${sys}/loop/offset`) ?? "0") === "0";
-  const backingFile = backing && atStart && !backing.endsWith("(deleted)") && existsSync(backing) ? backing : undefined;
+  const backingFile =
+    backing && atStart && !backing.endsWith("(deleted)") && existsSync(backing)
+      ? backing
+      : undefined;
   return { ...device, devPath, backingFile };
 }
 

@@ -1,6 +1,14 @@
 // O_DIRECT reads through aligned buffers, and FileBlockSource / RawDevice with { direct }.
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -43,7 +51,14 @@ describe.skipIf(noDirect !== undefined)("O_DIRECT reads", () => {
       // O_DIRECT is in force: a plain read at an unaligned offset is refused.
       expect(() => readSync(fd, Buffer.alloc(100), 0, 100, 1)).toThrow(/EINVAL/);
       const reader = new DirectReader(fd);
-      for (const [off, len] of [[0, 4096], [1, 10], [4000, 200], [4095, 8193], [12_000, 5000], [16_000, 100]]) {
+      for (const [off, len] of [
+        [0, 4096],
+        [1, 10],
+        [4000, 200],
+        [4095, 8193],
+        [12_000, 5000],
+        [16_000, 100],
+      ]) {
         const buf = new Uint8Array(len);
         const n = reader.read(buf, BigInt(off), len);
         const want = data.subarray(off, off + len);

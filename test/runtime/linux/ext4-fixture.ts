@@ -2,11 +2,22 @@
 // mkfs.ext4, loop-mounted in a temp directory, and fragmented files written into it. Needs root,
 // a loop device and e2fsprogs; `ext4Unavailable` says why not, for it.skipIf.
 import { execFileSync, spawnSync } from "node:child_process";
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-const hasTool = (name: string): boolean => spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+const hasTool = (name: string): boolean =>
+  spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
 
 function whyNot(): string | undefined {
   if (process.platform !== "linux") return "not Linux";
@@ -15,7 +26,8 @@ function whyNot(): string | undefined {
     if (!hasTool(tool)) return `${tool} is missing (install e2fsprogs / util-linux)`;
   }
   if (!existsSync("/dev/loop-control")) return "no loop devices (/dev/loop-control missing)";
-  if (!/\bext4\b/.test(readFileSync("/proc/filesystems", "utf8")) && !hasTool("modprobe")) return "the kernel has no ext4";
+  if (!/\bext4\b/.test(readFileSync("/proc/filesystems", "utf8")) && !hasTool("modprobe"))
+    return "the kernel has no ext4";
   return undefined;
 }
 
@@ -61,12 +73,21 @@ export function mountExt4Image(sizeMiB = 64): Ext4Mount {
  * Writes `a` and `b` in alternating chunks, each fsynced before the other file's next chunk, so
  * the allocator hands out their blocks interleaved: both files end up in many extents.
  */
-export function writeInterleaved(pathA: string, a: Uint8Array, pathB: string, b: Uint8Array, chunk: number): void {
+export function writeInterleaved(
+  pathA: string,
+  a: Uint8Array,
+  pathB: string,
+  b: Uint8Array,
+  chunk: number,
+): void {
   const fa = openSync(pathA, "w");
   const fb = openSync(pathB, "w");
   try {
     for (let at = 0; at < Math.max(a.length, b.length); at += chunk) {
-      for (const [fd, bytes] of [[fa, a], [fb, b]] as const) {
+      for (const [fd, bytes] of [
+        [fa, a],
+        [fb, b],
+      ] as const) {
         if (at >= bytes.length) continue;
         writeSync(fd, bytes, at, Math.min(chunk, bytes.length - at), at);
         fsyncSync(fd);
@@ -93,7 +114,8 @@ export function filefrag(file: string): { blockSize: number; extents: FilefragEx
   const blockSize = Number(/blocks? of (\d+) bytes/.exec(out)?.[1]);
   const extents: FilefragExtent[] = [];
   for (const line of out.split("\n")) {
-    const m = /^\s*\d+:\s*(\d+)\.\.\s*(\d+):\s*(\d+)\.\.\s*(\d+):\s*(\d+):(?:\s*\d+:)?\s*(.*)$/.exec(line);
+    const m =
+      /^\s*\d+:\s*(\d+)\.\.\s*(\d+):\s*(\d+)\.\.\s*(\d+):\s*(\d+):(?:\s*\d+:)?\s*(.*)$/.exec(line);
     if (!m) continue;
     extents.push({
       logical: BigInt(m[1]),

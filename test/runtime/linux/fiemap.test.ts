@@ -2,16 +2,42 @@
 // and reading the image at the translated addresses gives the file's bytes. Plus the errors.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync, writeSync, fsyncSync } from "node:fs";
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+  fsyncSync,
+} from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IochainError } from "../../../src/diagnostics.js";
 import { FileBlockSource } from "../../../src/runtime/block-source.js";
 import { translate } from "../../../src/runtime/extents.js";
-import { bindFileExtents, openFileDevice, tableForRun } from "../../../src/runtime/linux/bind-extents.js";
-import { bindableExtents, ExtentFlag, extentFlagNames, readFileExtents } from "../../../src/runtime/linux/fiemap.js";
+import {
+  bindFileExtents,
+  openFileDevice,
+  tableForRun,
+} from "../../../src/runtime/linux/bind-extents.js";
+import {
+  bindableExtents,
+  ExtentFlag,
+  extentFlagNames,
+  readFileExtents,
+} from "../../../src/runtime/linux/fiemap.js";
 import { fileDevice } from "../../../src/runtime/linux/file-device.js";
-import { type Ext4Mount, ext4Unavailable, filefrag, mountExt4Image, writeInterleaved } from "./ext4-fixture.js";
+import {
+  type Ext4Mount,
+  ext4Unavailable,
+  filefrag,
+  mountExt4Image,
+  writeInterleaved,
+} from "./ext4-fixture.js";
 
 function expectCode(f: () => unknown, code: string): IochainError {
   try {
@@ -48,7 +74,9 @@ describe.skipIf(ext4Unavailable !== undefined)("FIEMAP on a loop-mounted ext4 im
       next = e.fileOffset + e.length;
     }
     expect(next).toBe(((300_000n + 4095n) / 4096n) * 4096n);
-    expect(map.extents.map((e) => extentFlagNames(e.flags))).toEqual(map.extents.map((_, i, all) => (i === all.length - 1 ? ["last"] : [])));
+    expect(map.extents.map((e) => extentFlagNames(e.flags))).toEqual(
+      map.extents.map((_, i, all) => (i === all.length - 1 ? ["last"] : [])),
+    );
 
     const ff = filefrag(fileA);
     expect(ff.blockSize).toBe(4096);
@@ -65,7 +93,11 @@ describe.skipIf(ext4Unavailable !== undefined)("FIEMAP on a loop-mounted ext4 im
     // Every byte, extent by extent.
     const rebuilt = Buffer.alloc(dataA.length);
     for (const e of table.extents) {
-      const n = Number(e.length < BigInt(dataA.length) - e.fileOffset ? e.length : BigInt(dataA.length) - e.fileOffset);
+      const n = Number(
+        e.length < BigInt(dataA.length) - e.fileOffset
+          ? e.length
+          : BigInt(dataA.length) - e.fileOffset,
+      );
       image.copy(rebuilt, Number(e.fileOffset), Number(e.devAddr), Number(e.devAddr) + n);
     }
     expect(rebuilt.equals(dataA)).toBe(true);
@@ -89,7 +121,11 @@ describe.skipIf(ext4Unavailable !== undefined)("FIEMAP on a loop-mounted ext4 im
           }
           const fromDevice = new Uint8Array(512);
           expect(device.read(fromDevice, t.devAddr, n)).toBe(n);
-          expect(Buffer.from(fromDevice.subarray(0, n)).equals(dataA.subarray(Number(off), Number(off) + n))).toBe(true);
+          expect(
+            Buffer.from(fromDevice.subarray(0, n)).equals(
+              dataA.subarray(Number(off), Number(off) + n),
+            ),
+          ).toBe(true);
           expect(fromFile).toEqual(fromDevice);
         }
         expect(crossed).toBeGreaterThan(0);
@@ -121,7 +157,11 @@ describe.skipIf(ext4Unavailable !== undefined)("FIEMAP on a loop-mounted ext4 im
     expect(map.generation).toBe(g0);
     const t = translate(map, 5000n, 18n);
     if ("error" in t) throw new Error(t.error);
-    expect(readFileSync(fs.image).subarray(Number(t.devAddr), Number(t.devAddr) + 18).toString()).toBe("rewritten in place");
+    expect(
+      readFileSync(fs.image)
+        .subarray(Number(t.devAddr), Number(t.devAddr) + 18)
+        .toString(),
+    ).toBe("rewritten in place");
 
     // Appending allocates blocks: the extent list changes.
     const fa = openSync(file, "a");
@@ -147,7 +187,10 @@ describe.skipIf(ext4Unavailable !== undefined)("FIEMAP on a loop-mounted ext4 im
     expect(err.message).toMatch(/file offset 0 .* unwritten/);
     expect(err.diagnostic.hint).toMatch(/preallocated/);
     // Generation 0 never equals a FIEMAP generation: the driver falls back to file reads.
-    expect(tableForRun(map)).toEqual({ generation: 0n, extents: [{ fileOffset: 0n, length: 65536n, devAddr: 0n }] });
+    expect(tableForRun(map)).toEqual({
+      generation: 0n,
+      extents: [{ fileOffset: 0n, length: 65536n, devAddr: 0n }],
+    });
     expect(map.generation).not.toBe(0n);
   });
 
@@ -169,22 +212,27 @@ describe("FIEMAP errors", () => {
   })();
   if (!tmpfsHere) console.warn(`skipping the tmpfs test: ${shm} is not a tmpfs here`);
 
-  it.skipIf(!tmpfsHere)("a file on tmpfs is E0806, with a hint to use an extent JSON or the sim", () => {
-    const dir = mkdtempSync(path.join(shm, "iochain-fiemap-"));
-    try {
-      const file = path.join(dir, "f");
-      writeFileSync(file, "data");
-      const err = expectCode(() => readFileExtents(file), "E0806");
-      expect(err.message).toMatch(/tmpfs.*does not report extents.*(ENOTSUP|EOPNOTSUPP|ENOTTY)/);
-      expect(err.diagnostic.hint).toMatch(/--extents FILE\.json or the sim target/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!tmpfsHere)(
+    "a file on tmpfs is E0806, with a hint to use an extent JSON or the sim",
+    () => {
+      const dir = mkdtempSync(path.join(shm, "iochain-fiemap-"));
+      try {
+        const file = path.join(dir, "f");
+        writeFileSync(file, "data");
+        const err = expectCode(() => readFileExtents(file), "E0806");
+        expect(err.message).toMatch(/tmpfs.*does not report extents.*(ENOTSUP|EOPNOTSUPP|ENOTTY)/);
+        expect(err.diagnostic.hint).toMatch(/--extents FILE\.json or the sim target/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("a directory or a device is E0902, a missing file E0901", () => {
     expect(expectCode(() => readFileExtents("/"), "E0902").message).toMatch(/is a directory/);
-    expect(expectCode(() => readFileExtents("/dev/null"), "E0902").message).toMatch(/not a regular file/);
+    expect(expectCode(() => readFileExtents("/dev/null"), "E0902").message).toMatch(
+      /not a regular file/,
+    );
     expectCode(() => readFileExtents("/nonexistent/iochain-file"), "E0901");
   });
 });

@@ -12,11 +12,17 @@ import { bindFileExtents } from "../../../src/runtime/linux/bind-extents.js";
 import { readFileExtents } from "../../../src/runtime/linux/fiemap.js";
 import { runProgram, type TargetName } from "../../../src/runtime/run-program.js";
 import { makeArtifact } from "../fixtures.js";
-import { type Ext4Mount, ext4Unavailable, mountExt4Image, writeInterleaved } from "./ext4-fixture.js";
+import {
+  type Ext4Mount,
+  ext4Unavailable,
+  mountExt4Image,
+  writeInterleaved,
+} from "./ext4-fixture.js";
 import { noBpf } from "./kernel-fixtures.js";
 
 const MAX_EXTENTS = 32;
-const mapValue = (reg: number, map: number): string => `lddw %r${reg}, 0x${map.toString(16)}, map_value`;
+const mapValue = (reg: number, map: number): string =>
+  `lddw %r${reg}, 0x${map.toString(16)}, map_value`;
 
 // A list of 512 B nodes (u64 key, u64 next file offset, u64 value) walked to `key`; each next
 // offset is translated like compiled code does: search the extent table, check, set next_dev.
@@ -92,7 +98,13 @@ function walkArtifact(start: bigint, init?: Uint8Array): ProgramArtifact {
     errors: [{ code: 16, name: "not_found" }],
   });
   const valueSize = extentTableBytes(MAX_EXTENTS);
-  art.maps.push({ name: "extents", valueSize, mmapable: true, readOnlyProg: true, ...(init ? { init } : {}) });
+  art.maps.push({
+    name: "extents",
+    valueSize,
+    mmapable: true,
+    readOnlyProg: true,
+    ...(init ? { init } : {}),
+  });
   return art;
 }
 
@@ -119,41 +131,88 @@ const targets: { name: TargetName; skip: string | undefined }[] = [
   { name: "linux", skip: noBpf },
 ];
 
-describe.skipIf(ext4Unavailable !== undefined)("chains reading a real device at translated addresses", () => {
-  let fs: Ext4Mount;
-  let file: string;
-  let start: bigint;
-  const NODES = 160; // 80 KiB: 20 file-system blocks, in several extents
-  beforeAll(() => {
-    fs = mountExt4Image();
-    file = path.join(fs.mountPoint, "list.dat");
-    const list = listFile(NODES);
-    start = list.start;
-    writeInterleaved(file, list.bytes, path.join(fs.mountPoint, "other.dat"), randomBytes(list.bytes.length), 8192);
-  });
-  afterAll(() => fs?.teardown());
-
-  for (const t of targets) {
-    it.skipIf(t.skip !== undefined)(`${t.name}: bound at run time, every block comes from the device (buffered and O_DIRECT)`, () => {
-      expect(readFileExtents(file).extents.length).toBeGreaterThan(2);
-      for (const direct of [false, true]) {
-        const r = runProgram(walkArtifact(start), { target: t.name, data: file, args: { key: 10n * 120n + 1n }, realDevice: true, direct });
-        expect(r).toMatchObject({ status: "done", value: 120n * 1000n + 7n, hops: 121, reads: { device: 121, file: 0 } });
-      }
-      const missing = runProgram(walkArtifact(start), { target: t.name, data: file, args: { key: 2n }, realDevice: true });
-      expect(missing).toMatchObject({ status: "failed", error: "not_found", hops: NODES, reads: { device: NODES, file: 0 } });
+describe.skipIf(ext4Unavailable !== undefined)(
+  "chains reading a real device at translated addresses",
+  () => {
+    let fs: Ext4Mount;
+    let file: string;
+    let start: bigint;
+    const NODES = 160; // 80 KiB: 20 file-system blocks, in several extents
+    beforeAll(() => {
+      fs = mountExt4Image();
+      file = path.join(fs.mountPoint, "list.dat");
+      const list = listFile(NODES);
+      start = list.start;
+      writeInterleaved(
+        file,
+        list.bytes,
+        path.join(fs.mountPoint, "other.dat"),
+        randomBytes(list.bytes.length),
+        8192,
+      );
     });
-  }
+    afterAll(() => fs?.teardown());
 
-  it("bound at compile time: device reads while the layout holds, file reads (same answer) once it moved", () => {
-    const init = encodeExtentTable(bindFileExtents(file), extentTableBytes(MAX_EXTENTS));
-    const run = () => runProgram(walkArtifact(start, init), { target: "sim", data: file, args: { key: 10n * 37n + 1n }, realDevice: true });
-    expect(run()).toMatchObject({ status: "done", value: 37n * 1000n + 7n, reads: { device: 38, file: 0 } });
+    for (const t of targets) {
+      it.skipIf(t.skip !== undefined)(
+        `${t.name}: bound at run time, every block comes from the device (buffered and O_DIRECT)`,
+        () => {
+          expect(readFileExtents(file).extents.length).toBeGreaterThan(2);
+          for (const direct of [false, true]) {
+            const r = runProgram(walkArtifact(start), {
+              target: t.name,
+              data: file,
+              args: { key: 10n * 120n + 1n },
+              realDevice: true,
+              direct,
+            });
+            expect(r).toMatchObject({
+              status: "done",
+              value: 120n * 1000n + 7n,
+              hops: 121,
+              reads: { device: 121, file: 0 },
+            });
+          }
+          const missing = runProgram(walkArtifact(start), {
+            target: t.name,
+            data: file,
+            args: { key: 2n },
+            realDevice: true,
+          });
+          expect(missing).toMatchObject({
+            status: "failed",
+            error: "not_found",
+            hops: NODES,
+            reads: { device: NODES, file: 0 },
+          });
+        },
+      );
+    }
 
-    const fd = openSync(file, "a"); // new blocks: a new extent, a new generation
-    writeSync(fd, new Uint8Array(8192));
-    fsyncSync(fd);
-    closeSync(fd);
-    expect(run()).toMatchObject({ status: "done", value: 37n * 1000n + 7n, reads: { device: 0, file: 38 } });
-  });
-});
+    it("bound at compile time: device reads while the layout holds, file reads (same answer) once it moved", () => {
+      const init = encodeExtentTable(bindFileExtents(file), extentTableBytes(MAX_EXTENTS));
+      const run = () =>
+        runProgram(walkArtifact(start, init), {
+          target: "sim",
+          data: file,
+          args: { key: 10n * 37n + 1n },
+          realDevice: true,
+        });
+      expect(run()).toMatchObject({
+        status: "done",
+        value: 37n * 1000n + 7n,
+        reads: { device: 38, file: 0 },
+      });
+
+      const fd = openSync(file, "a"); // new blocks: a new extent, a new generation
+      writeSync(fd, new Uint8Array(8192));
+      fsyncSync(fd);
+      closeSync(fd);
+      expect(run()).toMatchObject({
+        status: "done",
+        value: 37n * 1000n + 7n,
+        reads: { device: 0, file: 38 },
+      });
+    });
+  },
+);
