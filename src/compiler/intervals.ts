@@ -1,13 +1,22 @@
 // Live intervals for the linear-scan allocator. Instructions are numbered in layout order; the
 // n-th reads its operands at 2n and writes its result at 2n+1, so a value that dies at an
 // instruction can share its register with the instruction's result (what two-address eBPF wants).
-// An interval is one range [start, end] without holes: simple, and conservative around loops.
+// An interval is a sorted list of disjoint ranges: the holes where a vreg holds nothing useful
+// (between a last use and the next definition, or in blocks it is not live through) are free for
+// other vregs.
 import { loopDepth } from "./cfg.js";
 import { liveness } from "./liveness.js";
 import { defOf, isReg, termUses, usesOf, type AluOp, type Block, type Func, type VReg } from "./ir.js";
 
+export interface Range {
+  start: number;
+  end: number;
+}
+
 export interface Interval {
   vreg: VReg;
+  ranges: Range[];
+  /** First and last position covered. */
   start: number;
   end: number;
   /** Occurrences weighted by 10^loop depth: what spilling it would cost. */
@@ -29,40 +38,84 @@ export interface Intervals {
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 
 export function buildIntervals(f: Func, order: Block[]): Intervals {
-  const { liveIn, liveOut } = liveness(f);
+  const { liveOut } = liveness(f);
   const depth = loopDepth(f);
-  const intervals = new Map<VReg, Interval>();
+  const ranges = new Map<VReg, Range[]>();
+  const weights = new Map<VReg, number>();
   const calls: CallSite[] = [];
-  const touch = (v: VReg, at: number, weight = 0): void => {
-    const iv = intervals.get(v);
-    if (iv === undefined) intervals.set(v, { vreg: v, start: at, end: at, weight });
-    else {
-      iv.start = Math.min(iv.start, at);
-      iv.end = Math.max(iv.end, at);
-      iv.weight += weight;
-    }
+  const addRange = (v: VReg, start: number, end: number): void => {
+    const rs = ranges.get(v);
+    if (rs) rs.push({ start, end });
+    else ranges.set(v, [{ start, end }]);
   };
-  let n = 0;
+  const weigh = (v: VReg, w: number): void => {
+    weights.set(v, (weights.get(v) ?? 0) + w);
+  };
+
+  let first = 0; // number of the block's first instruction
   for (const b of order) {
-    const start = 2 * n;
-    const end = 2 * (n + b.insns.length) + 1;
+    const start = 2 * first;
+    const termAt = first + b.insns.length;
     const w = 10 ** Math.min(depth.get(b) ?? 0, 6);
-    for (const v of liveIn.get(b) ?? []) touch(v, start);
-    for (const v of liveOut.get(b) ?? []) touch(v, end);
-    for (const i of b.insns) {
-      for (const v of usesOf(i)) touch(v, 2 * n, w);
-      // `dst = a - b` is emitted as `dst = a; dst -= b`: b must survive the write of dst.
-      if (i.op === "alu" && isReg(i.b) && i.b !== i.a && !COMMUTATIVE.has(i.alu)) touch(i.b, 2 * n + 1);
+    // Walk backwards; `end` maps each vreg live at the current point to where its range ends.
+    const end = new Map<VReg, number>();
+    for (const v of liveOut.get(b) ?? []) end.set(v, 2 * termAt + 1);
+    const use = (v: VReg, at: number): void => {
+      weigh(v, w);
+      if (!end.has(v)) end.set(v, at);
+    };
+    for (const v of termUses(b.term)) use(v, 2 * termAt);
+    for (let k = b.insns.length - 1; k >= 0; k--) {
+      const i = b.insns[k];
+      const n = first + k;
       const d = defOf(i);
-      if (d !== undefined) touch(d, 2 * n + 1, w);
+      if (d !== undefined) {
+        weigh(d, w);
+        addRange(d, 2 * n + 1, end.get(d) ?? 2 * n + 1);
+        end.delete(d);
+      }
       if (i.op === "call" || i.op === "callLocal") calls.push({ at: 2 * n + 1, result: i.dst !== undefined });
-      n++;
+      for (const v of usesOf(i)) use(v, 2 * n);
+      // `dst = a - b` is emitted as `dst = a; dst -= b`: b must survive the write of dst.
+      if (i.op === "alu" && isReg(i.b) && i.b !== i.a && !COMMUTATIVE.has(i.alu)) {
+        end.set(i.b, Math.max(end.get(i.b)!, 2 * n + 1));
+      }
     }
-    for (const v of termUses(b.term)) touch(v, 2 * n, w);
-    n++;
+    for (const [v, e] of end) addRange(v, start, e);
+    first = termAt + 1;
+  }
+
+  const intervals = new Map<VReg, Interval>();
+  for (const [v, rs] of ranges) {
+    const merged = mergeRanges(rs);
+    intervals.set(v, { vreg: v, ranges: merged, start: merged[0].start, end: merged[merged.length - 1].end, weight: weights.get(v) ?? 0 });
   }
   return { intervals, calls };
 }
 
-export const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }): boolean =>
-  a.start <= b.end && b.start <= a.end;
+function mergeRanges(rs: Range[]): Range[] {
+  const sorted = [...rs].sort((a, b) => a.start - b.start);
+  const out: Range[] = [{ ...sorted[0] }];
+  for (const r of sorted.slice(1)) {
+    const last = out[out.length - 1];
+    if (r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else out.push({ ...r });
+  }
+  return out;
+}
+
+/** Total positions an interval covers. */
+export const coveredLength = (iv: { ranges: Range[] }): number =>
+  iv.ranges.reduce((n, r) => n + r.end - r.start + 1, 0);
+
+/** Whether two sorted range lists share a position. */
+export function overlaps(a: Range[], b: Range[]): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i].end < b[j].start) i++;
+    else if (b[j].end < a[i].start) j++;
+    else return true;
+  }
+  return false;
+}

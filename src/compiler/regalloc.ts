@@ -8,7 +8,7 @@
 // rewritten by spill.ts and allocation starts over, until everything fits.
 import { IochainError } from "../diagnostics.js";
 import type { FixedRegs } from "./abi.js";
-import { buildIntervals, overlaps, type Interval } from "./intervals.js";
+import { buildIntervals, coveredLength, overlaps, type Interval, type Range } from "./intervals.js";
 import { isReg, type Block, type Func, type VReg } from "./ir.js";
 import { insertSpillCode } from "./spill.js";
 
@@ -16,8 +16,7 @@ const ALLOCATABLE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const CALL_CLOBBERED = [0, 1, 2, 3, 4, 5];
 
 interface Occupant {
-  start: number;
-  end: number;
+  ranges: Range[];
   /** The vreg holding the register over this range; undefined for a call's clobber. */
   vreg?: VReg;
   movable: boolean;
@@ -64,21 +63,21 @@ function tryAllocate(
 
   for (const [v, reg] of fixed) {
     const iv = intervals.get(v);
-    if (iv) occupants[reg].push({ start: iv.start, end: iv.end, vreg: v, movable: false });
+    if (iv) occupants[reg].push({ ranges: iv.ranges, vreg: v, movable: false });
     assignment.set(v, reg);
   }
   for (const c of calls) {
     for (const r of CALL_CLOBBERED) {
       if (r === 0 && c.result) continue; // the pinned result vreg holds r0 there
-      occupants[r].push({ start: c.at, end: c.at, movable: false });
+      occupants[r].push({ ranges: [{ start: c.at, end: c.at }], movable: false });
     }
   }
 
   const hints = hintsOf(f);
-  const cost = (iv: Interval): number => (unspillable.has(iv.vreg) ? Infinity : iv.weight / (iv.end - iv.start + 1));
-  const conflicts = (reg: number, iv: Interval): Occupant[] => occupants[reg].filter((o) => overlaps(o, iv));
+  const cost = (iv: Interval): number => (unspillable.has(iv.vreg) ? Infinity : iv.weight / coveredLength(iv));
+  const conflicts = (reg: number, iv: Interval): Occupant[] => occupants[reg].filter((o) => overlaps(o.ranges, iv.ranges));
   const take = (reg: number, iv: Interval): void => {
-    occupants[reg].push({ start: iv.start, end: iv.end, vreg: iv.vreg, movable: !unspillable.has(iv.vreg) });
+    occupants[reg].push({ ranges: iv.ranges, vreg: iv.vreg, movable: !unspillable.has(iv.vreg) });
     assignment.set(iv.vreg, reg);
   };
 
