@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExampleRunner as Runner, ExampleRunner, asLookup, compileExample, loadCompile } from "../common/harness.js";
 import { Rng } from "../common/rng.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
-import { generateBptree } from "./gen.js";
+import { generateBptree, writeBptree } from "./gen.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runProgram } from "../../src/runtime/run-program.js";
+import { formatResultJson, resultToJson } from "../../src/runtime/result-json.js";
 import { lookupBptree } from "./reference.js";
 
 const loaded = await loadCompile();
@@ -48,9 +53,26 @@ describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", (
     }
   }
 
+  it("runProgram over a generated file prints the documented JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "iochain-bptree-"));
+    const path = join(dir, "bptree.db");
+    const tree = writeBptree(path, { seed: 3, keys: 2000, depth: 3 });
+    const hit = runProgram(runner.artifact, { target: "sim", data: path, args: { key: tree.keys[1234] } });
+    expect(JSON.parse(formatResultJson(hit))).toEqual({
+      status: "done",
+      value: Buffer.from(tree.values[1234]).toString("hex"),
+      error: null,
+      hops: 4,
+      rows: [],
+      aggregates: {},
+    });
+    const absent = tree.keys.find((k, i) => tree.keys[i + 1] !== k + 1n)! + 1n;
+    const miss = runProgram(runner.artifact, { target: "sim", data: path, args: { key: absent } });
+    expect(resultToJson(miss)).toMatchObject({ status: "failed", value: null, error: "not_found", hops: 3 });
+  });
+
   it.skipIf(!bpf.ok)("the linux target agrees on a sample", () => {
-    const artifact = compileExample((loaded as { compile: Parameters<typeof compileExample>[0] }).compile, "bptree", "lookup");
-    const kernel = new ExampleRunner(artifact, "linux");
+    const kernel = new ExampleRunner(runner.artifact, "linux");
     try {
       for (const depth of [1, 3, 6]) {
         const tree = generateBptree({ seed: 7 + depth, keys: depth === 1 ? 20 : 400, depth });

@@ -5,10 +5,13 @@ import { type ExampleRunner as Runner, ExampleRunner, asLookup, compileExample, 
 import { Rng } from "../common/rng.js";
 import { generateSlotted } from "./gen.js";
 import { lookupSlotted } from "./reference.js";
+import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 
 const loaded = await loadCompile();
 const skip = "reason" in loaded ? loaded.reason : undefined;
 if (skip) console.warn(`skipping examples/slotted end-to-end tests: ${skip}`);
+const bpf = bpfAvailable();
+if (!skip && !bpf.ok) console.warn(`skipping examples/slotted on the linux target: ${bpf.reason}`);
 
 describe.skipIf(skip !== undefined)("slotted: compiled lookup.ioc = reference", () => {
   let runner: Runner;
@@ -36,4 +39,21 @@ describe.skipIf(skip !== undefined)("slotted: compiled lookup.ioc = reference", 
       });
     }
   }
+
+  it.skipIf(!bpf.ok)("the linux target agrees on a sample", () => {
+    const kernel = new ExampleRunner(runner.artifact, "linux");
+    try {
+      for (const depth of [1, 3]) {
+        const t = generateSlotted({ seed: depth, keys: depth === 1 ? 40 : 3000, depth, wide: true });
+        const rng = new Rng(depth);
+        for (let n = 0; n < 100; n++) {
+          const k = t.keys[rng.below(t.keys.length)];
+          const rowid = n % 3 === 0 ? k + 1n : k;
+          expect(asLookup(kernel.run(t.bytes, { rowid }))).toEqual(lookupSlotted(t.bytes, rowid));
+        }
+      }
+    } finally {
+      kernel.close();
+    }
+  });
 });
