@@ -4,8 +4,10 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { render, toDiagnostics } from "../diagnostics.js";
 import { registerAsm } from "./asm.js";
+import { registerCompile } from "./compile.js";
 import { registerDisasm } from "./disasm.js";
 import { registerExtents } from "./extents.js";
+import { registerRun } from "./run.js";
 import { registerVm } from "./vm.js";
 
 export function buildProgram(): Command {
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .description("storage functions: compile to eBPF, lint, run on the simulator or in the kernel")
     .version("0.1.0")
     .exitOverride();
+  registerCompile(program);
+  registerRun(program);
   registerAsm(program);
   registerDisasm(program);
   registerVm(program);
