@@ -2,7 +2,13 @@
 // generator makes (1..6), over present, absent and boundary keys, on the sim target (and a sample
 // on the linux target where bpf() works).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ExampleRunner as Runner, ExampleRunner, asLookup, compileExample, loadCompile } from "../common/harness.js";
+import {
+  type ExampleRunner as Runner,
+  ExampleRunner,
+  asLookup,
+  compileExample,
+  loadCompile,
+} from "../common/harness.js";
 import { Rng } from "../common/rng.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { generateBptree, writeBptree } from "./gen.js";
@@ -21,7 +27,16 @@ if (!skip && !bpf.ok) console.warn(`skipping examples/bptree on the linux target
 
 /** Keys to try: present ones, their neighbours, the extremes. */
 function probeKeys(keys: bigint[], rng: Rng, count: number): bigint[] {
-  const out = [0n, 1n, (1n << 64n) - 1n, (1n << 63n), keys[0], keys[keys.length - 1], keys[0] - 1n, keys[keys.length - 1] + 1n];
+  const out = [
+    0n,
+    1n,
+    (1n << 64n) - 1n,
+    1n << 63n,
+    keys[0],
+    keys[keys.length - 1],
+    keys[0] - 1n,
+    keys[keys.length - 1] + 1n,
+  ];
   while (out.length < count) {
     const k = keys[rng.below(keys.length)];
     const pick = rng.below(4);
@@ -33,7 +48,8 @@ function probeKeys(keys: bigint[], rng: Rng, count: number): bigint[] {
 describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded) runner = new ExampleRunner(compileExample(loaded.compile, "bptree", "lookup"));
+    if ("compile" in loaded)
+      runner = new ExampleRunner(compileExample(loaded.compile, "bptree", "lookup"));
   });
   afterAll(() => runner?.close());
 
@@ -47,7 +63,8 @@ describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", (
         for (const key of probeKeys(tree.keys, rng, 1000)) {
           const want = lookupBptree(tree.bytes, key);
           const got = asLookup(runner.run(tree.bytes, { key }));
-          if (JSON.stringify(got, big) !== JSON.stringify(want, big)) expect({ key, got }).toEqual({ key, got: want });
+          if (JSON.stringify(got, big) !== JSON.stringify(want, big))
+            expect({ key, got }).toEqual({ key, got: want });
         }
       });
     }
@@ -57,7 +74,11 @@ describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", (
     const dir = mkdtempSync(join(tmpdir(), "iochain-bptree-"));
     const path = join(dir, "bptree.db");
     const tree = writeBptree(path, { seed: 3, keys: 2000, depth: 3 });
-    const hit = runProgram(runner.artifact, { target: "sim", data: path, args: { key: tree.keys[1234] } });
+    const hit = runProgram(runner.artifact, {
+      target: "sim",
+      data: path,
+      args: { key: tree.keys[1234] },
+    });
     expect(JSON.parse(formatResultJson(hit))).toEqual({
       status: "done",
       value: Buffer.from(tree.values[1234]).toString("hex"),
@@ -68,7 +89,12 @@ describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", (
     });
     const absent = tree.keys.find((k, i) => tree.keys[i + 1] !== k + 1n)! + 1n;
     const miss = runProgram(runner.artifact, { target: "sim", data: path, args: { key: absent } });
-    expect(resultToJson(miss)).toMatchObject({ status: "failed", value: null, error: "not_found", hops: 3 });
+    expect(resultToJson(miss)).toMatchObject({
+      status: "failed",
+      value: null,
+      error: "not_found",
+      hops: 3,
+    });
   });
 
   it.skipIf(!bpf.ok)("the linux target agrees on a sample", () => {

@@ -60,15 +60,22 @@ interface Node {
 }
 
 /** The leaf fill and fanout the options ask for, checked. */
-export function bptreeShape(opts: BptreeOptions): { leafFill: number; fanout: number; depth: number } {
-  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1) badOption(`a tree needs at least 1 key, got ${opts.keys}`);
+export function bptreeShape(opts: BptreeOptions): {
+  leafFill: number;
+  fanout: number;
+  depth: number;
+} {
+  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1)
+    badOption(`a tree needs at least 1 key, got ${opts.keys}`);
   let { leafFill = LEAF_MAX_KEYS, fanout = NODE_SLOTS } = opts;
   if (opts.depth !== undefined) {
     if (opts.depth < 1 || opts.depth > 16) badOption(`depth must be 1..16, got ${opts.depth}`);
     ({ leafFill, fanout } = fillForDepth(opts.depth, opts.keys, LEAF_MAX_KEYS, NODE_SLOTS));
   }
-  if (leafFill < 1 || leafFill > LEAF_MAX_KEYS) badOption(`leaf fill must be 1..${LEAF_MAX_KEYS}, got ${leafFill}`);
-  if (fanout < 2 || fanout > NODE_SLOTS) badOption(`fanout must be 2..${NODE_SLOTS}, got ${fanout}`);
+  if (leafFill < 1 || leafFill > LEAF_MAX_KEYS)
+    badOption(`leaf fill must be 1..${LEAF_MAX_KEYS}, got ${leafFill}`);
+  if (fanout < 2 || fanout > NODE_SLOTS)
+    badOption(`fanout must be 2..${NODE_SLOTS}, got ${fanout}`);
   return { leafFill, fanout, depth: treeDepth(opts.keys, leafFill, fanout) };
 }
 
@@ -81,7 +88,15 @@ export function generateBptree(opts: BptreeOptions): Bptree {
   let level: Node[] = [];
   let at = 0;
   for (const size of groupSizes(rng, keys.length, leafFill)) {
-    level.push({ leaf: true, keys: keys.slice(at, at + size), children: [], first: at, count: size, offset: 0, minKey: keys[at] });
+    level.push({
+      leaf: true,
+      keys: keys.slice(at, at + size),
+      children: [],
+      first: at,
+      count: size,
+      offset: 0,
+      minKey: keys[at],
+    });
     at += size;
   }
   const levels: Node[][] = [level];
@@ -90,7 +105,15 @@ export function generateBptree(opts: BptreeOptions): Bptree {
     let i = 0;
     for (const size of groupSizes(rng, level.length, fanout, 2)) {
       const children = level.slice(i, i + size);
-      up.push({ leaf: false, keys: children.map((c) => c.minKey), children, first: 0, count: size, offset: 0, minKey: children[0].minKey });
+      up.push({
+        leaf: false,
+        keys: children.map((c) => c.minKey),
+        children,
+        first: 0,
+        count: size,
+        offset: 0,
+        minKey: children[0].minKey,
+      });
       i += size;
     }
     level = up;
@@ -118,7 +141,9 @@ export function generateBptree(opts: BptreeOptions): Bptree {
     view.setBigUint64(n.offset + NodeField.type, n.leaf ? TYPE_LEAF : TYPE_INTERNAL, true);
     n.keys.forEach((k, i) => view.setBigUint64(n.offset + NodeField.key + 8 * i, k, true));
     for (let i = 0; i < n.count; i++) {
-      const ptr = n.leaf ? VALUE_FLAG | BigInt(valuesOffset + (n.first + i) * VALUE_BYTES) : BigInt(n.children[i].offset);
+      const ptr = n.leaf
+        ? VALUE_FLAG | BigInt(valuesOffset + (n.first + i) * VALUE_BYTES)
+        : BigInt(n.children[i].offset);
       view.setBigUint64(n.offset + NodeField.ptr + 8 * i, ptr, true);
     }
   }
@@ -127,7 +152,17 @@ export function generateBptree(opts: BptreeOptions): Bptree {
     view.setBigUint64(leaf.offset + NodeField.ptr + 8 * LEAF_MAX_KEYS, next, true);
   });
 
-  return { bytes, keys, values, depth, leafFill, fanout, nodes: order.length, leaves: leaves.length, valuesOffset };
+  return {
+    bytes,
+    keys,
+    values,
+    depth,
+    leafFill,
+    fanout,
+    nodes: order.length,
+    leaves: leaves.length,
+    valuesOffset,
+  };
 }
 
 /** Generates and writes a tree file atomically (a temp name, then rename). */
@@ -138,14 +173,22 @@ export function writeBptree(path: string, opts: BptreeOptions): Bptree {
 }
 
 export const bptreeCli = {
-  usage: "gen.js OUT --keys N [--seed N] [--depth D | --leaf-fill 1..30 --fanout 2..31] [--gap N | --wide]",
+  usage:
+    "gen.js OUT --keys N [--seed N] [--depth D | --leaf-fill 1..30 --fanout 2..31] [--gap N | --wide]",
   strings: ["seed", "keys", "depth", "leaf-fill", "fanout", "gap"],
   booleans: ["wide"],
   build(values: Record<string, unknown>) {
     const tree = generateBptree(bptreeOptionsFrom(values));
     return {
       bytes: tree.bytes,
-      summary: { keys: tree.keys.length, depth: tree.depth, nodes: tree.nodes, leaves: tree.leaves, first_key: tree.keys[0], last_key: tree.keys.at(-1) },
+      summary: {
+        keys: tree.keys.length,
+        depth: tree.depth,
+        nodes: tree.nodes,
+        leaves: tree.leaves,
+        first_key: tree.keys[0],
+        last_key: tree.keys.at(-1),
+      },
     };
   },
 };

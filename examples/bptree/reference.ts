@@ -2,9 +2,17 @@
 // must answer. It also counts the blocks it reads (hops), the same count the chain driver reports.
 // A file outside the format (README.md) gives a CorruptDataError (E0934) naming the byte.
 import { CorruptDataError } from "../common/corrupt.js";
-import { LEAF_MAX_KEYS, NODE_BYTES, NODE_SLOTS, NodeField, VALUE_BYTES, VALUE_FLAG } from "./gen.js";
+import {
+  LEAF_MAX_KEYS,
+  NODE_BYTES,
+  NODE_SLOTS,
+  NodeField,
+  VALUE_BYTES,
+  VALUE_FLAG,
+} from "./gen.js";
 
-export type LookupResult = { value: Uint8Array; hops: number } | { error: "not_found"; hops: number };
+export type LookupResult =
+  { value: Uint8Array; hops: number } | { error: "not_found"; hops: number };
 
 export interface NodeView {
   offset: number;
@@ -20,16 +28,20 @@ const corrupt = (offset: number | bigint, message: string): never => {
 
 /** Checks and opens the node at `offset` (a u64 from the file). */
 export function readNode(file: Uint8Array, offset: bigint): NodeView {
-  if (offset % BigInt(NODE_BYTES) !== 0n) corrupt(offset, `node offset ${offset} is not a multiple of ${NODE_BYTES}`);
-  if (offset + BigInt(NODE_BYTES) > BigInt(file.byteLength)) corrupt(offset, `node at ${offset} lies past the end of the ${file.byteLength}-byte file`);
+  if (offset % BigInt(NODE_BYTES) !== 0n)
+    corrupt(offset, `node offset ${offset} is not a multiple of ${NODE_BYTES}`);
+  if (offset + BigInt(NODE_BYTES) > BigInt(file.byteLength))
+    corrupt(offset, `node at ${offset} lies past the end of the ${file.byteLength}-byte file`);
   const at = Number(offset);
   const view = new DataView(file.buffer, file.byteOffset + at, NODE_BYTES);
   const num = view.getBigUint64(NodeField.num, true);
   const type = view.getBigUint64(NodeField.type, true);
-  if (type !== 0n && type !== 1n) corrupt(at + NodeField.type, `node type ${type} is neither 0 (internal) nor 1 (leaf)`);
+  if (type !== 0n && type !== 1n)
+    corrupt(at + NodeField.type, `node type ${type} is neither 0 (internal) nor 1 (leaf)`);
   const leaf = type === 1n;
   const max = leaf ? LEAF_MAX_KEYS : NODE_SLOTS;
-  if (num < 1n || num > BigInt(max)) corrupt(at, `${leaf ? "leaf" : "internal node"} has num = ${num}, outside 1..${max}`);
+  if (num < 1n || num > BigInt(max))
+    corrupt(at, `${leaf ? "leaf" : "internal node"} has num = ${num}, outside 1..${max}`);
   const node: NodeView = {
     offset: at,
     leaf,
@@ -38,7 +50,11 @@ export function readNode(file: Uint8Array, offset: bigint): NodeView {
     ptr: (i) => view.getBigUint64(NodeField.ptr + 8 * i, true),
   };
   for (let i = 1; i < node.num; i++) {
-    if (node.key(i) <= node.key(i - 1)) corrupt(at + NodeField.key + 8 * i, `keys are not ascending (key[${i}] = ${node.key(i)} after ${node.key(i - 1)})`);
+    if (node.key(i) <= node.key(i - 1))
+      corrupt(
+        at + NodeField.key + 8 * i,
+        `keys are not ascending (key[${i}] = ${node.key(i)} after ${node.key(i - 1)})`,
+      );
   }
   return node;
 }
@@ -67,9 +83,11 @@ export function descend(file: Uint8Array, key: bigint): { leaf: NodeView; hops: 
 export function valueOffset(file: Uint8Array, leaf: NodeView, i: number): number {
   const ptr = leaf.ptr(i);
   const at = leaf.offset + NodeField.ptr + 8 * i;
-  if ((ptr & VALUE_FLAG) === 0n) corrupt(at, `leaf ptr[${i}] = ${ptr} lacks bit 63 (the value flag)`);
+  if ((ptr & VALUE_FLAG) === 0n)
+    corrupt(at, `leaf ptr[${i}] = ${ptr} lacks bit 63 (the value flag)`);
   const off = ptr & ~VALUE_FLAG;
-  if (off + BigInt(VALUE_BYTES) > BigInt(file.byteLength)) corrupt(at, `value offset ${off} lies past the end of the ${file.byteLength}-byte file`);
+  if (off + BigInt(VALUE_BYTES) > BigInt(file.byteLength))
+    corrupt(at, `value offset ${off} lies past the end of the ${file.byteLength}-byte file`);
   return Number(off);
 }
 

@@ -22,11 +22,17 @@ export function isMain(metaUrl: string): boolean {
   }
 }
 
-export function intOption(values: Record<string, unknown>, name: string, lo: number, hi: number): number | undefined {
+export function intOption(
+  values: Record<string, unknown>,
+  name: string,
+  lo: number,
+  hi: number,
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < lo || n > hi) badOption(`--${name} must be an integer in ${lo}..${hi}, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n < lo || n > hi)
+    badOption(`--${name} must be an integer in ${lo}..${hi}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -55,10 +61,15 @@ export function runGenCli(cli: GenCli, argv: string[]): number {
     const out = parsed.positionals[0];
     const { bytes, summary } = cli.build(parsed.values);
     writeFileAtomic(out, bytes);
-    process.stdout.write(JSON.stringify({ file: out, bytes: bytes.length, ...summary }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) + "\n");
+    process.stdout.write(
+      JSON.stringify({ file: out, bytes: bytes.length, ...summary }, (_k, v) =>
+        typeof v === "bigint" ? v.toString() : v,
+      ) + "\n",
+    );
     return 0;
   } catch (err) {
-    for (const d of toDiagnostics(err)) process.stderr.write(renderOneLine(d) + (d.hint ? `\n   = hint: ${d.hint}` : "") + "\n");
+    for (const d of toDiagnostics(err))
+      process.stderr.write(renderOneLine(d) + (d.hint ? `\n   = hint: ${d.hint}` : "") + "\n");
     return 1;
   }
 }

@@ -4,7 +4,12 @@ import { IochainError } from "../../src/diagnostics.js";
 
 export class CorruptDataError extends IochainError {
   constructor(format: string, offset: bigint | number, message: string) {
-    super("E0934", `${format} file is corrupt at byte ${offset}: ${message}`, undefined, "regenerate the file, or check that it is in this example's format (see its README)");
+    super(
+      "E0934",
+      `${format} file is corrupt at byte ${offset}: ${message}`,
+      undefined,
+      "regenerate the file, or check that it is in this example's format (see its README)",
+    );
     this.name = "CorruptDataError";
   }
 }

@@ -21,10 +21,13 @@ export async function loadCompile(): Promise<{ compile: Compile } | { reason: st
   const specifier = ["..", "..", "src", "compiler", "pipeline.js"].join("/");
   try {
     const mod = (await import(specifier)) as { compile?: Compile };
-    if (typeof mod.compile !== "function") return { reason: "src/compiler/pipeline.ts does not export compile() yet" };
+    if (typeof mod.compile !== "function")
+      return { reason: "src/compiler/pipeline.ts does not export compile() yet" };
     return { compile: mod.compile };
   } catch (err) {
-    return { reason: `src/compiler/pipeline.ts cannot be loaded yet (${(err as Error).message.split("\n")[0]})` };
+    return {
+      reason: `src/compiler/pipeline.ts cannot be loaded yet (${(err as Error).message.split("\n")[0]})`,
+    };
   }
 }
 
@@ -61,9 +64,12 @@ export class ExampleRunner {
 }
 
 /** A lookup's result in the references' shape: the value bytes or the error name, and hops. */
-export function asLookup(r: ChainResult): { value: Uint8Array; hops: number } | { error: string; hops: number } {
+export function asLookup(
+  r: ChainResult,
+): { value: Uint8Array; hops: number } | { error: string; hops: number } {
   if (r.status === "done") {
-    if (!(r.value instanceof Uint8Array)) throw new Error(`expected a byte-array result, got ${String(r.value)}`);
+    if (!(r.value instanceof Uint8Array))
+      throw new Error(`expected a byte-array result, got ${String(r.value)}`);
     return { value: r.value, hops: r.hops };
   }
   return { error: r.error ?? `status ${r.status}`, hops: r.hops };

@@ -66,7 +66,12 @@ export function treeDepth(items: number, leafCap: number, fanout: number): numbe
 }
 
 /** The fullest (leafCap, fanout) within the limits that gives exactly `depth` levels for `items`. */
-export function fillForDepth(depth: number, items: number, maxLeaf: number, maxFanout: number): { leafFill: number; fanout: number } {
+export function fillForDepth(
+  depth: number,
+  items: number,
+  maxLeaf: number,
+  maxFanout: number,
+): { leafFill: number; fanout: number } {
   for (let leafFill = maxLeaf; leafFill >= 1; leafFill--) {
     for (let fanout = maxFanout; fanout >= 2; fanout--) {
       if (treeDepth(items, leafFill, fanout) === depth) return { leafFill, fanout };
@@ -74,5 +79,8 @@ export function fillForDepth(depth: number, items: number, maxLeaf: number, maxF
   }
   const least = depth === 1 ? 1 : 2 ** (depth - 2) + 1;
   const most = maxLeaf * maxFanout ** (depth - 1);
-  badOption(`no fill gives ${items} keys a tree of ${depth} levels`, `a tree of ${depth} levels holds ${least}..${most} keys`);
+  badOption(
+    `no fill gives ${items} keys a tree of ${depth} levels`,
+    `a tree of ${depth} levels holds ${least}..${most} keys`,
+  );
 }

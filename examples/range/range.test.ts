@@ -2,7 +2,12 @@
 // 32 rows) and aggregates, for ranges that start before, inside and after the keys, on trees of
 // every depth the generator makes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ExampleRunner as Runner, ExampleRunner, compileExample, loadCompile } from "../common/harness.js";
+import {
+  type ExampleRunner as Runner,
+  ExampleRunner,
+  compileExample,
+  loadCompile,
+} from "../common/harness.js";
 import { Rng } from "../common/rng.js";
 import { generateBptree } from "./gen.js";
 import { scanRange } from "./reference.js";
@@ -34,13 +39,18 @@ function asScan(r: ChainResult) {
 describe.skipIf(skip !== undefined)("range: compiled scan.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded) runner = new ExampleRunner(compileExample(loaded.compile, "range", "scan"));
+    if ("compile" in loaded)
+      runner = new ExampleRunner(compileExample(loaded.compile, "range", "scan"));
   });
   afterAll(() => runner?.close());
 
   for (const depth of [1, 2, 3, 4, 5, 6]) {
     it(`depth ${depth}: 200 ranges`, () => {
-      const tree = generateBptree({ seed: 300 + depth, keys: depth === 1 ? 30 : depth === 2 ? 800 : 600, depth });
+      const tree = generateBptree({
+        seed: 300 + depth,
+        keys: depth === 1 ? 30 : depth === 2 ? 800 : 600,
+        depth,
+      });
       const rng = new Rng(depth);
       const last = tree.keys[tree.keys.length - 1];
       const ranges: [bigint, bigint][] = [
@@ -75,7 +85,10 @@ describe.skipIf(skip !== undefined)("range: compiled scan.ioc = reference", () =
       for (let n = 0; n < 40; n++) {
         const lo = rng.bigBelow(tree.keys[599] + 5n);
         const hi = lo + rng.bigBelow(n % 4 === 0 ? 4000n : 100n);
-        expect(asScan(kernel.run(tree.bytes, { lo, hi }))).toEqual({ status: "done", ...scanRange(tree.bytes, lo, hi) });
+        expect(asScan(kernel.run(tree.bytes, { lo, hi }))).toEqual({
+          status: "done",
+          ...scanRange(tree.bytes, lo, hi),
+        });
       }
     } finally {
       kernel.close();

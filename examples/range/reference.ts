@@ -41,9 +41,16 @@ export function scanRange(file: Uint8Array, lo: bigint, hi: bigint): RangeResult
     const prevLast = leaf.key(leaf.num - 1);
     leaf = readNode(file, next);
     hops++;
-    if (!leaf.leaf) throw new CorruptDataError("bptree", at, `the leaf link ${next} points at an internal node`);
-    if (seen.has(leaf.offset)) throw new CorruptDataError("bptree", at, `the leaf links loop back to ${next}`);
-    if (leaf.key(0) <= prevLast) throw new CorruptDataError("bptree", at, `the next leaf's first key ${leaf.key(0)} is not above ${prevLast}`);
+    if (!leaf.leaf)
+      throw new CorruptDataError("bptree", at, `the leaf link ${next} points at an internal node`);
+    if (seen.has(leaf.offset))
+      throw new CorruptDataError("bptree", at, `the leaf links loop back to ${next}`);
+    if (leaf.key(0) <= prevLast)
+      throw new CorruptDataError(
+        "bptree",
+        at,
+        `the next leaf's first key ${leaf.key(0)} is not above ${prevLast}`,
+      );
     seen.add(leaf.offset);
   }
 }

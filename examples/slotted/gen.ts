@@ -77,20 +77,33 @@ interface Page {
   number: number;
 }
 
-export function slottedShape(opts: SlottedOptions): { leafFill: number; fanout: number; depth: number } {
-  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1) badOption(`a table needs at least 1 row, got ${opts.keys}`);
+export function slottedShape(opts: SlottedOptions): {
+  leafFill: number;
+  fanout: number;
+  depth: number;
+} {
+  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1)
+    badOption(`a table needs at least 1 row, got ${opts.keys}`);
   let { leafFill = MAX_LEAF_CELLS, fanout = MAX_FANOUT } = opts;
   if (opts.depth !== undefined) {
     if (opts.depth < 1 || opts.depth > 16) badOption(`depth must be 1..16, got ${opts.depth}`);
     ({ leafFill, fanout } = fillForDepth(opts.depth, opts.keys, MAX_LEAF_CELLS, MAX_FANOUT));
   }
-  if (leafFill < 1 || leafFill > MAX_LEAF_CELLS) badOption(`leaf fill must be 1..${MAX_LEAF_CELLS}, got ${leafFill}`);
-  if (fanout < 2 || fanout > MAX_FANOUT) badOption(`fanout must be 2..${MAX_FANOUT}, got ${fanout}`);
+  if (leafFill < 1 || leafFill > MAX_LEAF_CELLS)
+    badOption(`leaf fill must be 1..${MAX_LEAF_CELLS}, got ${leafFill}`);
+  if (fanout < 2 || fanout > MAX_FANOUT)
+    badOption(`fanout must be 2..${MAX_FANOUT}, got ${fanout}`);
   return { leafFill, fanout, depth: treeDepth(opts.keys, leafFill, fanout) };
 }
 
 /** Writes a page: header, sorted pointer array, cells shuffled into the content area's end. */
-function writePage(rng: Rng, page: Uint8Array, type: number, cells: number[][], rightChild?: number): void {
+function writePage(
+  rng: Rng,
+  page: Uint8Array,
+  type: number,
+  cells: number[][],
+  rightChild?: number,
+): void {
   const view = new DataView(page.buffer, page.byteOffset, page.byteLength);
   const header = type === PAGE_LEAF ? LEAF_HEADER : INTERIOR_HEADER;
   const order = rng.shuffle(cells.map((_, i) => i));
@@ -120,7 +133,14 @@ export function generateSlotted(opts: SlottedOptions): Slotted {
   let level: Page[] = [];
   let at = 0;
   for (const size of groupSizes(rng, keys.length, leafFill)) {
-    level.push({ leaf: true, first: at, count: size, children: [], maxKey: keys[at + size - 1], number: 0 });
+    level.push({
+      leaf: true,
+      first: at,
+      count: size,
+      children: [],
+      maxKey: keys[at + size - 1],
+      number: 0,
+    });
     at += size;
   }
   const levels: Page[][] = [level];
@@ -129,7 +149,14 @@ export function generateSlotted(opts: SlottedOptions): Slotted {
     let i = 0;
     for (const size of groupSizes(rng, level.length, fanout, 2)) {
       const children = level.slice(i, i + size);
-      up.push({ leaf: false, first: 0, count: size, children, maxKey: children[size - 1].maxKey, number: 0 });
+      up.push({
+        leaf: false,
+        first: 0,
+        count: size,
+        children,
+        maxKey: children[size - 1].maxKey,
+        number: 0,
+      });
       i += size;
     }
     level = up;
@@ -145,13 +172,22 @@ export function generateSlotted(opts: SlottedOptions): Slotted {
     if (p.leaf) {
       const cells = [];
       for (let r = p.first; r < p.first + p.count; r++) {
-        cells.push([...sqliteVarint(BigInt(payloads[r].length)), ...sqliteVarint(keys[r]), ...payloads[r]]);
+        cells.push([
+          ...sqliteVarint(BigInt(payloads[r].length)),
+          ...sqliteVarint(keys[r]),
+          ...payloads[r],
+        ]);
       }
       writePage(rng, page, PAGE_LEAF, cells);
     } else {
       // Cell i: the left child i and the largest rowid under it; the last child is the right child.
       const cells = p.children.slice(0, -1).map((c) => {
-        const num = [(c.number >>> 24) & 0xff, (c.number >>> 16) & 0xff, (c.number >>> 8) & 0xff, c.number & 0xff];
+        const num = [
+          (c.number >>> 24) & 0xff,
+          (c.number >>> 16) & 0xff,
+          (c.number >>> 8) & 0xff,
+          c.number & 0xff,
+        ];
         return [...num, ...sqliteVarint(c.maxKey)];
       });
       writePage(rng, page, PAGE_INTERIOR, cells, p.children[p.children.length - 1].number);
@@ -184,7 +220,13 @@ export const slottedCli = {
     });
     return {
       bytes: tree.bytes,
-      summary: { keys: tree.keys.length, depth: tree.depth, pages: tree.pages, first_rowid: tree.keys[0], last_rowid: tree.keys.at(-1) },
+      summary: {
+        keys: tree.keys.length,
+        depth: tree.depth,
+        pages: tree.pages,
+        first_rowid: tree.keys[0],
+        last_rowid: tree.keys.at(-1),
+      },
     };
   },
 };

@@ -3,16 +3,28 @@
 // the cell with that rowid. Counts the pages read (hops). A file outside the format gives a
 // CorruptDataError (E0934) naming the byte.
 import { CorruptDataError } from "../common/corrupt.js";
-import { INTERIOR_HEADER, LEAF_HEADER, MAX_PAYLOAD, PAGE_BYTES, PAGE_INTERIOR, PAGE_LEAF } from "./gen.js";
+import {
+  INTERIOR_HEADER,
+  LEAF_HEADER,
+  MAX_PAYLOAD,
+  PAGE_BYTES,
+  PAGE_INTERIOR,
+  PAGE_LEAF,
+} from "./gen.js";
 
-export type LookupResult = { value: Uint8Array; hops: number } | { error: "not_found"; hops: number };
+export type LookupResult =
+  { value: Uint8Array; hops: number } | { error: "not_found"; hops: number };
 
 const corrupt = (offset: number, message: string): never => {
   throw new CorruptDataError("slotted", offset, message);
 };
 
 /** SQLite varint at `p` of `page` (page starts at file offset `base`): value and the next position. */
-export function readSqliteVarint(page: Uint8Array, p: number, base: number): { value: bigint; next: number } {
+export function readSqliteVarint(
+  page: Uint8Array,
+  p: number,
+  base: number,
+): { value: bigint; next: number } {
   let value = 0n;
   for (let i = 0; i < 9; i++) {
     if (p + i >= page.length) corrupt(base + p, "a varint runs past the end of its page");
@@ -40,15 +52,18 @@ function readPage(file: Uint8Array, number: number, from: number): PageView {
   const bytes = file.subarray(base, base + PAGE_BYTES);
   const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_BYTES);
   const type = bytes[0];
-  if (type !== PAGE_INTERIOR && type !== PAGE_LEAF) corrupt(base, `page type 0x${type.toString(16)} is neither 0x05 (interior) nor 0x0d (leaf)`);
+  if (type !== PAGE_INTERIOR && type !== PAGE_LEAF)
+    corrupt(base, `page type 0x${type.toString(16)} is neither 0x05 (interior) nor 0x0d (leaf)`);
   const leaf = type === PAGE_LEAF;
   const header = leaf ? LEAF_HEADER : INTERIOR_HEADER;
   const count = view.getUint16(3);
-  if (header + 2 * count > PAGE_BYTES) corrupt(base + 3, `cell count ${count} does not fit the page`);
+  if (header + 2 * count > PAGE_BYTES)
+    corrupt(base + 3, `cell count ${count} does not fit the page`);
   const cells: number[] = [];
   for (let i = 0; i < count; i++) {
     const at = view.getUint16(header + 2 * i);
-    if (at < header + 2 * count || at >= PAGE_BYTES) corrupt(base + header + 2 * i, `cell pointer ${at} points outside the content area`);
+    if (at < header + 2 * count || at >= PAGE_BYTES)
+      corrupt(base + header + 2 * i, `cell pointer ${at} points outside the content area`);
     cells.push(at);
   }
   return { bytes, base, leaf, cells, rightChild: leaf ? 0 : view.getUint32(8) };
@@ -57,10 +72,12 @@ function readPage(file: Uint8Array, number: number, from: number): PageView {
 function childOf(page: PageView, key: bigint): number {
   let prev = -1n;
   for (const at of page.cells) {
-    if (at + 4 > PAGE_BYTES) corrupt(page.base + at, "an interior cell runs past the end of its page");
+    if (at + 4 > PAGE_BYTES)
+      corrupt(page.base + at, "an interior cell runs past the end of its page");
     const child = new DataView(page.bytes.buffer, page.bytes.byteOffset).getUint32(at);
     const rowid = readSqliteVarint(page.bytes, at + 4, page.base).value;
-    if (rowid <= prev) corrupt(page.base + at + 4, `interior cell rowid ${rowid} is not above the previous ${prev}`);
+    if (rowid <= prev)
+      corrupt(page.base + at + 4, `interior cell rowid ${rowid} is not above the previous ${prev}`);
     if (rowid >= key) return child;
     prev = rowid;
   }
@@ -85,10 +102,15 @@ export function lookupSlotted(file: Uint8Array, rowid: bigint): LookupResult {
     for (const at of page.cells) {
       const len = readSqliteVarint(page.bytes, at, page.base);
       const id = readSqliteVarint(page.bytes, len.next, page.base);
-      if (id.value <= prev) corrupt(page.base + len.next, `leaf cell rowid ${id.value} is not above the previous ${prev}`);
+      if (id.value <= prev)
+        corrupt(
+          page.base + len.next,
+          `leaf cell rowid ${id.value} is not above the previous ${prev}`,
+        );
       prev = id.value;
       if (id.value !== rowid) continue;
-      if (len.value < 1n || len.value > BigInt(MAX_PAYLOAD)) corrupt(page.base + at, `payload length ${len.value} is outside 1..${MAX_PAYLOAD}`);
+      if (len.value < 1n || len.value > BigInt(MAX_PAYLOAD))
+        corrupt(page.base + at, `payload length ${len.value} is outside 1..${MAX_PAYLOAD}`);
       const end = id.next + Number(len.value);
       if (end > PAGE_BYTES) corrupt(page.base + at, "a payload runs past the end of its page");
       return { value: page.bytes.slice(id.next, end), hops: seen.size };

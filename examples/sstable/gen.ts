@@ -57,9 +57,11 @@ export function leb128(v: bigint): number[] {
 }
 
 export function generateSstable(opts: SstableOptions): Sstable {
-  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1) badOption(`a table needs at least 1 key, got ${opts.keys}`);
+  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1)
+    badOption(`a table needs at least 1 key, got ${opts.keys}`);
   const bloomK = opts.bloomK ?? 7;
-  if (!Number.isInteger(bloomK) || bloomK < 1 || bloomK > 16) badOption(`bloom k must be 1..16, got ${bloomK}`);
+  if (!Number.isInteger(bloomK) || bloomK < 1 || bloomK > 16)
+    badOption(`bloom k must be 1..16, got ${bloomK}`);
   const perBlock = opts.perBlock ?? Infinity;
   if (perBlock < 1) badOption(`entries per block must be ≥ 1, got ${perBlock}`);
   const rng = new Rng(opts.seed ?? 1);
@@ -86,7 +88,10 @@ export function generateSstable(opts: SstableOptions): Sstable {
   });
   close(keys.length);
   if (blocks.length > MAX_DATA_BLOCKS) {
-    badOption(`${keys.length} keys need ${blocks.length} data blocks; an index holds ${MAX_DATA_BLOCKS}`, "use fewer keys or more entries per block");
+    badOption(
+      `${keys.length} keys need ${blocks.length} data blocks; an index holds ${MAX_DATA_BLOCKS}`,
+      "use fewer keys or more entries per block",
+    );
   }
 
   const bloomOffset = (1 + blocks.length) * BLOCK_BYTES;
@@ -102,7 +107,8 @@ export function generateSstable(opts: SstableOptions): Sstable {
     view.setBigUint64(INDEX_ENTRIES_AT + 16 * i + 8, BigInt(offset), true);
     bytes.set(b.bytes, offset);
   });
-  for (const k of keys) for (const bit of bloomBits(k, bloomK)) bytes[bloomOffset + (bit >> 3)] |= 1 << (bit & 7);
+  for (const k of keys)
+    for (const bit of bloomBits(k, bloomK)) bytes[bloomOffset + (bit >> 3)] |= 1 << (bit & 7);
 
   return { bytes, keys, values, dataBlocks: blocks.length, bloomOffset, bloomK };
 }
@@ -130,7 +136,13 @@ export const sstableCli = {
     });
     return {
       bytes: table.bytes,
-      summary: { keys: table.keys.length, data_blocks: table.dataBlocks, bloom_k: table.bloomK, first_key: table.keys[0], last_key: table.keys.at(-1) },
+      summary: {
+        keys: table.keys.length,
+        data_blocks: table.dataBlocks,
+        bloom_k: table.bloomK,
+        first_key: table.keys[0],
+        last_key: table.keys.at(-1),
+      },
     };
   },
 };

@@ -1,7 +1,13 @@
 // The compiled lookup.ioc against the reference: keys present, absent (ruled out by the index,
 // by the bloom filter, or only by the data block), and the extremes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ExampleRunner as Runner, ExampleRunner, asLookup, compileExample, loadCompile } from "../common/harness.js";
+import {
+  type ExampleRunner as Runner,
+  ExampleRunner,
+  asLookup,
+  compileExample,
+  loadCompile,
+} from "../common/harness.js";
 import { Rng } from "../common/rng.js";
 import { generateSstable } from "./gen.js";
 import { lookupSstable } from "./reference.js";
@@ -17,7 +23,8 @@ if (!skip && !bpf.ok) console.warn(`skipping examples/sstable on the linux targe
 describe.skipIf(skip !== undefined)("sstable: compiled lookup.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded) runner = new ExampleRunner(compileExample(loaded.compile, "sstable", "lookup"));
+    if ("compile" in loaded)
+      runner = new ExampleRunner(compileExample(loaded.compile, "sstable", "lookup"));
   });
   afterAll(() => runner?.close());
 
@@ -35,7 +42,17 @@ describe.skipIf(skip !== undefined)("sstable: compiled lookup.ioc = reference", 
       while (keys.length < 1000) {
         const k = t.keys[rng.below(t.keys.length)];
         const pick = rng.below(4);
-        keys.push(pick === 0 ? k + 1n : pick === 1 ? (k === 0n ? k : k - 1n) : pick === 2 ? rng.bigBelow(last + 2n) : k);
+        keys.push(
+          pick === 0
+            ? k + 1n
+            : pick === 1
+              ? k === 0n
+                ? k
+                : k - 1n
+              : pick === 2
+                ? rng.bigBelow(last + 2n)
+                : k,
+        );
       }
       const hops = new Set<number>();
       for (const key of keys) {
@@ -55,7 +72,9 @@ describe.skipIf(skip !== undefined)("sstable: compiled lookup.ioc = reference", 
     } catch (err) {
       // Known (reported to the compiler): the verifier gives up on the data stage's varint loop.
       if (err instanceof LoadError && /too large/.test(err.reason)) {
-        console.warn(`skipping sstable on the linux target: the kernel rejects the compiled program: ${err.message}`);
+        console.warn(
+          `skipping sstable on the linux target: the kernel rejects the compiled program: ${err.message}`,
+        );
         return ctx.skip();
       }
       throw err;

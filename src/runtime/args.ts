@@ -10,17 +10,30 @@ export type ArgValue = bigint | number | boolean;
 export function encodeArgs(params: readonly ParamSpec[], args: Record<string, ArgValue>): bigint[] {
   const declared = params.map((p) => `${p.name}: ${p.type}`).join(", ") || "none";
   if (params.length > Ctx.maxArgs) {
-    throw new IochainError("E0935", `the program declares ${params.length} parameters; ctx holds ${Ctx.maxArgs}`);
+    throw new IochainError(
+      "E0935",
+      `the program declares ${params.length} parameters; ctx holds ${Ctx.maxArgs}`,
+    );
   }
   for (const name of Object.keys(args)) {
     if (!params.some((p) => p.name === name)) {
-      throw new IochainError("E0930", `unknown argument \`${name}\``, undefined, `the program's parameters: ${declared}`);
+      throw new IochainError(
+        "E0930",
+        `unknown argument \`${name}\``,
+        undefined,
+        `the program's parameters: ${declared}`,
+      );
     }
   }
   return params.map((p) => {
     const raw = args[p.name];
     if (raw === undefined) {
-      throw new IochainError("E0930", `missing argument \`${p.name}\` (${p.type})`, undefined, `pass every parameter: ${declared}`);
+      throw new IochainError(
+        "E0930",
+        `missing argument \`${p.name}\` (${p.type})`,
+        undefined,
+        `pass every parameter: ${declared}`,
+      );
     }
     if (typeof raw === "number" && !Number.isSafeInteger(raw)) {
       throw new IochainError("E0930", `argument \`${p.name}\` = ${raw} is not an integer`);
@@ -28,7 +41,10 @@ export function encodeArgs(params: readonly ParamSpec[], args: Record<string, Ar
     const v = toBigInt(raw);
     const { min, max } = scalarRange(p.type);
     if (v < min || v > max) {
-      throw new IochainError("E0930", `argument \`${p.name}\` = ${v} does not fit ${p.type} (${min}..${max})`);
+      throw new IochainError(
+        "E0930",
+        `argument \`${p.name}\` = ${v} does not fit ${p.type} (${min}..${max})`,
+      );
     }
     return toSlot(v, p.type);
   });

@@ -98,12 +98,21 @@ function abiBroken(message: string): never {
 
 function checkArtifactFits(artifact: ProgramArtifact, target: StepTarget): void {
   const bad = (m: string): never => {
-    throw new IochainError("E0935", `${artifact.name}: ${m}`, undefined, "recompile the program; the artifact does not match the runtime's ABI");
+    throw new IochainError(
+      "E0935",
+      `${artifact.name}: ${m}`,
+      undefined,
+      "recompile the program; the artifact does not match the runtime's ABI",
+    );
   };
-  if (!Number.isInteger(artifact.blockSize) || artifact.blockSize <= 0) bad(`block size ${artifact.blockSize} is not a positive integer`);
-  if (!Number.isInteger(artifact.maxChain) || artifact.maxChain < 1) bad(`maximum chain length ${artifact.maxChain} is less than 1`);
+  if (!Number.isInteger(artifact.blockSize) || artifact.blockSize <= 0)
+    bad(`block size ${artifact.blockSize} is not a positive integer`);
+  if (!Number.isInteger(artifact.maxChain) || artifact.maxChain < 1)
+    bad(`maximum chain length ${artifact.maxChain} is less than 1`);
   if (target.blockBuffer().byteLength < artifact.blockSize) {
-    bad(`the block map holds ${target.blockBuffer().byteLength} bytes, less than the block size ${artifact.blockSize}`);
+    bad(
+      `the block map holds ${target.blockBuffer().byteLength} bytes, less than the block size ${artifact.blockSize}`,
+    );
   }
   if (artifact.start < 0n) bad(`start offset ${artifact.start} is negative`);
 }
@@ -164,7 +173,9 @@ export function runChain(
       if ("error" in t) return finish("failed", BuiltinError[t.error]);
       const devAddr = hop === 0 ? t.devAddr : view.getBigUint64(Ctx.nextDev, true);
       if (devAddr !== t.devAddr) {
-        abiBroken(`ctx.next_dev = ${devAddr} for file offset ${offset}, but the extent table maps it to device address ${t.devAddr}`);
+        abiBroken(
+          `ctx.next_dev = ${devAddr} for file offset ${offset}, but the extent table maps it to device address ${t.devAddr}`,
+        );
       }
       got = ext.device.read(block.subarray(0, real), devAddr, real);
       reads.device++;
@@ -196,7 +207,12 @@ export function runChain(
       if (status === Status.RESUBMIT) break;
       if (status === Status.DONE) {
         drainRows();
-        const value = decodeValue(artifact, scratch, view.getBigUint64(Ctx.value, true), view.getUint32(Ctx.valueLen, true));
+        const value = decodeValue(
+          artifact,
+          scratch,
+          view.getBigUint64(Ctx.value, true),
+          view.getUint32(Ctx.valueLen, true),
+        );
         return finish("done", 0, value);
       }
       if (status === Status.FAILED) {
@@ -204,7 +220,8 @@ export function runChain(
         return finish("failed", view.getUint32(Ctx.error, true));
       }
       if (status === Status.SUSPENDED) {
-        if (view.getUint32(Ctx.rows, true) === 0) abiBroken("the program suspended with no rows in the output buffer");
+        if (view.getUint32(Ctx.rows, true) === 0)
+          abiBroken("the program suspended with no rows in the output buffer");
         drainRows();
         suspensions++;
         if (suspensions > maxSuspensions) return finish("suspended");
@@ -218,7 +235,8 @@ export function runChain(
     // Resubmit: the declared chain length first, then the read itself.
     if (hop + 1 >= artifact.maxChain) return finish("failed", BuiltinError.chain_too_long);
     const nextSize = view.getUint32(Ctx.nextSize, true);
-    if (nextSize === 0 || nextSize > artifact.blockSize) return finish("failed", BuiltinError.bad_size);
+    if (nextSize === 0 || nextSize > artifact.blockSize)
+      return finish("failed", BuiltinError.bad_size);
     offset = view.getBigUint64(Ctx.nextOffset, true);
     size = nextSize;
   }

@@ -20,7 +20,8 @@ export const EXTENT_ENTRY_BYTES = 24;
 const U64_MAX = (1n << 64n) - 1n;
 
 /** Bytes of the extents map value that hold `count` extents. */
-export const extentTableBytes = (count: number): number => EXTENT_HEADER_BYTES + count * EXTENT_ENTRY_BYTES;
+export const extentTableBytes = (count: number): number =>
+  EXTENT_HEADER_BYTES + count * EXTENT_ENTRY_BYTES;
 
 function bad(source: string, message: string): never {
   throw new IochainError(
@@ -35,20 +36,31 @@ function bad(source: string, message: string): never {
 function u64Field(v: unknown, source: string, where: string): bigint {
   let out: bigint | undefined;
   if (typeof v === "number" && Number.isSafeInteger(v)) out = BigInt(v);
-  else if (typeof v === "string" && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v.trim())) out = BigInt(v.trim());
+  else if (typeof v === "string" && /^(0x[0-9a-f]+|[0-9]+)$/i.test(v.trim()))
+    out = BigInt(v.trim());
   if (out === undefined || out < 0n || out > U64_MAX) {
-    bad(source, `${where} must be an unsigned 64-bit integer (a number, or a string for values past 2^53), got ${JSON.stringify(v)}`);
+    bad(
+      source,
+      `${where} must be an unsigned 64-bit integer (a number, or a string for values past 2^53), got ${JSON.stringify(v)}`,
+    );
   }
   return out;
 }
 
 /** Checks order and overlap; returns the table with extents sorted by file offset. */
 export function checkExtentTable(table: ExtentTable, source = "extent table"): ExtentTable {
-  const extents = [...table.extents].sort((a, b) => (a.fileOffset < b.fileOffset ? -1 : a.fileOffset > b.fileOffset ? 1 : 0));
+  const extents = [...table.extents].sort((a, b) =>
+    a.fileOffset < b.fileOffset ? -1 : a.fileOffset > b.fileOffset ? 1 : 0,
+  );
   for (let i = 0; i < extents.length; i++) {
     const e = extents[i];
-    if (e.length <= 0n) bad(source, `extent at file offset ${e.fileOffset} has length ${e.length}; lengths must be > 0`);
-    if (e.fileOffset + e.length > U64_MAX + 1n || e.devAddr + e.length > U64_MAX + 1n) bad(source, `extent at file offset ${e.fileOffset} runs past 2^64`);
+    if (e.length <= 0n)
+      bad(
+        source,
+        `extent at file offset ${e.fileOffset} has length ${e.length}; lengths must be > 0`,
+      );
+    if (e.fileOffset + e.length > U64_MAX + 1n || e.devAddr + e.length > U64_MAX + 1n)
+      bad(source, `extent at file offset ${e.fileOffset} runs past 2^64`);
     const prev = extents[i - 1];
     if (prev && prev.fileOffset + prev.length > e.fileOffset) {
       bad(source, `extents at file offsets ${prev.fileOffset} and ${e.fileOffset} overlap`);
@@ -65,7 +77,8 @@ export function parseExtentJson(text: string, source = "extent table"): ExtentTa
   } catch (err) {
     bad(source, `not valid JSON (${(err as Error).message})`);
   }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) bad(source, "the top level must be an object");
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    bad(source, "the top level must be an object");
   const obj = doc as Record<string, unknown>;
   if (!Array.isArray(obj.extents)) bad(source, "`extents` must be an array");
   const generation = u64Field(obj.generation ?? 0, source, "`generation`");
@@ -83,20 +96,32 @@ export function parseExtentJson(text: string, source = "extent table"): ExtentTa
 
 /** The JSON form parseExtentJson reads (numbers past 2^53 as decimal strings). */
 export function extentTableToJson(table: ExtentTable): string {
-  const n = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString());
+  const n = (v: bigint): number | string =>
+    v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
   return JSON.stringify({
     generation: n(table.generation),
-    extents: table.extents.map((e) => ({ file_offset: n(e.fileOffset), length: n(e.length), dev_addr: n(e.devAddr) })),
+    extents: table.extents.map((e) => ({
+      file_offset: n(e.fileOffset),
+      length: n(e.length),
+      dev_addr: n(e.devAddr),
+    })),
   });
 }
 
 /** One extent covering the whole file at device address = file offset: a file without a layout. */
 export function identityExtents(fileSize: bigint, generation = 0n): ExtentTable {
-  return { generation, extents: fileSize > 0n ? [{ fileOffset: 0n, length: fileSize, devAddr: 0n }] : [] };
+  return {
+    generation,
+    extents: fileSize > 0n ? [{ fileOffset: 0n, length: fileSize, devAddr: 0n }] : [],
+  };
 }
 
 /** The map value: `u64 generation; u64 count; {u64 file_offset, length, dev_addr}[count]`. */
-export function encodeExtentTable(table: ExtentTable, valueSize: number, source = "extent table"): Uint8Array {
+export function encodeExtentTable(
+  table: ExtentTable,
+  valueSize: number,
+  source = "extent table",
+): Uint8Array {
   const need = extentTableBytes(table.extents.length);
   if (need > valueSize) {
     throw new IochainError(
@@ -125,7 +150,9 @@ export function decodeExtentTable(bytes: Uint8Array): ExtentTable {
   if (bytes.byteLength < EXTENT_HEADER_BYTES) return { generation: 0n, extents: [] };
   const generation = view.getBigUint64(0, true);
   const room = Math.floor((bytes.byteLength - EXTENT_HEADER_BYTES) / EXTENT_ENTRY_BYTES);
-  const count = Number(view.getBigUint64(8, true) > BigInt(room) ? BigInt(room) : view.getBigUint64(8, true));
+  const count = Number(
+    view.getBigUint64(8, true) > BigInt(room) ? BigInt(room) : view.getBigUint64(8, true),
+  );
   const extents: Extent[] = [];
   for (let i = 0; i < count; i++) {
     const at = EXTENT_HEADER_BYTES + i * EXTENT_ENTRY_BYTES;
@@ -149,7 +176,11 @@ export function translate(table: ExtentTable, fileOffset: bigint, length: bigint
 }
 
 /** The extent whose range (by `start`) holds `at`; binary search over extents sorted by `start`. */
-export function findExtent(extents: readonly Extent[], at: bigint, start: (e: Extent) => bigint): Extent | undefined {
+export function findExtent(
+  extents: readonly Extent[],
+  at: bigint,
+  start: (e: Extent) => bigint,
+): Extent | undefined {
   let lo = 0;
   let hi = extents.length - 1;
   while (lo <= hi) {

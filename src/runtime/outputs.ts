@@ -10,17 +10,30 @@ export type ResultValue = ScalarValue | Uint8Array | null;
 export type AggregateValue = ScalarValue | number | null;
 
 function abiBroken(message: string): never {
-  throw new IochainError("E0931", message, undefined, "the program broke the sim/linux ABI (docs/abi.md); if iochain compiled it, this is a compiler bug");
+  throw new IochainError(
+    "E0931",
+    message,
+    undefined,
+    "the program broke the sim/linux ABI (docs/abi.md); if iochain compiled it, this is a compiler bug",
+  );
 }
 
 function inside(scratch: Uint8Array, offset: number, size: number, what: string): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + size > scratch.byteLength) {
-    throw new IochainError("E0935", `${what} at scratch offset ${offset} (+${size}) lies outside the ${scratch.byteLength}-byte scratch map`);
+    throw new IochainError(
+      "E0935",
+      `${what} at scratch offset ${offset} (+${size}) lies outside the ${scratch.byteLength}-byte scratch map`,
+    );
   }
 }
 
 /** ctx.value / the result bytes, by the artifact's result kind. */
-export function decodeValue(artifact: ProgramArtifact, scratch: Uint8Array, valueSlot: bigint, valueLen: number): ResultValue {
+export function decodeValue(
+  artifact: ProgramArtifact,
+  scratch: Uint8Array,
+  valueSlot: bigint,
+  valueLen: number,
+): ResultValue {
   const r = artifact.result;
   switch (r.kind) {
     case "none":
@@ -28,17 +41,25 @@ export function decodeValue(artifact: ProgramArtifact, scratch: Uint8Array, valu
     case "scalar":
       return fromSlot(valueSlot, r.type);
     case "bytes":
-      if (valueLen > r.length) abiBroken(`ctx.value_len = ${valueLen} is larger than the declared result of ${r.length} bytes`);
+      if (valueLen > r.length)
+        abiBroken(
+          `ctx.value_len = ${valueLen} is larger than the declared result of ${r.length} bytes`,
+        );
       inside(scratch, r.offset, r.length, "the result");
       return scratch.slice(r.offset, r.offset + valueLen);
   }
 }
 
 /** Rows 0..count-1 of the output buffer. */
-export function decodeRows(output: OutputSpec | undefined, scratch: Uint8Array, count: number): Row[] {
+export function decodeRows(
+  output: OutputSpec | undefined,
+  scratch: Uint8Array,
+  count: number,
+): Row[] {
   if (count === 0) return [];
   if (!output) abiBroken(`ctx.rows = ${count} but the program declares no output rows`);
-  if (count > output.capacity) abiBroken(`ctx.rows = ${count} is more than the output buffer's ${output.capacity} rows`);
+  if (count > output.capacity)
+    abiBroken(`ctx.rows = ${count} is more than the output buffer's ${output.capacity} rows`);
   inside(scratch, output.offset, output.rowSize * output.capacity, "the output buffer");
   const rows: Row[] = [];
   for (let i = 0; i < count; i++) {
@@ -54,13 +75,17 @@ function decodeAggregate(a: AggregateSpec, scratch: Uint8Array): AggregateValue 
   inside(scratch, a.offset, scalarSize[a.type], `aggregate \`${a.name}\``);
   const v = readScalar(scratch, a.offset, a.type);
   if (a.kind !== "avg") return v;
-  if (a.countOffset === undefined) throw new IochainError("E0935", `aggregate \`${a.name}\` (avg) has no count offset`);
+  if (a.countOffset === undefined)
+    throw new IochainError("E0935", `aggregate \`${a.name}\` (avg) has no count offset`);
   inside(scratch, a.countOffset, 8, `the count of aggregate \`${a.name}\``);
   const n = readScalar(scratch, a.countOffset, "u64") as bigint;
   return n === 0n ? null : Number(toBigInt(v)) / Number(n);
 }
 
-export function decodeAggregates(aggregates: readonly AggregateSpec[], scratch: Uint8Array): Record<string, AggregateValue> {
+export function decodeAggregates(
+  aggregates: readonly AggregateSpec[],
+  scratch: Uint8Array,
+): Record<string, AggregateValue> {
   const out: Record<string, AggregateValue> = {};
   for (const a of aggregates) out[a.name] = decodeAggregate(a, scratch);
   return out;

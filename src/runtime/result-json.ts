@@ -20,13 +20,16 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export function jsonScalar(v: number | bigint | boolean | Uint8Array | null): JsonScalar {
   if (v === null || typeof v === "boolean") return v;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
+  if (v instanceof Uint8Array)
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
   if (typeof v === "bigint") return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
   return v;
 }
 
 export function resultToJson(r: ChainResult): ResultJson {
-  const mapValues = (o: Record<string, number | bigint | boolean | null>): Record<string, JsonScalar> =>
+  const mapValues = (
+    o: Record<string, number | bigint | boolean | null>,
+  ): Record<string, JsonScalar> =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, jsonScalar(v)]));
   return {
     status: r.status,

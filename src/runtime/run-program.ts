@@ -5,7 +5,13 @@ import type { ProgramArtifact } from "../compiler/artifact.js";
 import { ExtentDevice, FileBlockSource } from "./block-source.js";
 import { type ArgValue } from "./args.js";
 import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
-import { type ExtentTable, decodeExtentTable, encodeExtentTable, identityExtents, parseExtentJson } from "./extents.js";
+import {
+  type ExtentTable,
+  decodeExtentTable,
+  encodeExtentTable,
+  identityExtents,
+  parseExtentJson,
+} from "./extents.js";
 import { type FileDeviceOptions, openFileDevice, tableForRun } from "./linux/bind-extents.js";
 import { LinuxTarget } from "./linux/target.js";
 import { SimTarget } from "./sim/target.js";
@@ -39,7 +45,9 @@ export interface RunProgramOptions {
 }
 
 export function loadExtents(extents: string | ExtentTable): ExtentTable {
-  return typeof extents === "string" ? parseExtentJson(readText(extents, "extent table"), extents) : extents;
+  return typeof extents === "string"
+    ? parseExtentJson(readText(extents, "extent table"), extents)
+    : extents;
 }
 
 export function runProgram(artifact: ProgramArtifact, options: RunProgramOptions): ChainResult {
@@ -60,7 +68,12 @@ export function runProgram(artifact: ProgramArtifact, options: RunProgramOptions
       }
       const current = real?.layout ?? given ?? bound ?? identityExtents(source.size);
       const map = bound ?? (real ? tableForRun(real.layout) : current);
-      if (!bound) extentsInit = encodeExtentTable(map, spec.valueSize, typeof options.extents === "string" ? options.extents : "extent table");
+      if (!bound)
+        extentsInit = encodeExtentTable(
+          map,
+          spec.valueSize,
+          typeof options.extents === "string" ? options.extents : "extent table",
+        );
       chainExtents = { map, device: real ?? new ExtentDevice(source, current) };
     }
     target =

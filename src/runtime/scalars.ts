@@ -23,7 +23,9 @@ export const isSigned = (t: ScalarType): boolean => t.startsWith("i");
 export function scalarRange(t: ScalarType): { min: bigint; max: bigint } {
   if (t === "bool") return { min: 0n, max: 1n };
   const bits = BigInt(scalarSize[t] * 8);
-  return isSigned(t) ? { min: -(1n << (bits - 1n)), max: (1n << (bits - 1n)) - 1n } : { min: 0n, max: (1n << bits) - 1n };
+  return isSigned(t)
+    ? { min: -(1n << (bits - 1n)), max: (1n << (bits - 1n)) - 1n }
+    : { min: 0n, max: (1n << bits) - 1n };
 }
 
 function viewOf(bytes: Uint8Array): DataView {
@@ -66,4 +68,5 @@ export function fromSlot(slot: bigint, t: ScalarType): ScalarValue {
   return readScalar(bytes, 0, t);
 }
 
-export const toBigInt = (v: ScalarValue): bigint => (typeof v === "boolean" ? (v ? 1n : 0n) : BigInt(v));
+export const toBigInt = (v: ScalarValue): bigint =>
+  typeof v === "boolean" ? (v ? 1n : 0n) : BigInt(v);

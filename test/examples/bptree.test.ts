@@ -3,11 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runGenCli } from "../../examples/common/cli.js";
-import { LEAF_MAX_KEYS, NodeField, VALUE_FLAG, bptreeCli, generateBptree, writeBptree } from "../../examples/bptree/gen.js";
+import {
+  LEAF_MAX_KEYS,
+  NodeField,
+  VALUE_FLAG,
+  bptreeCli,
+  generateBptree,
+  writeBptree,
+} from "../../examples/bptree/gen.js";
 import { lookupBptree } from "../../examples/bptree/reference.js";
 import { absentKeys, expectCode, fuzzCorruption } from "./helpers.js";
 
-const u64 = (b: Uint8Array, at: number): bigint => new DataView(b.buffer, b.byteOffset).getBigUint64(at, true);
+const u64 = (b: Uint8Array, at: number): bigint =>
+  new DataView(b.buffer, b.byteOffset).getBigUint64(at, true);
 
 describe("bptree generator and reference", () => {
   for (const depth of [1, 2, 3, 4, 5, 6]) {
@@ -27,7 +35,8 @@ describe("bptree generator and reference", () => {
         const r = lookupBptree(tree.bytes, k);
         expect(r).toEqual({ value: tree.values[i], hops: depth + 1 });
       });
-      for (const k of absentKeys(tree.keys)) expect(lookupBptree(tree.bytes, k)).toEqual({ error: "not_found", hops: depth });
+      for (const k of absentKeys(tree.keys))
+        expect(lookupBptree(tree.bytes, k)).toEqual({ error: "not_found", hops: depth });
     });
   }
 
@@ -66,7 +75,8 @@ describe("bptree generator and reference", () => {
     expect(tree.keys.some((k) => k >= 1n << 63n)).toBe(true);
     expect(tree.keys.some((k) => k < 1n << 20n)).toBe(true);
     for (const k of tree.keys) expect("value" in lookupBptree(tree.bytes, k)).toBe(true);
-    for (const k of absentKeys(tree.keys).slice(0, 300)) expect(lookupBptree(tree.bytes, k)).toMatchObject({ error: "not_found" });
+    for (const k of absentKeys(tree.keys).slice(0, 300))
+      expect(lookupBptree(tree.bytes, k)).toMatchObject({ error: "not_found" });
   });
 
   it("refuses options it cannot honour (E0936)", () => {
@@ -105,7 +115,9 @@ describe("bptree generator and reference", () => {
       process.stdout.write = log;
     }
     expect(JSON.parse(printed)).toMatchObject({ file: out, keys: 1000, depth: 4 });
-    expect(new Uint8Array(readFileSync(out))).toEqual(generateBptree({ keys: 1000, depth: 4, seed: 2 }).bytes);
+    expect(new Uint8Array(readFileSync(out))).toEqual(
+      generateBptree({ keys: 1000, depth: 4, seed: 2 }).bytes,
+    );
     expect(writeBptree(join(dir, "b.db"), { keys: 10 }).depth).toBe(1);
     const err = process.stderr.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;

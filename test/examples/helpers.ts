@@ -16,12 +16,18 @@ export function expectCode(f: () => unknown, code: string): IochainError {
 }
 
 /** Runs f on `rounds` copies of `bytes` with random bytes changed: each run returns or throws E0934. */
-export function fuzzCorruption(bytes: Uint8Array, rounds: number, f: (b: Uint8Array) => unknown, seed = 7): number {
+export function fuzzCorruption(
+  bytes: Uint8Array,
+  rounds: number,
+  f: (b: Uint8Array) => unknown,
+  seed = 7,
+): number {
   const rng = new Rng(seed);
   let corrupt = 0;
   for (let r = 0; r < rounds; r++) {
     const b = bytes.slice(0, rng.below(8) === 0 ? rng.below(bytes.length + 1) : bytes.length);
-    for (let n = rng.between(1, 8); n > 0 && b.length > 0; n--) b[rng.below(b.length)] = rng.u32() & 0xff;
+    for (let n = rng.between(1, 8); n > 0 && b.length > 0; n--)
+      b[rng.below(b.length)] = rng.u32() & 0xff;
     try {
       f(b);
     } catch (err) {

@@ -43,8 +43,14 @@ describe("range reference", () => {
     const tree = generateBptree({ seed: 2, keys: 90, leafFill: 30, fanout: 31 });
     const b = tree.bytes.slice();
     const firstLeaf = Number(new DataView(b.buffer).getBigUint64(NodeField.ptr, true));
-    new DataView(b.buffer).setBigUint64(firstLeaf + NodeField.ptr + 8 * LEAF_MAX_KEYS, BigInt(firstLeaf), true);
-    expect(expectCode(() => scanRange(b, 0n, (1n << 64n) - 1n), "E0934").message).toMatch(/loop|not above/);
+    new DataView(b.buffer).setBigUint64(
+      firstLeaf + NodeField.ptr + 8 * LEAF_MAX_KEYS,
+      BigInt(firstLeaf),
+      true,
+    );
+    expect(expectCode(() => scanRange(b, 0n, (1n << 64n) - 1n), "E0934").message).toMatch(
+      /loop|not above/,
+    );
     fuzzCorruption(tree.bytes, 1000, (f) => scanRange(f, 0n, (1n << 64n) - 1n));
   });
 });

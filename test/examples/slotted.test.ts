@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MAX_FANOUT, MAX_LEAF_CELLS, PAGE_BYTES, generateSlotted, sqliteVarint } from "../../examples/slotted/gen.js";
+import {
+  MAX_FANOUT,
+  MAX_LEAF_CELLS,
+  PAGE_BYTES,
+  generateSlotted,
+  sqliteVarint,
+} from "../../examples/slotted/gen.js";
 import { lookupSlotted, readSqliteVarint } from "../../examples/slotted/reference.js";
 import { absentKeys, expectCode, fuzzCorruption } from "./helpers.js";
 
@@ -9,8 +15,11 @@ describe("slotted generator and reference", () => {
       const keys = depth === 1 ? 40 : depth === 4 ? 500 : 3000;
       const t = generateSlotted({ seed: depth, keys, depth, wide: depth % 2 === 0 });
       expect(t.depth).toBe(depth);
-      t.keys.forEach((k, i) => expect(lookupSlotted(t.bytes, k)).toEqual({ value: t.payloads[i], hops: depth }));
-      for (const k of absentKeys(t.keys, (1n << 63n) - 1n)) expect(lookupSlotted(t.bytes, k)).toEqual({ error: "not_found", hops: depth });
+      t.keys.forEach((k, i) =>
+        expect(lookupSlotted(t.bytes, k)).toEqual({ value: t.payloads[i], hops: depth }),
+      );
+      for (const k of absentKeys(t.keys, (1n << 63n) - 1n))
+        expect(lookupSlotted(t.bytes, k)).toEqual({ error: "not_found", hops: depth });
     });
   }
 
@@ -22,7 +31,16 @@ describe("slotted generator and reference", () => {
     expect(sqliteVarint((1n << 56n) - 1n)).toHaveLength(8);
     expect(sqliteVarint(1n << 56n)).toEqual([0x80, 0xc0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]);
     expect(sqliteVarint((1n << 64n) - 1n)).toEqual([...new Array(8).fill(0xff), 0xff]);
-    for (const v of [0n, 1n, 200n, 1n << 35n, (1n << 56n) - 1n, 1n << 56n, 0x0123456789abcdefn, (1n << 64n) - 1n]) {
+    for (const v of [
+      0n,
+      1n,
+      200n,
+      1n << 35n,
+      (1n << 56n) - 1n,
+      1n << 56n,
+      0x0123456789abcdefn,
+      (1n << 64n) - 1n,
+    ]) {
       const b = Uint8Array.from(sqliteVarint(v));
       expect(readSqliteVarint(b, 0, 0)).toEqual({ value: v, next: b.length });
     }
@@ -59,7 +77,9 @@ describe("slotted generator and reference", () => {
   });
 
   it("is deterministic and refuses impossible options", () => {
-    expect(generateSlotted({ seed: 2, keys: 700, depth: 3 }).bytes).toEqual(generateSlotted({ seed: 2, keys: 700, depth: 3 }).bytes);
+    expect(generateSlotted({ seed: 2, keys: 700, depth: 3 }).bytes).toEqual(
+      generateSlotted({ seed: 2, keys: 700, depth: 3 }).bytes,
+    );
     expectCode(() => generateSlotted({ keys: 2, depth: 4 }), "E0936");
     expectCode(() => generateSlotted({ keys: 10, fanout: 1 }), "E0936");
   });
@@ -71,9 +91,11 @@ describe("slotted generator and reference", () => {
     expect(expectCode(() => lookupSlotted(bad, 1n), "E0934").message).toMatch(/page type 0x2/);
     const loop = t.bytes.slice();
     new DataView(loop.buffer).setUint32(8, 1); // the root's right child is the root
-    expect(expectCode(() => lookupSlotted(loop, (1n << 62n)), "E0934").message).toMatch(/cycle/);
+    expect(expectCode(() => lookupSlotted(loop, 1n << 62n), "E0934").message).toMatch(/cycle/);
     expectCode(() => lookupSlotted(new Uint8Array(10), 1n), "E0934");
     const probe = [t.keys[0], t.keys[300], t.keys[599], 0n, t.keys[599] + 1n];
-    expect(fuzzCorruption(t.bytes, 2000, (f) => probe.forEach((k) => lookupSlotted(f, k)))).toBeGreaterThan(0);
+    expect(
+      fuzzCorruption(t.bytes, 2000, (f) => probe.forEach((k) => lookupSlotted(f, k))),
+    ).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { BLOCK_BYTES, MAGIC, bloomBits, generateSstable, leb128 } from "../../examples/sstable/gen.js";
+import {
+  BLOCK_BYTES,
+  MAGIC,
+  bloomBits,
+  generateSstable,
+  leb128,
+} from "../../examples/sstable/gen.js";
 import { lookupSstable, readLeb128 } from "../../examples/sstable/reference.js";
 import { absentKeys, expectCode, fuzzCorruption } from "./helpers.js";
 
@@ -12,7 +18,9 @@ describe("sstable generator and reference", () => {
   ] as const) {
     it(`${name}: every key is found, absent keys are not (some through the bloom, some in the data block)`, () => {
       const t = generateSstable(opts);
-      t.keys.forEach((k, i) => expect(lookupSstable(t.bytes, k)).toEqual({ value: t.values[i], hops: 3 }));
+      t.keys.forEach((k, i) =>
+        expect(lookupSstable(t.bytes, k)).toEqual({ value: t.values[i], hops: 3 }),
+      );
       const hops = new Set<number>();
       for (const k of absentKeys(t.keys)) {
         const r = lookupSstable(t.bytes, k);
@@ -43,7 +51,9 @@ describe("sstable generator and reference", () => {
     expect(Number(len.value)).toBe(t.values[0].length);
     expect(t.bytes.slice(len.next, len.next + Number(len.value))).toEqual(t.values[0]);
     // Every key's bloom bits are set.
-    for (const k of t.keys) for (const b of bloomBits(k, 3)) expect(t.bytes[t.bloomOffset + (b >> 3)] & (1 << (b & 7))).not.toBe(0);
+    for (const k of t.keys)
+      for (const b of bloomBits(k, 3))
+        expect(t.bytes[t.bloomOffset + (b >> 3)] & (1 << (b & 7))).not.toBe(0);
   });
 
   it("hashes and encodes as specified", () => {
@@ -55,7 +65,9 @@ describe("sstable generator and reference", () => {
   });
 
   it("is deterministic and refuses impossible options", () => {
-    expect(generateSstable({ seed: 8, keys: 900 }).bytes).toEqual(generateSstable({ seed: 8, keys: 900 }).bytes);
+    expect(generateSstable({ seed: 8, keys: 900 }).bytes).toEqual(
+      generateSstable({ seed: 8, keys: 900 }).bytes,
+    );
     expectCode(() => generateSstable({ keys: 255, perBlock: 1 }), "E0936");
     expectCode(() => generateSstable({ keys: 10, bloomK: 17 }), "E0936");
   });
@@ -68,7 +80,11 @@ describe("sstable generator and reference", () => {
     expectCode(() => lookupSstable(t.bytes.slice(0, 10), 1n), "E0934");
     expectCode(() => lookupSstable(t.bytes.slice(0, 4096), t.keys[0]), "E0934");
     const probe = [t.keys[0], t.keys[400], t.keys[799], 5n, t.keys[799] + 1n];
-    expect(fuzzCorruption(t.bytes.subarray(0, 3 * 4096), 1000, (f) => probe.forEach((k) => lookupSstable(f, k)))).toBeGreaterThan(0);
+    expect(
+      fuzzCorruption(t.bytes.subarray(0, 3 * 4096), 1000, (f) =>
+        probe.forEach((k) => lookupSstable(f, k)),
+      ),
+    ).toBeGreaterThan(0);
     fuzzCorruption(t.bytes, 1000, (f) => probe.forEach((k) => lookupSstable(f, k)), 11);
   });
 });

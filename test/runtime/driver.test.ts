@@ -3,7 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { Ctx, Status, type ProgramArtifact } from "../../src/compiler/artifact.js";
 import { IochainError } from "../../src/diagnostics.js";
-import { ExtentDevice, FileBlockSource, MemoryBlockSource } from "../../src/runtime/block-source.js";
+import {
+  ExtentDevice,
+  FileBlockSource,
+  MemoryBlockSource,
+} from "../../src/runtime/block-source.js";
 import { type StepTarget, runChain } from "../../src/runtime/driver.js";
 import type { ExtentTable } from "../../src/runtime/extents.js";
 import { makeArtifact } from "./fixtures.js";
@@ -16,7 +20,8 @@ type Step = (c: DataView, block: Uint8Array, scratch: DataView) => void;
 class FakeTarget implements StepTarget {
   readonly block: Uint8Array;
   readonly scratchBytes: Uint8Array;
-  readonly seen: { offset: bigint; size: number; hop: number; resume: number; first: number }[] = [];
+  readonly seen: { offset: bigint; size: number; hop: number; resume: number; first: number }[] =
+    [];
   closed = false;
   constructor(
     artifact: ProgramArtifact,
@@ -50,7 +55,8 @@ class FakeTarget implements StepTarget {
 /** A file of `blocks` 512-byte blocks; block i is filled with byte i+1. */
 function fileOf(blocks: number, tail = 0): Uint8Array {
   const bytes = new Uint8Array(blocks * 512 + tail);
-  for (let i = 0; i * 512 < bytes.length; i++) bytes.fill(i + 1, i * 512, Math.min(bytes.length, (i + 1) * 512));
+  for (let i = 0; i * 512 < bytes.length; i++)
+    bytes.fill(i + 1, i * 512, Math.min(bytes.length, (i + 1) * 512));
   return bytes;
 }
 
@@ -91,7 +97,13 @@ describe("runChain: the resubmit loop", () => {
       else done(c, s.getBigUint64(0, true));
     });
     const r = runChain(art, t, new MemoryBlockSource(fileOf(4)));
-    expect(r).toMatchObject({ status: "done", value: 2n + 4n + 1n, error: null, hops: 3, steps: 3 });
+    expect(r).toMatchObject({
+      status: "done",
+      value: 2n + 4n + 1n,
+      error: null,
+      hops: 3,
+      steps: 3,
+    });
     expect(t.seen.map((s) => [s.offset, s.size, s.hop, s.resume, s.first])).toEqual([
       [512n, 512, 0, 0, 2],
       [1536n, 512, 1, 0, 4],
@@ -139,7 +151,9 @@ describe("runChain: the resubmit loop", () => {
     expect(r).toMatchObject({ status: "failed", error: "chain_too_long", errorCode: 5, hops: 3 });
     // maxChain 1: a single block, the first resubmit is too long.
     const one = makeArtifact({ maxChain: 1 });
-    expect(runChain(one, new FakeTarget(one, (c) => resubmit(c, 0n)), new MemoryBlockSource(fileOf(1)))).toMatchObject({
+    expect(
+      runChain(one, new FakeTarget(one, (c) => resubmit(c, 0n)), new MemoryBlockSource(fileOf(1))),
+    ).toMatchObject({
       error: "chain_too_long",
       hops: 1,
     });
@@ -148,13 +162,26 @@ describe("runChain: the resubmit loop", () => {
   it("refuses reads outside the file itself (out_of_file), at the start and on resubmit", () => {
     const art = makeArtifact({ start: 1024n });
     const t = new FakeTarget(art, (c) => done(c, 1n));
-    expect(runChain(art, t, new MemoryBlockSource(fileOf(2)))).toMatchObject({ status: "failed", error: "out_of_file", hops: 0 });
+    expect(runChain(art, t, new MemoryBlockSource(fileOf(2)))).toMatchObject({
+      status: "failed",
+      error: "out_of_file",
+      hops: 0,
+    });
     expect(t.seen).toHaveLength(0);
 
     const art2 = makeArtifact();
     const t2 = new FakeTarget(art2, (c) => resubmit(c, (1n << 64n) - 512n));
-    expect(runChain(art2, t2, new MemoryBlockSource(fileOf(2)))).toMatchObject({ error: "out_of_file", hops: 1 });
-    expect(runChain(makeArtifact(), new FakeTarget(art2, () => {}), new MemoryBlockSource(new Uint8Array(0)))).toMatchObject({
+    expect(runChain(art2, t2, new MemoryBlockSource(fileOf(2)))).toMatchObject({
+      error: "out_of_file",
+      hops: 1,
+    });
+    expect(
+      runChain(
+        makeArtifact(),
+        new FakeTarget(art2, () => {}),
+        new MemoryBlockSource(new Uint8Array(0)),
+      ),
+    ).toMatchObject({
       error: "out_of_file",
     });
   });
@@ -163,20 +190,30 @@ describe("runChain: the resubmit loop", () => {
     const art = makeArtifact();
     for (const size of [0, 513]) {
       const t = new FakeTarget(art, (c) => resubmit(c, 0n, size));
-      expect(runChain(art, t, new MemoryBlockSource(fileOf(2)))).toMatchObject({ error: "bad_size", hops: 1 });
+      expect(runChain(art, t, new MemoryBlockSource(fileOf(2)))).toMatchObject({
+        error: "bad_size",
+        hops: 1,
+      });
     }
   });
 
   it("names builtin and user errors", () => {
     const art = makeArtifact({ errors: [{ code: 16, name: "not_found" }] });
-    expect(runChain(art, new FakeTarget(art, (c) => fail(c, 16)), new MemoryBlockSource(fileOf(1)))).toMatchObject({
+    expect(
+      runChain(art, new FakeTarget(art, (c) => fail(c, 16)), new MemoryBlockSource(fileOf(1))),
+    ).toMatchObject({
       status: "failed",
       error: "not_found",
       errorCode: 16,
       value: null,
     });
-    expect(runChain(art, new FakeTarget(art, (c) => fail(c, 6)), new MemoryBlockSource(fileOf(1))).error).toBe("out_of_block");
-    expect(runChain(art, new FakeTarget(art, (c) => fail(c, 99)), new MemoryBlockSource(fileOf(1))).error).toBe("error_99");
+    expect(
+      runChain(art, new FakeTarget(art, (c) => fail(c, 6)), new MemoryBlockSource(fileOf(1))).error,
+    ).toBe("out_of_block");
+    expect(
+      runChain(art, new FakeTarget(art, (c) => fail(c, 99)), new MemoryBlockSource(fileOf(1)))
+        .error,
+    ).toBe("error_99");
   });
 
   it("returns byte results from scratch, value_len bytes long", () => {
@@ -200,7 +237,10 @@ describe("runChain: the resubmit loop", () => {
     ];
     for (const [result, slot, want] of cases) {
       const art = makeArtifact({ result });
-      expect(runChain(art, new FakeTarget(art, (c) => done(c, slot)), new MemoryBlockSource(fileOf(1))).value).toEqual(want);
+      expect(
+        runChain(art, new FakeTarget(art, (c) => done(c, slot)), new MemoryBlockSource(fileOf(1)))
+          .value,
+      ).toEqual(want);
     }
   });
 });
@@ -252,7 +292,9 @@ describe("runChain: suspension", () => {
     const t = new FakeTarget(art, scan);
     const r = runChain(art, t, new MemoryBlockSource(fileOf(3)));
     expect(r.status).toBe("done");
-    const want = [0, 1, 2].flatMap((hop) => [0, 1, 2, 3, 4].map((i) => ({ hop, x: BigInt(hop + 1 + i) })));
+    const want = [0, 1, 2].flatMap((hop) =>
+      [0, 1, 2, 3, 4].map((i) => ({ hop, x: BigInt(hop + 1 + i) })),
+    );
     expect(r.rows).toEqual(want);
     expect(r.aggregates).toEqual({ n: 15n, total: 60n, mean: 4 });
     expect(r.hops).toBe(3);
@@ -268,7 +310,9 @@ describe("runChain: suspension", () => {
   });
 
   it("stops with status suspended when asked to, rows so far included", () => {
-    const r = runChain(art, new FakeTarget(art, scan), new MemoryBlockSource(fileOf(3)), { maxSuspensions: 1 });
+    const r = runChain(art, new FakeTarget(art, scan), new MemoryBlockSource(fileOf(3)), {
+      maxSuspensions: 1,
+    });
     expect(r.status).toBe("suspended");
     expect(r.rows.map((x) => x.x)).toEqual([1n, 2n, 3n, 4n]);
     expect(r.error).toBeNull();
@@ -281,7 +325,11 @@ describe("runChain: suspension", () => {
       c.setUint32(Ctx.rows, 1, true);
       fail(c, 16);
     });
-    expect(runChain(a, t, new MemoryBlockSource(fileOf(1)))).toMatchObject({ status: "failed", error: "boom", rows: [{ hop: 0, x: 7n }] });
+    expect(runChain(a, t, new MemoryBlockSource(fileOf(1)))).toMatchObject({
+      status: "failed",
+      error: "boom",
+      rows: [{ hop: 0, x: 7n }],
+    });
   });
 });
 
@@ -295,12 +343,33 @@ describe("runChain: programs that break the ABI get E0931, not a hang or a crash
     ["rows without an output buffer", (c) => (c.setUint32(Ctx.rows, 1, true), done(c, 0n))],
   ];
   for (const [what, step] of cases) {
-    it(what, () => expectCode(() => runChain(art, new FakeTarget(art, step), new MemoryBlockSource(fileOf(1))), "E0931"));
+    it(what, () =>
+      expectCode(
+        () => runChain(art, new FakeTarget(art, step), new MemoryBlockSource(fileOf(1))),
+        "E0931",
+      ),
+    );
   }
   it("a chain that never leaves its block hits the step guard", () => {
-    const scanArt = makeArtifact({ output: { offset: 0, rowSize: 8, capacity: 1, fields: [{ name: "a", type: "u8", offset: 0 }] } });
-    const forever: Step = (c) => (c.setUint32(Ctx.rows, 1, true), c.setUint32(Ctx.status, Status.SUSPENDED, true));
-    expectCode(() => runChain(scanArt, new FakeTarget(scanArt, forever), new MemoryBlockSource(fileOf(1)), { maxSteps: 1000 }), "E0931");
+    const scanArt = makeArtifact({
+      output: {
+        offset: 0,
+        rowSize: 8,
+        capacity: 1,
+        fields: [{ name: "a", type: "u8", offset: 0 }],
+      },
+    });
+    const forever: Step = (c) => (
+      c.setUint32(Ctx.rows, 1, true),
+      c.setUint32(Ctx.status, Status.SUSPENDED, true)
+    );
+    expectCode(
+      () =>
+        runChain(scanArt, new FakeTarget(scanArt, forever), new MemoryBlockSource(fileOf(1)), {
+          maxSteps: 1000,
+        }),
+      "E0931",
+    );
   });
 });
 
@@ -318,11 +387,16 @@ describe("runChain: arguments", () => {
       slots = [0, 1, 2, 3].map((i) => c.getBigUint64(Ctx.args + 8 * i, true));
       done(c, 0n);
     });
-    runChain(art, t, new MemoryBlockSource(fileOf(1)), { args: { a: -2n, b: (1n << 64n) - 1n, c: true } });
+    runChain(art, t, new MemoryBlockSource(fileOf(1)), {
+      args: { a: -2n, b: (1n << 64n) - 1n, c: true },
+    });
     expect(slots).toEqual([(1n << 64n) - 2n, (1n << 64n) - 1n, 1n, 0n]);
   });
   it("refuses missing, unknown and out-of-range arguments (E0930)", () => {
-    const run = (args: Record<string, bigint>) => () => runChain(art, new FakeTarget(art, (c) => done(c, 0n)), new MemoryBlockSource(fileOf(1)), { args });
+    const run = (args: Record<string, bigint>) => () =>
+      runChain(art, new FakeTarget(art, (c) => done(c, 0n)), new MemoryBlockSource(fileOf(1)), {
+        args,
+      });
     expectCode(run({ a: 1n, b: 1n }), "E0930");
     expectCode(run({ a: 1n, b: 1n, c: 0n, d: 1n }), "E0930");
     expectCode(run({ a: 40000n, b: 1n, c: 0n }), "E0930");
@@ -343,41 +417,61 @@ describe("runChain: extent translation", () => {
   };
   const art = makeArtifact({ start: 512n });
   // The program translates like compiled code would: next_dev from the table.
-  const walk = (table: ExtentTable): Step => (c, block) => {
-    const hop = c.getUint32(Ctx.hop, true);
-    if (hop === 2) return done(c, BigInt(block[0]));
-    const next = hop === 0 ? 1536n : 0n;
-    const e = table.extents.find((x) => next >= x.fileOffset && next < x.fileOffset + x.length)!;
-    resubmit(c, next);
-    c.setBigUint64(Ctx.nextDev, e.devAddr + (next - e.fileOffset), true);
-  };
+  const walk =
+    (table: ExtentTable): Step =>
+    (c, block) => {
+      const hop = c.getUint32(Ctx.hop, true);
+      if (hop === 2) return done(c, BigInt(block[0]));
+      const next = hop === 0 ? 1536n : 0n;
+      const e = table.extents.find((x) => next >= x.fileOffset && next < x.fileOffset + x.length)!;
+      resubmit(c, next);
+      c.setBigUint64(Ctx.nextDev, e.devAddr + (next - e.fileOffset), true);
+    };
 
   it("reads at device addresses while the generations agree", () => {
     const src = new MemoryBlockSource(file);
     const t = new FakeTarget(art, walk(layout));
-    const r = runChain(art, t, src, { extents: { map: layout, device: new ExtentDevice(src, layout) } });
+    const r = runChain(art, t, src, {
+      extents: { map: layout, device: new ExtentDevice(src, layout) },
+    });
     expect(r).toMatchObject({ status: "done", value: 1n, reads: { device: 3, file: 0 } });
     expect(t.seen.map((s) => s.first)).toEqual([2, 4, 1]);
   });
 
   it("falls back to file reads when the file's layout changed (generation differs); the answer holds", () => {
     const src = new MemoryBlockSource(file);
-    const moved: ExtentTable = { generation: 8n, extents: [{ fileOffset: 0n, length: 2048n, devAddr: 0n }] };
+    const moved: ExtentTable = {
+      generation: 8n,
+      extents: [{ fileOffset: 0n, length: 2048n, devAddr: 0n }],
+    };
     const t = new FakeTarget(art, walk(layout));
-    const r = runChain(art, t, src, { extents: { map: layout, device: new ExtentDevice(src, moved) } });
+    const r = runChain(art, t, src, {
+      extents: { map: layout, device: new ExtentDevice(src, moved) },
+    });
     expect(r).toMatchObject({ status: "done", value: 1n, reads: { device: 0, file: 3 } });
   });
 
   it("refuses a start in a hole (unmapped) and catches a wrong next_dev (E0931)", () => {
     const src = new MemoryBlockSource(file);
-    const holey: ExtentTable = { generation: 1n, extents: [{ fileOffset: 1024n, length: 1024n, devAddr: 0n }] };
+    const holey: ExtentTable = {
+      generation: 1n,
+      extents: [{ fileOffset: 1024n, length: 1024n, devAddr: 0n }],
+    };
     const t = new FakeTarget(art, walk(holey));
-    expect(runChain(art, t, src, { extents: { map: holey, device: new ExtentDevice(src, holey) } })).toMatchObject({
+    expect(
+      runChain(art, t, src, { extents: { map: holey, device: new ExtentDevice(src, holey) } }),
+    ).toMatchObject({
       error: "unmapped",
       hops: 0,
     });
     const wrong: Step = (c) => (resubmit(c, 0n), c.setBigUint64(Ctx.nextDev, 0n, true));
-    expectCode(() => runChain(art, new FakeTarget(art, wrong), src, { extents: { map: layout, device: new ExtentDevice(src, layout) } }), "E0931");
+    expectCode(
+      () =>
+        runChain(art, new FakeTarget(art, wrong), src, {
+          extents: { map: layout, device: new ExtentDevice(src, layout) },
+        }),
+      "E0931",
+    );
   });
 });
 
@@ -388,7 +482,11 @@ describe("FileBlockSource", () => {
     writeFileSync(path, fileOf(3, 10));
     const src = new FileBlockSource(path);
     const art = makeArtifact({ start: 1536n });
-    const r = runChain(art, new FakeTarget(art, (c, b) => done(c, BigInt(b[0] * 1000 + c.getUint32(Ctx.size, true)))), src);
+    const r = runChain(
+      art,
+      new FakeTarget(art, (c, b) => done(c, BigInt(b[0] * 1000 + c.getUint32(Ctx.size, true)))),
+      src,
+    );
     src.close();
     expect(r.value).toBe(4010n);
     expectCode(() => new FileBlockSource(join(dir, "absent.bin")), "E0901");

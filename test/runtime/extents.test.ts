@@ -39,11 +39,11 @@ describe("extent tables", () => {
     const v = new DataView(bytes.buffer);
     expect(bytes.length).toBe(256);
     expect([v.getBigUint64(0, true), v.getBigUint64(8, true)]).toEqual([3n, 2n]);
-    expect([v.getBigUint64(16 + 24, true), v.getBigUint64(16 + 24 + 8, true), v.getBigUint64(16 + 24 + 16, true)]).toEqual([
-      4096n,
-      4096n,
-      0x10000n,
-    ]);
+    expect([
+      v.getBigUint64(16 + 24, true),
+      v.getBigUint64(16 + 24 + 8, true),
+      v.getBigUint64(16 + 24 + 16, true),
+    ]).toEqual([4096n, 4096n, 0x10000n]);
     expect(decodeExtentTable(bytes)).toEqual(t);
     expect(code(() => encodeExtentTable(t, 63))).toBe("E0933");
   });
@@ -67,7 +67,10 @@ describe("extent tables", () => {
       `{"extents": [{"file_offset": 0, "length": 10, "dev_addr": 0}, {"file_offset": 5, "length": 10, "dev_addr": 100}]}`,
       `{"generation": "18446744073709551616", "extents": []}`,
     ]) {
-      expect(code(() => parseExtentJson(bad)), bad).toBe("E0933");
+      expect(
+        code(() => parseExtentJson(bad)),
+        bad,
+      ).toBe("E0933");
     }
   });
 });

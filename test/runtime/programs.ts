@@ -65,12 +65,16 @@ export function listWalk(opts: { maxChain?: number; translate?: boolean } = {}):
     state: [{ name: "visited", type: "u64", offset: 0 }],
   });
   art.maps[1].valueSize = 256;
-  if (opts.translate) art.maps.push({ name: "extents", valueSize: 16 + 24 * 4, mmapable: true, readOnlyProg: true });
+  if (opts.translate)
+    art.maps.push({ name: "extents", valueSize: 16 + 24 * 4, mmapable: true, readOnlyProg: true });
   return art;
 }
 
 /** List blocks: [key, next, value] per node, `order` gives each node's block index in the file. */
-export function listFile(nodes: { key: bigint; value: bigint; next?: number }[], blocks: number): Uint8Array {
+export function listFile(
+  nodes: { key: bigint; value: bigint; next?: number }[],
+  blocks: number,
+): Uint8Array {
   const bytes = new Uint8Array(blocks * 512);
   const v = new DataView(bytes.buffer);
   nodes.forEach((n, i) => {
@@ -174,7 +178,12 @@ export function scan(): ProgramArtifact {
     name: "scan",
     insns: assembleUbpf(SCAN, "scan.s"),
     result: { kind: "none" },
-    output: { offset: 64, rowSize: 8, capacity: 3, fields: [{ name: "x", type: "u64", offset: 0 }] },
+    output: {
+      offset: 64,
+      rowSize: 8,
+      capacity: 3,
+      fields: [{ name: "x", type: "u64", offset: 0 }],
+    },
     aggregates: [
       { name: "n", kind: "count", type: "u64", offset: 16 },
       { name: "total", kind: "sum", type: "u64", offset: 24 },

@@ -18,7 +18,14 @@ const base: ChainResult = {
 describe("result JSON", () => {
   it("prints bytes as lowercase hex and keeps only the documented fields", () => {
     const j = JSON.parse(formatResultJson({ ...base, value: Uint8Array.from([0, 0xab, 0x10]) }));
-    expect(j).toEqual({ status: "done", value: "00ab10", error: null, hops: 3, rows: [], aggregates: {} });
+    expect(j).toEqual({
+      status: "done",
+      value: "00ab10",
+      error: null,
+      hops: 3,
+      rows: [],
+      aggregates: {},
+    });
   });
 
   it("prints integers past 2^53 as decimal strings, others as numbers", () => {
@@ -29,11 +36,21 @@ describe("result JSON", () => {
       aggregates: { count: 5n, avg: 2.5, min: null },
     });
     expect(j.value).toBe("18446744073709551615");
-    expect(j.rows).toEqual([{ key: 9007199254740991, ptr: "9007199254740993", neg: "-1152921504606846976", small: 7, ok: true }]);
+    expect(j.rows).toEqual([
+      {
+        key: 9007199254740991,
+        ptr: "9007199254740993",
+        neg: "-1152921504606846976",
+        small: 7,
+        ok: true,
+      },
+    ]);
     expect(j.aggregates).toEqual({ count: 5, avg: 2.5, min: null });
   });
 
   it("names the error of a failed chain", () => {
-    expect(resultToJson({ ...base, status: "failed", error: "not_found", errorCode: 16 })).toMatchObject({ status: "failed", error: "not_found", value: null });
+    expect(
+      resultToJson({ ...base, status: "failed", error: "not_found", errorCode: 16 }),
+    ).toMatchObject({ status: "failed", error: "not_found", value: null });
   });
 });

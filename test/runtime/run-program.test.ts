@@ -39,23 +39,46 @@ for (const target of ["sim", "linux"] as TargetName[]) {
         rows: [],
         aggregates: {},
       });
-      expect(runProgram(listWalk(), { target, data: listPath, args: { key: 8n } })).toMatchObject({ error: "not_found" });
+      expect(runProgram(listWalk(), { target, data: listPath, args: { key: 8n } })).toMatchObject({
+        error: "not_found",
+      });
     });
 
     it("takes the file's extent layout from JSON and reads at device addresses", () => {
       const ext = join(dir, "list.extents.json");
-      writeFileSync(ext, extentTableToJson({ generation: 2n, extents: [{ fileOffset: 0n, length: 1536n, devAddr: 1n << 33n }] }));
-      const r = runProgram(listWalk({ translate: true }), { target, data: listPath, args: { key: 7n }, extents: ext });
+      writeFileSync(
+        ext,
+        extentTableToJson({
+          generation: 2n,
+          extents: [{ fileOffset: 0n, length: 1536n, devAddr: 1n << 33n }],
+        }),
+      );
+      const r = runProgram(listWalk({ translate: true }), {
+        target,
+        data: listPath,
+        args: { key: 7n },
+        extents: ext,
+      });
       expect(r).toMatchObject({ status: "done", value: 1n << 60n, reads: { device: 3, file: 0 } });
       // Without a layout, a file is one extent at device address 0.
-      expect(runProgram(listWalk({ translate: true }), { target, data: listPath, args: { key: 6n } })).toMatchObject({ value: 60n, reads: { device: 2 } });
+      expect(
+        runProgram(listWalk({ translate: true }), { target, data: listPath, args: { key: 6n } }),
+      ).toMatchObject({ value: 60n, reads: { device: 2 } });
     });
 
     it("falls back to file reads when the compiled-in table's generation is stale", () => {
       const art = listWalk({ translate: true });
-      art.maps[2].init = encodeExtentTable({ generation: 1n, extents: [{ fileOffset: 0n, length: 1536n, devAddr: 4096n }] }, art.maps[2].valueSize);
-      const moved = { generation: 2n, extents: [{ fileOffset: 0n, length: 1536n, devAddr: 1n << 20n }] };
-      expect(runProgram(art, { target, data: listPath, args: { key: 7n }, extents: moved })).toMatchObject({
+      art.maps[2].init = encodeExtentTable(
+        { generation: 1n, extents: [{ fileOffset: 0n, length: 1536n, devAddr: 4096n }] },
+        art.maps[2].valueSize,
+      );
+      const moved = {
+        generation: 2n,
+        extents: [{ fileOffset: 0n, length: 1536n, devAddr: 1n << 20n }],
+      };
+      expect(
+        runProgram(art, { target, data: listPath, args: { key: 7n }, extents: moved }),
+      ).toMatchObject({
         value: 1n << 60n,
         reads: { device: 0, file: 3 },
       });
@@ -81,11 +104,35 @@ describe("runProgram errors", () => {
     return "nothing thrown";
   };
   it("a missing data file is E0901, a bad extent file E0933 or E0901, a bad argument E0930", () => {
-    expect(code(() => runProgram(listWalk(), { target: "sim", data: join(dir, "absent"), args: { key: 1n } }))).toBe("E0901");
+    expect(
+      code(() =>
+        runProgram(listWalk(), { target: "sim", data: join(dir, "absent"), args: { key: 1n } }),
+      ),
+    ).toBe("E0901");
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "{");
-    expect(code(() => runProgram(listWalk({ translate: true }), { target: "sim", data: listPath, args: { key: 1n }, extents: bad }))).toBe("E0933");
-    expect(code(() => runProgram(listWalk({ translate: true }), { target: "sim", data: listPath, args: { key: 1n }, extents: join(dir, "nope.json") }))).toBe("E0901");
-    expect(code(() => runProgram(listWalk(), { target: "sim", data: listPath, args: {} }))).toBe("E0930");
+    expect(
+      code(() =>
+        runProgram(listWalk({ translate: true }), {
+          target: "sim",
+          data: listPath,
+          args: { key: 1n },
+          extents: bad,
+        }),
+      ),
+    ).toBe("E0933");
+    expect(
+      code(() =>
+        runProgram(listWalk({ translate: true }), {
+          target: "sim",
+          data: listPath,
+          args: { key: 1n },
+          extents: join(dir, "nope.json"),
+        }),
+      ),
+    ).toBe("E0901");
+    expect(code(() => runProgram(listWalk(), { target: "sim", data: listPath, args: {} }))).toBe(
+      "E0930",
+    );
   });
 });

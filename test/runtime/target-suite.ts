@@ -9,7 +9,13 @@ import { listFile, listWalk, scan, scanFile, slice } from "./programs.js";
 
 export type TargetFactory = (artifact: ProgramArtifact, extentsInit?: Uint8Array) => StepTarget;
 
-function run(make: TargetFactory, art: ProgramArtifact, file: Uint8Array, options: ChainOptions = {}, extentsInit?: Uint8Array) {
+function run(
+  make: TargetFactory,
+  art: ProgramArtifact,
+  file: Uint8Array,
+  options: ChainOptions = {},
+  extentsInit?: Uint8Array,
+) {
   const target = make(art, extentsInit);
   try {
     return runChain(art, target, new MemoryBlockSource(file), options);
@@ -42,17 +48,32 @@ export function targetSuite(name: string, make: TargetFactory, skip: string | un
     });
 
     it("fails with the program's error at the end of the list", () => {
-      expect(run(make, walk, file, { args: { key: 5n } })).toMatchObject({ status: "failed", error: "not_found", hops: 4 });
+      expect(run(make, walk, file, { args: { key: 5n } })).toMatchObject({
+        status: "failed",
+        error: "not_found",
+        hops: 4,
+      });
     });
 
     it("stops a cycle at the declared maximum chain length", () => {
-      const loop = listFile([{ key: 1n, value: 1n }, { key: 2n, value: 2n, next: 1 }], 2); // block 1 → itself
-      expect(run(make, { ...listWalk({ maxChain: 5 }), start: 512n }, loop, { args: { key: 3n } })).toMatchObject({ error: "chain_too_long", hops: 5 });
+      const loop = listFile(
+        [
+          { key: 1n, value: 1n },
+          { key: 2n, value: 2n, next: 1 },
+        ],
+        2,
+      ); // block 1 → itself
+      expect(
+        run(make, { ...listWalk({ maxChain: 5 }), start: 512n }, loop, { args: { key: 3n } }),
+      ).toMatchObject({ error: "chain_too_long", hops: 5 });
     });
 
     it("never reads outside the file (out_of_file from the driver)", () => {
       const out = listFile([{ key: 1n, value: 1n, next: 7 }], 2);
-      expect(run(make, listWalk(), out, { args: { key: 3n } })).toMatchObject({ error: "out_of_file", hops: 1 });
+      expect(run(make, listWalk(), out, { args: { key: 3n } })).toMatchObject({
+        error: "out_of_file",
+        hops: 1,
+      });
     });
 
     it("returns a byte-array result from scratch", () => {
@@ -62,12 +83,20 @@ export function targetSuite(name: string, make: TargetFactory, skip: string | un
     });
 
     it("suspends when the output buffer is full, resumes on the same block, loses no row", () => {
-      const blocks = [[1n, 2n, 3n, 4n, 5n, 6n, 7n], [], [8n, 9n], [10n, 11n, 12n, 13n, 14n, 15n, 16n, 17n]];
+      const blocks = [
+        [1n, 2n, 3n, 4n, 5n, 6n, 7n],
+        [],
+        [8n, 9n],
+        [10n, 11n, 12n, 13n, 14n, 15n, 16n, 17n],
+      ];
       const r = run(make, scan(), scanFile(blocks));
       const all = blocks.flat();
       expect(r.status).toBe("done");
       expect(r.rows.map((x) => x.x)).toEqual(all);
-      expect(r.aggregates).toEqual({ n: BigInt(all.length), total: all.reduce((a, b) => a + b, 0n) });
+      expect(r.aggregates).toEqual({
+        n: BigInt(all.length),
+        total: all.reduce((a, b) => a + b, 0n),
+      });
       expect(r.hops).toBe(4);
       expect(r.suspensions).toBe(5);
       const stopped = run(make, scan(), scanFile(blocks), { maxSuspensions: 2 });
@@ -76,14 +105,24 @@ export function targetSuite(name: string, make: TargetFactory, skip: string | un
     });
 
     it("translates through the extents map and reads at device addresses", () => {
-      const layout: ExtentTable = { generation: 4n, extents: [{ fileOffset: 0n, length: 5n * 512n, devAddr: 1n << 40n }] };
+      const layout: ExtentTable = {
+        generation: 4n,
+        extents: [{ fileOffset: 0n, length: 5n * 512n, devAddr: 1n << 40n }],
+      };
       const art = { ...listWalk({ translate: true }), start: 1024n };
       const init = encodeExtentTable(layout, art.maps[2].valueSize);
       const src = new MemoryBlockSource(file);
       const target = make(art, init);
       try {
-        const r = runChain(art, target, src, { args: { key: 40n }, extents: { map: layout, device: new ExtentDevice(src, layout) } });
-        expect(r).toMatchObject({ status: "done", value: (1n << 64n) - 1n, reads: { device: 4, file: 0 } });
+        const r = runChain(art, target, src, {
+          args: { key: 40n },
+          extents: { map: layout, device: new ExtentDevice(src, layout) },
+        });
+        expect(r).toMatchObject({
+          status: "done",
+          value: (1n << 64n) - 1n,
+          reads: { device: 4, file: 0 },
+        });
       } finally {
         target.close();
       }

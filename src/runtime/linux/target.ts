@@ -19,7 +19,11 @@ function initialValue(spec: MapSpec, options: LinuxTargetOptions): Uint8Array | 
   const init = spec.name === "extents" && options.extentsInit ? options.extentsInit : spec.init;
   if (!init) return undefined;
   if (init.length > spec.valueSize) {
-    throw new KernelError("E0803", `the ${spec.name} map's initial value is ${init.length} bytes; the map holds ${spec.valueSize}`, 22);
+    throw new KernelError(
+      "E0803",
+      `the ${spec.name} map's initial value is ${init.length} bytes; the map holds ${spec.valueSize}`,
+      22,
+    );
   }
   const full = new Uint8Array(spec.valueSize);
   full.set(init);

@@ -26,7 +26,10 @@ function createMap(spec: MapSpec, options: SimTargetOptions): ArrayMap {
   const init = spec.name === "extents" && options.extentsInit ? options.extentsInit : spec.init;
   if (init) {
     if (init.length > spec.valueSize) {
-      throw new IochainError("E0935", `the ${spec.name} map's initial value is ${init.length} bytes; the map holds ${spec.valueSize}`);
+      throw new IochainError(
+        "E0935",
+        `the ${spec.name} map's initial value is ${init.length} bytes; the map holds ${spec.valueSize}`,
+      );
     }
     map.value(0).set(init);
   }
@@ -46,7 +49,10 @@ export class SimTarget implements StepTarget {
     const byName = (name: string): Uint8Array => {
       const i = artifact.maps.findIndex((m) => m.name === name);
       if (i < 0) {
-        throw new IochainError("E0935", `${artifact.name}: the artifact has no \`${name}\` map (docs/abi.md: block, scratch, extents)`);
+        throw new IochainError(
+          "E0935",
+          `${artifact.name}: the artifact has no \`${name}\` map (docs/abi.md: block, scratch, extents)`,
+        );
       }
       return maps[i].value(0);
     };
@@ -63,7 +69,11 @@ export class SimTarget implements StepTarget {
   }
 
   runStep(ctx: Uint8Array): void {
-    if (ctx.length !== CTX_SIZE) throw new IochainError("E0999", `internal error: ctx is ${ctx.length} bytes, not ${CTX_SIZE}`);
+    if (ctx.length !== CTX_SIZE)
+      throw new IochainError(
+        "E0999",
+        `internal error: ctx is ${ctx.length} bytes, not ${CTX_SIZE}`,
+      );
     this.vm.run({ ctx, budget: this.budget });
   }
 

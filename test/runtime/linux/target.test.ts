@@ -11,4 +11,8 @@ afterAll(() => {
   if (!noBpf) expect(bpfFds()).toEqual(before); // every map and program closed
 });
 
-targetSuite("linux", (artifact, extentsInit) => LinuxTarget.create(artifact, { extentsInit }), noBpf);
+targetSuite(
+  "linux",
+  (artifact, extentsInit) => LinuxTarget.create(artifact, { extentsInit }),
+  noBpf,
+);

@@ -6,8 +6,16 @@ import { SimTarget } from "../../../src/runtime/sim/target.js";
 import { listFile, listWalk } from "../programs.js";
 import { targetSuite } from "../target-suite.js";
 
-targetSuite("sim (fast engine)", (artifact, extentsInit) => SimTarget.create(artifact, { extentsInit }), undefined);
-targetSuite("sim (reference engine)", (artifact, extentsInit) => SimTarget.create(artifact, { extentsInit, engine: "reference" }), undefined);
+targetSuite(
+  "sim (fast engine)",
+  (artifact, extentsInit) => SimTarget.create(artifact, { extentsInit }),
+  undefined,
+);
+targetSuite(
+  "sim (reference engine)",
+  (artifact, extentsInit) => SimTarget.create(artifact, { extentsInit, engine: "reference" }),
+  undefined,
+);
 
 describe("sim target", () => {
   it("reports a VM fault (E02xx) with the instruction, not a host crash", () => {
