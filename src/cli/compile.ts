@@ -46,10 +46,12 @@ export function registerCompile(program: Command): void {
       parseChoice("--target", opts.target, TARGETS);
       const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : opts.output ? "raw" : "asm";
       let lastIr = "";
-      const { artifact, source } = compileFile(file, opts.extents, (stage, text) => {
+      // Printing the IR costs as much as a pass: only when asked for.
+      const wantIr = opts.dumpIr || emit === "ir";
+      const { artifact, source } = compileFile(file, opts.extents, wantIr ? (stage, text) => {
         lastIr = text;
         if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
-      });
+      } : undefined);
       const out =
         emit === "raw" ? encode(artifact.insns) : emit === "ir" ? lastIr : formatListing(artifact, new Map([[file, source]]));
       if (!opts.output) {

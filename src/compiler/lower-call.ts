@@ -70,6 +70,7 @@ function inline(cx: LowerContext, caller: Frame, fn: FnItem, args: LValue[], spa
   const cont = f.block(`ret_${fn.name.name}`);
   const module = cx.program.modules.get(moduleKeyOf(cx, fn))!;
   const frame: Frame = {
+    launderResults: !straightLine(fn.body.stmts),
     kind: "inline",
     module,
     locals: new Map(),
@@ -85,6 +86,17 @@ function inline(cx: LowerContext, caller: Frame, fn: FnItem, args: LValue[], spa
     return { kind: "tuple", elems: rt.elems.map((t, i) => scalar(regs[i], t as A.IntType)) };
   if (rt.kind === "void") return { kind: "void" };
   return scalar(regs[0], rt as A.IntType | A.BoolType);
+}
+
+/** A body without branches or loops: its one path gives the verifier nothing to merge. */
+function straightLine(stmts: A.Stmt[]): boolean {
+  return stmts.every(
+    (s) =>
+      s.kind !== "if" &&
+      s.kind !== "for" &&
+      s.kind !== "while" &&
+      (s.kind !== "block" || straightLine(s.block.stmts)),
+  );
 }
 
 function moduleKeyOf(cx: LowerContext, fn: FnItem): string {

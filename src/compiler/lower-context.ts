@@ -41,6 +41,8 @@ export interface Frame {
   params: LValue[];
   /** Where `return` goes in an inlined call, and the vregs that carry the result. */
   ret?: { block: Block; regs: VReg[]; ty: A.Type };
+  /** Launder the result vregs at each `return` (see LowerContext.launder). */
+  launderResults?: boolean;
   loops: { brk: Block; cont: Block }[];
   depth: number;
 }
@@ -111,6 +113,24 @@ export class LowerContext {
     if (extra.error !== undefined) f.store(4, at.reg(ctx, Ctx.error), BigInt(extra.error));
     f.store(4, at.reg(ctx, Ctx.status), BigInt(status));
     f.ret(0n);
+  }
+
+  /** Offset of the hidden scratch slot values are laundered through (appended after the rest). */
+  launderOffset: number | undefined;
+
+  /**
+   * Makes the verifier forget what it knows about `v` (a store to scratch and a load back; the
+   * optimizer never forwards stores to loads through map memory). Used where many paths with
+   * different exact values meet — the returns of an inlined function, the back edge of a loop —
+   * so that their states become equal and the verifier prunes them instead of exploring each
+   * path to the end (without it, a loop over varint-framed entries exceeds the 1M-insn limit).
+   * Every use of such a value in an access is bounds-checked anyway.
+   */
+  launder(v: VReg): void {
+    if (this.launderOffset === undefined) this.launderOffset = this.scratch.size;
+    const slot = at.map(MapIndex.scratch, this.launderOffset);
+    this.f.store(8, slot, v);
+    this.f.load(8, slot, false, v);
   }
 
   /** Block map address of a place. */

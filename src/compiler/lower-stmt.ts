@@ -202,6 +202,7 @@ function lowerFor(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "for" 
   fr.loops.pop();
   if (f.isOpen) f.jump(latch);
   f.setBlock(latch).at(s.span);
+  launderCarried(cx, fr, s.body);
   f.mov(arith(cx, "+", i, 1n, ty), i);
   if (counter !== undefined) f.alu("add", counter, 1n, 64, counter);
   f.jump(head);
@@ -228,9 +229,39 @@ function lowerWhile(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "whi
   fr.loops.pop();
   if (f.isOpen) f.jump(latch);
   f.setBlock(latch).at(s.span);
+  launderCarried(cx, fr, s.body);
   f.alu("add", counter, 1n, 64, counter);
   f.jump(head);
   f.setBlock(exit);
+}
+
+/**
+ * At a loop's back edge, the `var`s the body assigns that live across iterations lose what the
+ * verifier knew about them (LowerContext.launder): iterations then reach the loop head in equal
+ * states whatever path they took. The loop's own counter is never laundered: it bounds the loop.
+ */
+function launderCarried(cx: LowerContext, fr: Frame, body: A.Block): void {
+  const declaredInside = new Set<number>();
+  const assigned = new Set<number>();
+  const walk = (stmts: A.Stmt[]): void => {
+    for (const s of stmts) {
+      if (s.kind === "let") for (const b of s.locals ?? []) if (b) declaredInside.add(b.id);
+      if (s.kind === "assign" && s.target.binding?.kind === "local")
+        assigned.add(s.target.binding.id);
+      if (s.kind === "if") {
+        walk(s.then.stmts);
+        if (s.else) walk(s.else.stmts);
+      }
+      if (s.kind === "for" || s.kind === "while") walk(s.body.stmts);
+      if (s.kind === "block") walk(s.block.stmts);
+    }
+  };
+  walk(body.stmts);
+  for (const id of assigned) {
+    if (declaredInside.has(id)) continue;
+    const v = fr.locals.get(id);
+    if (v?.kind === "scalar" && isReg(v.v)) cx.launder(v.v);
+  }
 }
 
 function lowerReturn(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "return" }>): void {
@@ -256,6 +287,8 @@ function lowerReturn(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "re
     } else {
       put(v, ret.regs[0], ret.ty);
     }
+    // Every return of a branching function enters the continuation in the same verifier state.
+    if (fr.launderResults) for (const r of ret.regs) cx.launder(r);
   }
   f.jump(ret.block);
 }

@@ -104,6 +104,10 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
   }
 
   const ir = mb.finish();
+  if (cx.launderOffset !== undefined) {
+    scratchLayout.stateSpecs.push({ name: "$launder", type: "u64", offset: cx.launderOffset });
+    scratchLayout.size += 8;
+  }
   const maps: MapSpec[] = [
     { name: "block", valueSize: info.blockSize, mmapable: true, readOnlyProg: false },
     { name: "scratch", valueSize: scratchLayout.size, mmapable: true, readOnlyProg: false },

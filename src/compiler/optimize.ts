@@ -10,11 +10,13 @@ import { removeRedundantChecks } from "./opt/bounds-checks.js";
 import { reassociate } from "./opt/reassociate.js";
 import { simplifyCfg } from "./opt/simplify-cfg.js";
 import { strengthReduce } from "./opt/strength.js";
+import { mergeTails } from "./opt/tail-merge.js";
 import type { Func, Module } from "./ir.js";
 
 export interface Pass {
   name: string;
-  run(f: Func): boolean;
+  /** `isEntry`: f is the storage function (funcs[0]; its first parameter is ctx). */
+  run(f: Func, isEntry: boolean): boolean;
 }
 
 export const PASSES: Pass[] = [
@@ -27,6 +29,7 @@ export const PASSES: Pass[] = [
   { name: "cse", run: cse },
   { name: "copy-prop", run: copyProp },
   { name: "bounds-checks", run: removeRedundantChecks },
+  { name: "tail-merge", run: mergeTails },
   { name: "simplify-cfg", run: simplifyCfg },
   { name: "dce", run: dce },
   { name: "coalesce", run: coalesceCopies },
@@ -41,7 +44,9 @@ export function optimize(m: Module, dump?: DumpHook): void {
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     let changed = false;
     for (const pass of PASSES) {
-      for (const f of m.funcs) changed = pass.run(f) || changed;
+      m.funcs.forEach((f, k) => {
+        changed = pass.run(f, k === 0) || changed;
+      });
       dump?.(`${pass.name} (round ${round})`, m);
     }
     if (!changed) break;

@@ -99,8 +99,14 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
 
   const mainProgram = obj.programs.find((p) => p.section.name === chosen.section)!;
   const mainFn = mainProgram.functions.find((f) => f.name === chosen.name)!;
+  const slotCache = new Map<ElfProgramSection, number[]>();
+  const slotsOf = (p: ElfProgramSection): number[] => {
+    let slots = slotCache.get(p);
+    if (!slots) slotCache.set(p, (slots = slotOffsets(p.insns)));
+    return slots;
+  };
   const unitOf = (p: ElfProgramSection, f: { name: string; first: number; end: number }): Unit => {
-    const slots = slotOffsets(p.insns);
+    const slots = slotsOf(p);
     return {
       program: p,
       name: f.name,
@@ -137,7 +143,7 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
   /** Where a call or callback load at instruction i of unit u goes: (unit, slot in its section). */
   const targetOf = (u: Unit, i: number): { unit: Unit; slot: number } => {
     const insn = u.program.insns[i];
-    const slot = slotOffsets(u.program.insns)[i];
+    const slot = slotsOf(u.program)[i];
     const rel = relocationAt(u.program, slot);
     const isCall = insn.code === (Class.JMP | Jmp.CALL);
     let section = u.program;
@@ -162,9 +168,20 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
       );
     return { unit, slot: target };
   };
-  const isCodeRef = (insn: Insn): boolean =>
-    (insn.code === (Class.JMP | Jmp.CALL) && insn.src === PseudoCall.LOCAL) ||
-    (insn.code === LD_IMM64 && insn.src === PseudoLd.FUNC);
+  /** A call, or a function's address: src=func, or (as clang writes it) src 0 relocated against .text. */
+  const isCodeRef = (u: Unit, i: number): boolean => {
+    const insn = u.program.insns[i];
+    if (insn.code === (Class.JMP | Jmp.CALL)) return insn.src === PseudoCall.LOCAL;
+    if (insn.code !== LD_IMM64) return false;
+    if (insn.src === PseudoLd.FUNC) return true;
+    const rel = relocationAt(u.program, slotsOf(u.program)[i]);
+    return (
+      insn.src === PseudoLd.IMM64 &&
+      rel !== undefined &&
+      text !== undefined &&
+      rel.symbol.shndx === text.section.index
+    );
+  };
 
   // Place the entry, then the .text functions it reaches, in .text order.
   const reached = new Set<Unit>([main]);
@@ -172,7 +189,7 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
   while (work.length > 0) {
     const u = work.pop()!;
     for (let i = u.first; i < u.end; i++) {
-      if (!isCodeRef(u.program.insns[i])) continue;
+      if (!isCodeRef(u, i)) continue;
       const { unit } = targetOf(u, i);
       if (!reached.has(unit)) {
         reached.add(unit);
@@ -189,15 +206,18 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
 
   const insns: Insn[] = [];
   for (const u of order) {
-    const slots = slotOffsets(u.program.insns);
+    const slots = slotsOf(u.program);
     for (let i = u.first; i < u.end; i++) {
       const insn = { ...u.program.insns[i] };
       delete insn.pos;
       const here = u.linkedSlot! + slots[i] - u.startSlot;
-      if (isCodeRef(insn)) {
+      if (isCodeRef(u, i)) {
         const { unit, slot } = targetOf(u, i);
         insn.imm = unit.linkedSlot! + slot - unit.startSlot - here - 1;
-        if (insn.code === LD_IMM64) insn.imm2 = 0;
+        if (insn.code === LD_IMM64) {
+          insn.src = PseudoLd.FUNC; // as libbpf marks it
+          insn.imm2 = 0;
+        }
       } else if (insn.code === LD_IMM64) {
         const rel = relocationAt(u.program, slots[i]);
         if (rel) relocateData(insn, rel, i, u);

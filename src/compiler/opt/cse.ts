@@ -1,10 +1,12 @@
 // Common-subexpression elimination by value numbering. A pure computation (ALU, unary, address)
 // whose inputs are stable (single-defs.ts) is computed once: a later identical one that the
-// first dominates becomes a copy of it. Loads are reused too, but only inside one block and only
-// until the next store or call (either may change memory).
+// first dominates becomes a copy of it. Loads from a map the function never writes (the block)
+// are pure too; other loads are reused only inside one block and only until the next store or
+// call (either may change memory).
 import { dominators } from "../dominators.js";
 import { printFunc, printInst } from "../ir-print.js";
 import { isReg, usesOf, type Block, type Func, type Inst, type VReg } from "../ir.js";
+import { rootOf, writtenMaps } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
 
 const COMMUTATIVE = new Set(["add", "mul", "and", "or", "xor"]);
@@ -25,10 +27,18 @@ function keyOf(i: Inst): string | undefined {
   }
 }
 
-export function cse(f: Func): boolean {
+/** `isEntry`: f is the storage function, whose first parameter is ctx (no map behind it). */
+export function cse(f: Func, isEntry = false): boolean {
   const before = printFunc(f);
   const sd = singleDefs(f);
   const dom = dominators(f);
+  const written = writtenMaps(f, sd, isEntry ? 0 : undefined);
+  const invariant = (i: Inst): boolean => {
+    if (i.op !== "load" || written === "all") return false;
+    const base = i.addr.base;
+    const root = base.kind === "map" ? { kind: "map" as const, map: base.map } : base.kind === "reg" ? rootOf(base.reg, f, sd) : undefined;
+    return root?.kind === "map" && !written.has(root.map);
+  };
 
   const visit = (b: Block, inherited: Map<string, VReg>): void => {
     const available = new Map(inherited);
@@ -40,7 +50,7 @@ export function cse(f: Func): boolean {
       }
       const key = keyOf(i);
       if (key === undefined || i.dst === undefined || !sd.stable(i.dst) || !usesOf(i).every(sd.stable)) return i;
-      const table = i.op === "load" ? loads : available;
+      const table = i.op === "load" && !invariant(i) ? loads : available;
       const prior = table.get(key);
       if (prior !== undefined) return { op: "mov", dst: i.dst, src: prior, pos: i.pos };
       table.set(key, i.dst);

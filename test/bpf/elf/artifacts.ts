@@ -26,15 +26,6 @@ function fakePositions(insns: Insn[], file: string, perLine = 2): string {
   return lines.join("\n") + "\n";
 }
 
-const mapValue = (dst: number, map: number, offset: number): Insn => ({
-  code: LD_IMM64,
-  dst,
-  src: PseudoLd.MAP_VALUE,
-  off: 0,
-  imm: map,
-  imm2: offset,
-});
-
 /** list_walk with extent translation: all three maps (block, scratch, read-only extents). */
 export function withMaps(): Case {
   const artifact = listWalk({ translate: true });
@@ -109,32 +100,32 @@ export function withConst64(): Case {
   };
 }
 
-/** bpf_loop with a callback (ld_imm64 src=func) summing 0..n-1 into scratch[8], then ctx.value. */
+/** bpf_loop with a callback (ld_imm64 src=func) summing 0..n-1 into a stack slot, then ctx.value. */
 export function withLoop(): Case {
-  const head = assembleLlvm(
+  const before = assembleLlvm(
     `
   r6 = r1
   r1 = *(u64 *)(r6 + 64)
 `,
     "loop.s",
   );
-  // r2 = &callback (patched below), r3 = &scratch[8]
   const callbackRef: Insn = { code: LD_IMM64, dst: 2, src: PseudoLd.FUNC, off: 0, imm: 0, imm2: 0 };
-  const middle = assembleLlvm(
+  // bpf_loop's context must be on the stack: the sum lives at r10 - 8.
+  const after = assembleLlvm(
     `
+  r3 = 0
+  *(u64 *)(r10 - 8) = r3
+  r3 = r10
+  r3 += -8
   r4 = 0
   call 181
-  r1 = *(u64 *)(r7 + 0)
+  r1 = *(u64 *)(r10 - 8)
   *(u64 *)(r6 + 40) = r1
   w1 = 1
   *(u32 *)(r6 + 20) = w1
   w0 = 0
   exit
-`,
-    "loop.s",
-  );
-  const callback = assembleLlvm(
-    `
+callback:
   r3 = *(u64 *)(r2 + 0)
   r3 += r1
   *(u64 *)(r2 + 0) = r3
@@ -143,13 +134,9 @@ export function withLoop(): Case {
 `,
     "loop.s",
   );
-  // r7 keeps &scratch[8] across the helper call; r3 passes it to bpf_loop.
-  const scratchRef = mapValue(7, 1, 8);
-  const copy = assembleLlvm("r3 = r7", "loop.s");
-  const insns = [...head, callbackRef, scratchRef, ...copy, ...middle, ...callback];
-  // ld_imm64 src=func: imm = callee slot - (own slot + 1); own slot is 2, callee starts after the
-  // entry's slots (2 + 2 + 2 + 1 + 8 = 15).
-  callbackRef.imm = 15 - 2 - 1;
+  const insns = [...before, callbackRef, ...after];
+  // imm = callee slot - (own slot + 1): the callback starts at slot 2 + 2 + 12 = 16.
+  callbackRef.imm = 16 - 2 - 1;
   const artifact = makeArtifact({ name: "loop_sum", file: "loop.ioc", insns });
   return {
     artifact,

@@ -321,7 +321,11 @@ describe("LLVM's tools read our objects", () => {
             expect(r.status, `${tool}: ${r.stderr}`).toBe(0);
             expect(r.stderr, tool).toBe("");
           }
-          const theirs = run("llvm-objdump-19", ["-d", "-r", "--mcpu=v4", path.basename(file)], dir);
+          const theirs = run(
+            "llvm-objdump-19",
+            ["-d", "-r", "--mcpu=v4", path.basename(file)],
+            dir,
+          );
           const ours = disassembleObject(readElf(bytes, path.basename(file)), {
             relocations: true,
             fileName: path.basename(file),
