@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { render, toDiagnostics } from "../diagnostics.js";
 import { registerAsm } from "./asm.js";
 import { registerCompile } from "./compile.js";
+import { registerDemo } from "./demo.js";
 import { registerDisasm } from "./disasm.js";
 import { registerExtents } from "./extents.js";
 import { registerRun } from "./run.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .description("storage functions: compile to eBPF, lint, run on the simulator or in the kernel")
     .version("0.1.0")
     .exitOverride();
+  registerDemo(program);
   registerCompile(program);
   registerRun(program);
   registerAsm(program);

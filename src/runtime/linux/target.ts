@@ -6,13 +6,15 @@ import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/art
 import type { StepTarget } from "../driver.js";
 import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";
-import { type BpfProgram, loadProgram } from "./program.js";
+import { type BpfProgram, type ProgInfo, loadProgram } from "./program.js";
 import { requireBpf } from "./syscall.js";
 import { TestRunner } from "./test-run.js";
 
 export interface LinuxTargetOptions {
   /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
   extentsInit?: Uint8Array;
+  /** Turn on the kernel's run-time statistics (run_time_ns / run_cnt in programInfo()). */
+  stats?: boolean;
 }
 
 function initialValue(spec: MapSpec, options: LinuxTargetOptions): Uint8Array | undefined {
@@ -72,7 +74,12 @@ export class LinuxTarget implements StepTarget {
           0,
         );
       }
-      program = loadProgram(artifact.insns, { maps, name: artifact.name, file: artifact.file });
+      program = loadProgram(artifact.insns, {
+        maps,
+        name: artifact.name,
+        file: artifact.file,
+        stats: options.stats,
+      });
       const runner = new TestRunner(program, CTX_SIZE);
       return new LinuxTarget(maps, program, runner, block, scratch);
     } catch (err) {
@@ -94,6 +101,11 @@ export class LinuxTarget implements StepTarget {
     this.runner.ctx.set(ctx);
     this.runner.run();
     ctx.set(this.runner.ctx.subarray(0, ctx.length));
+  }
+
+  /** The kernel's view of the loaded program: verified instructions, sizes, run-time stats. */
+  programInfo(): ProgInfo {
+    return this.program.info();
   }
 
   close(): void {
