@@ -39,8 +39,10 @@ function shape(i: Inst): string {
   return c ? printInst(c.with(-1 as VReg)) : printInst(i);
 }
 
-/** eBPF instructions a block costs, roughly: a constant store is mov + stx, a jump one `ja`. */
-const cost = (insns: Inst[]): number => insns.reduce((n, i) => n + (i.op === "store" && isImm(i.value) ? 2 : 1), 0) + 1;
+/** eBPF instructions a block costs, roughly: a constant store through a pointer that may be ctx
+ * is mov + stx, a jump one `ja`. */
+const cost = (insns: Inst[]): number =>
+  insns.reduce((n, i) => n + (i.op === "store" && isImm(i.value) && i.addr.base.kind === "reg" ? 2 : 1), 0) + 1;
 
 function mergeModuloConstant(f: Func): void {
   const groups = new Map<string, Block[]>();

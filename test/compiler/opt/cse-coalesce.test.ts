@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { coalesceCopies } from "../../../src/compiler/opt/coalesce.js";
 import { cse } from "../../../src/compiler/opt/cse.js";
 import { simplifyCfg } from "../../../src/compiler/opt/simplify-cfg.js";
+import { mergeTails } from "../../../src/compiler/opt/tail-merge.js";
+import type { Func } from "../../../src/compiler/ir.js";
+
+const tailsThenCfg = (f: Func): boolean => [mergeTails(f), simplifyCfg(f)].some(Boolean);
 import { ir, runPass } from "./helpers.js";
 
 describe("cse", () => {
@@ -77,11 +81,11 @@ describe("coalesce", () => {
   });
 });
 
-describe("simplify-cfg: tails and returns", () => {
+describe("tail-merge", () => {
   it("merges identical tails and shares a return", () => {
     expect(
       runPass(
-        simplifyCfg,
+        tailsThenCfg,
         `func f(%0) {
         @entry0:
           br eq %0, 0 ? @a1 : @b2
@@ -112,5 +116,31 @@ describe("simplify-cfg: tails and returns", () => {
           ret 0
         }`),
     );
+  });
+
+  it("merges failure paths that differ in one constant", () => {
+    const out = runPass(
+      mergeTails,
+      `func f(%0) {
+      @entry0:
+        br eq %0, 0 ? @a1 : @b2
+      @a1:
+        store u32 [%0+36], 16
+        store u32 [%0+20], 2
+        ret 0
+      @b2:
+        br eq %0, 1 ? @c3 : @d4
+      @c3:
+        store u32 [%0+36], 17
+        store u32 [%0+20], 2
+        ret 0
+      @d4:
+        store u32 [%0+36], 18
+        store u32 [%0+20], 2
+        ret 0
+      }`,
+    );
+    expect(out).toContain("@a1:\n  %1 = mov 16\n  jump @tail");
+    expect(out).toContain("store u32 [%0+36], %1\n  store u32 [%0+20], 2");
   });
 });
