@@ -1,11 +1,12 @@
 // Links one program out of an eBPF object the way libbpf does, without the kernel: the entry
-// function, then every `.text` function it reaches (in `.text` order), calls and callback
-// addresses re-pointed at their new places, and ld_imm64 references to global-data sections
-// (`.data*`, `.rodata*`, `.bss*`) turned back into our form: `ld_imm64 src=map_value, imm = map
-// index, imm2 = byte offset` (docs/abi.md), with the maps listed in section order. func_info and
-// line_info from `.BTF.ext` move along with their instructions, converted to instruction (slot)
-// indices as BPF_PROG_LOAD wants them, and each instruction gets the source position its
-// line_info names — so an object written by writeElf links back to the artifact's instructions.
+// function, then every `.text` function it reaches (depth first, in order of first reference),
+// calls and callback addresses re-pointed at their new places, and ld_imm64 references to
+// global-data sections (`.data*`, `.rodata*`, `.bss*`) turned back into our form: `ld_imm64
+// src=map_value, imm = map index, imm2 = byte offset` (docs/abi.md), with the maps listed in
+// section order. func_info and line_info from `.BTF.ext` move along with their instructions,
+// converted to instruction (slot) indices as BPF_PROG_LOAD wants them, and each instruction gets
+// the source position its line_info names — so an object written by writeElf links back to the
+// artifact's instructions (when its callees are laid out in the order they are first called).
 import { BpfError } from "../../diagnostics.js";
 import { readBtfExt, type LineInfo } from "../btf-ext.js";
 import { readBtf, type Btf } from "../btf-read.js";
@@ -183,21 +184,20 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
     );
   };
 
-  // Place the entry, then the .text functions it reaches, in .text order.
-  const reached = new Set<Unit>([main]);
-  const work = [main];
-  while (work.length > 0) {
-    const u = work.pop()!;
+  // Place the entry, then each .text function when it is first referenced, its own callees right
+  // after it (depth first): the order libbpf appends subprograms in, so that both loaders hand the
+  // kernel the same program.
+  const order = [main];
+  const place = (u: Unit): void => {
     for (let i = u.first; i < u.end; i++) {
       if (!isCodeRef(u, i)) continue;
       const { unit } = targetOf(u, i);
-      if (!reached.has(unit)) {
-        reached.add(unit);
-        work.push(unit);
-      }
+      if (order.includes(unit)) continue;
+      order.push(unit);
+      place(unit);
     }
-  }
-  const order = [main, ...textUnits.filter((u) => reached.has(u) && u !== main)];
+  };
+  place(main);
   let nextSlot = 0;
   for (const u of order) {
     u.linkedSlot = nextSlot;

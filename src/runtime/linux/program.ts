@@ -35,7 +35,32 @@ export interface LoadOptions {
   stats?: boolean;
   /** Where the bytecode came from, for messages. */
   file?: string;
+  /**
+   * BTF for the program: func_info and line_info records in the kernel's form (instruction
+   * indices in 8-byte slots), against a BTF object loaded with BPF_BTF_LOAD. The verifier log then
+   * quotes the source lines, and `bpftool prog dump xlated linum` shows them.
+   */
+  btf?: ProgBtf;
+  /**
+   * Load with log level 4 (BPF_LOG_STATS) so that the verifier's statistics line ("processed N
+   * insns … peak_states P mark_read R") is kept on the program as `loadLog`.
+   */
+  statsLog?: boolean;
 }
+
+export interface ProgBtf {
+  fd: number;
+  /** `struct bpf_func_info` records (insn_off, type_id), 8 bytes each. */
+  funcInfo?: Uint8Array;
+  /** `struct bpf_line_info` records (insn_off, file_name_off, line_off, line_col), 16 bytes each. */
+  lineInfo?: Uint8Array;
+}
+
+const FUNC_INFO_REC = 8;
+const LINE_INFO_REC = 16;
+/** BPF_LOG_STATS: only the statistics lines; a few hundred bytes. */
+const LOG_LEVEL_STATS = 4;
+const STATS_LOG_SIZE = 64 << 10;
 
 export interface ProgInfo {
   id: number;
@@ -63,6 +88,8 @@ export class BpfProgram {
     /** The instructions as loaded (map indices replaced by fds). */
     readonly insns: readonly Insn[],
     private readonly statsFd: OwnedFd | undefined,
+    /** The verifier's log of the load, when it was asked for (LoadOptions.statsLog). */
+    readonly loadLog?: string,
   ) {
     this.owner = new OwnedFd(fd);
   }
@@ -131,6 +158,10 @@ export function loadProgram(
   const text = new NativeBuffer(bytes.length);
   const license = new NativeBuffer(4);
   const fdArray = mapFds.length > 0 ? new NativeBuffer(4 * mapFds.length) : undefined;
+  const btf = options.btf;
+  const funcInfo = btf?.funcInfo?.length ? new NativeBuffer(btf.funcInfo.length) : undefined;
+  const lineInfo = btf?.lineInfo?.length ? new NativeBuffer(btf.lineInfo.length) : undefined;
+  const statsLog = options.statsLog ? new NativeBuffer(STATS_LOG_SIZE) : undefined;
   try {
     text.write(bytes);
     license.write(new TextEncoder().encode("GPL\0"));
@@ -142,9 +173,30 @@ export function loadProgram(
     attr.u32(44, ProgFlag.SLEEPABLE);
     attr.write(progName(options.name ?? ""), 48);
     if (fdArray) attr.u64(120, fdArray.address);
+    if (btf) {
+      attr.u32(72, btf.fd);
+      if (funcInfo) {
+        funcInfo.write(btf.funcInfo!);
+        attr.u32(76, FUNC_INFO_REC);
+        attr.u64(80, funcInfo.address);
+        attr.u32(88, btf.funcInfo!.length / FUNC_INFO_REC);
+      }
+      if (lineInfo) {
+        lineInfo.write(btf.lineInfo!);
+        attr.u32(92, LINE_INFO_REC);
+        attr.u64(96, lineInfo.address);
+        attr.u32(104, btf.lineInfo!.length / LINE_INFO_REC);
+      }
+    }
+    if (statsLog) {
+      attr.u32(24, LOG_LEVEL_STATS);
+      attr.u32(28, STATS_LOG_SIZE);
+      attr.u64(32, statsLog.address);
+    }
 
     let fd = bpf(BpfCmd.PROG_LOAD, attr);
     if (fd < 0) fd = reloadWithLog(attr, -fd, patched, options, file);
+    const loadLog = statsLog ? cString(statsLog.bytes) : undefined;
     let stats: OwnedFd | undefined;
     try {
       if (options.stats) stats = enableRunTimeStats();
@@ -152,9 +204,9 @@ export function loadProgram(
       new OwnedFd(fd).close();
       throw err;
     }
-    return new BpfProgram(fd, patched, stats);
+    return new BpfProgram(fd, patched, stats, loadLog);
   } finally {
-    for (const b of [attr, text, license, fdArray]) b?.free();
+    for (const b of [attr, text, license, fdArray, funcInfo, lineInfo, statsLog]) b?.free();
   }
 }
 
