@@ -344,6 +344,10 @@ function checkReturn(env: BodyEnv, s: Extract<A.Stmt, { kind: "return" }>): void
   }
   const info = env.owner.info;
   const r = info.result;
+  if (info.resultInvalid) {
+    if (s.value) checkValue(env, s.value);
+    return;
+  }
   if (!s.value) {
     if (r.kind !== "none")
       d.error(

@@ -61,7 +61,7 @@ export function checkSourceLimits(source: string, file: string): void {
     throw new IochainError(
       "E0300",
       `${file} is empty: it has no items`,
-      { file, line: 1, col: 1 },
+      { file, line: 1, col: 1, endLine: 1, endCol: 2 },
       "a program needs at least a `storage fn`; see docs/language.md",
     );
   }

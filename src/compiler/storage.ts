@@ -50,6 +50,8 @@ export interface StorageInfo {
   result: ResultInfo;
   state: StateInfo[];
   output?: { fields: OutputFieldInfo[]; capacity: number };
+  /** The result type was written but is invalid: `return` is not checked against it. */
+  resultInvalid?: boolean;
   /** True when an `output` was written, even if it had errors (no second "missing" error). */
   outputDeclared: boolean;
   aggregates: AggregateInfo[];
@@ -198,7 +200,11 @@ export function checkStorageHeader(
     );
   });
 
-  if (item.result) info.result = storageResult(ctx, env, item.result);
+  if (item.result) {
+    const errorsBefore = d.count;
+    info.result = storageResult(ctx, env, item.result);
+    info.resultInvalid = d.count > errorsBefore;
+  }
 
   for (const decl of item.decls) {
     if (decl.kind === "state") {
@@ -209,8 +215,10 @@ export function checkStorageHeader(
       }
       let init: bigint | undefined;
       if (decl.init && t) {
-        const it = checkExpr(env, decl.init);
-        if (it && coerce(env, decl.init, t, `the type of \`${decl.name.name}\``)) {
+        // Checked where the parameters are visible, so that using one says "not a constant".
+        const initEnv: ExprEnv = { ...env, scope, constOnly: false };
+        const it = checkExpr(initEnv, decl.init);
+        if (it && coerce(initEnv, decl.init, t, `the type of \`${decl.name.name}\``)) {
           if (decl.init.constValue === undefined)
             d.error(
               "E0618",
@@ -250,7 +258,7 @@ export function checkStorageHeader(
   if (info.output && info.result.kind !== "none") {
     d.error(
       "E0634",
-      `a storage function with a result (${item.result ? "`-> ...`" : ""}) cannot produce rows`,
+      "a storage function that returns a value cannot also produce rows",
       item.result!.span,
       "a scan returns rows and aggregates: drop the result type",
     );
