@@ -7,7 +7,7 @@ import { copyProp } from "./opt/copy-prop.js";
 import { cse } from "./opt/cse.js";
 import { dce } from "./opt/dce.js";
 import { removeRedundantChecks } from "./opt/bounds-checks.js";
-import { narrowStores } from "./opt/narrow-stores.js";
+import { demandedBits } from "./opt/demanded-bits.js";
 import { reassociate } from "./opt/reassociate.js";
 import { simplifyCfg } from "./opt/simplify-cfg.js";
 import { strengthReduce } from "./opt/strength.js";
@@ -27,7 +27,7 @@ export const PASSES: Pass[] = [
   { name: "strength", run: strengthReduce },
   { name: "const-fold", run: constFold },
   { name: "addr-fold", run: foldAddresses },
-  { name: "narrow-stores", run: narrowStores },
+  { name: "demanded-bits", run: demandedBits },
   { name: "cse", run: cse },
   { name: "copy-prop", run: copyProp },
   { name: "bounds-checks", run: removeRedundantChecks },
