@@ -8,6 +8,7 @@ import { registerCompile } from "./compile.js";
 import { registerDemo } from "./demo.js";
 import { registerDisasm } from "./disasm.js";
 import { registerExtents } from "./extents.js";
+import { registerLoad } from "./load.js";
 import { registerRun } from "./run.js";
 import { registerVm } from "./vm.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDisasm(program);
   registerVm(program);
   registerExtents(program);
+  registerLoad(program);
   return program;
 }
 
