@@ -9,7 +9,7 @@
 // A run passes arguments by name and gives a subset of the result JSON (`iochain run --json`)
 // that must match. Every fixture has at least one run.
 export interface FixtureRun {
-  args: Record<string, bigint>;
+  args: Record<string, bigint | boolean>;
   expect: Record<string, unknown>;
   line: number;
 }
@@ -59,10 +59,10 @@ export function parseFixture(source: string, file: string): Fixture {
       const text = rest.join(" ");
       const arrow = text.indexOf("=>");
       if (arrow < 0) bad("a run is `//! run name=value ... => {json}`");
-      const args: Record<string, bigint> = {};
+      const args: Record<string, bigint | boolean> = {};
       for (const a of text.slice(0, arrow).trim().split(/\s+/).filter(Boolean)) {
         const [name, value] = a.split("=");
-        args[name] = BigInt(value);
+        args[name] = value === "true" || value === "false" ? value === "true" : BigInt(value);
       }
       runs.push({ args, expect: JSON.parse(text.slice(arrow + 2)), line: k + 1 });
     } else {
