@@ -10,7 +10,8 @@ import { copyBytesRuntime, copyToScratch } from "./lower-block.js";
 import { lowerExpr, lowerScalar, storeScratch } from "./lower-expr.js";
 import { internal, type Frame, type LowerContext } from "./lower-context.js";
 
-/** Reads at file offsets that are not a multiple of this fail with `misaligned` (O_DIRECT). */
+/** Reads at file offsets that are not a multiple of this (or of a smaller block size, a power of
+ * two's worth of it) fail with `misaligned`: O_DIRECT needs sector alignment. */
 export const SECTOR = 512;
 export const EXTENT_HEADER = 16;
 export const EXTENT_ENTRY = 24;
@@ -122,7 +123,9 @@ function translateTail(cx: LowerContext, pos: A.Span): Block {
   const size = f.load(4, at.reg(ctx, Ctx.nextSize));
 
   const aligned = f.block("aligned");
-  f.br("set", off, BigInt(SECTOR - 1), cx.failBlock(BuiltinError.misaligned), aligned);
+  // Sector alignment (what O_DIRECT needs); programs with smaller blocks align to their block.
+  const align = Math.min(SECTOR, cx.blockSize & -cx.blockSize);
+  f.br("set", off, BigInt(align - 1), cx.failBlock(BuiltinError.misaligned), aligned);
   f.setBlock(aligned);
 
   // count = min(extents.count, capacity): the table is never read past the map value.
