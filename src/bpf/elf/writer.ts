@@ -26,6 +26,8 @@ export interface WriteElfOptions {
   sourceText?: string;
   /** Texts of other files that instruction positions name (imported modules), by file name. */
   sources?: Readonly<Record<string, string>>;
+  /** Reads a file positions name that neither of the above gives (e.g. from disk); undefined if unknown. */
+  readSource?: (file: string) => string | undefined;
 }
 
 export const TARGET_ABI: Record<ElfTarget, TargetAbi> = { linux: LINUX_ABI, xrp: XRP_ABI };
@@ -205,14 +207,19 @@ function lineInfo(
 
 /** Source lines by file, for line_info's texts (whole lines, indentation kept, as clang stores them). */
 class SourceLines {
-  private readonly files = new Map<string, string[]>();
-  constructor(mainFile: string, options: WriteElfOptions) {
+  private readonly files = new Map<string, string[] | undefined>();
+  constructor(
+    mainFile: string,
+    private readonly options: WriteElfOptions,
+  ) {
     for (const [name, text] of Object.entries(options.sources ?? {}))
       this.files.set(name, text.split(/\r?\n/));
     if (options.sourceText !== undefined)
       this.files.set(mainFile, options.sourceText.split(/\r?\n/));
   }
   text(file: string, line: number): string {
+    if (!this.files.has(file))
+      this.files.set(file, this.options.readSource?.(file)?.split(/\r?\n/));
     return this.files.get(file)?.[line - 1] ?? "";
   }
 }
