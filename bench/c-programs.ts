@@ -1,0 +1,191 @@
+// The hand-written C storage functions (bench/c/*.c) as the chain driver sees them: the same ABI
+// as a compiled .ioc (docs/abi.md) with the C program's own scratch layout, written down here by
+// hand, plus a reader that turns a clang object into a runnable ProgramArtifact by resolving its
+// references to the `.data.block` / `.data.scratch` globals into map_value loads (what libbpf does).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Insn } from "../src/bpf/insn.js";
+import { readElfFile, type ElfObject } from "../src/bpf/elf/reader.js";
+import { LD_IMM64, PseudoLd } from "../src/bpf/opcodes.js";
+import { MapIndex, type MapSpec, type ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ExampleName } from "./workloads.js";
+
+/** The repository root (this file runs from bench/ or from dist/bench/). */
+export const repoRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
+
+export const C_DIR = join(repoRoot, "bench", "c");
+export const CLANG = process.env.CLANG ?? "clang-19";
+/** The flags bench/c/build.sh uses too. */
+export const CLANG_FLAGS = ["-O2", "-target", "bpf", "-g", "-Wall", "-c"];
+
+type Abi = Omit<ProgramArtifact, "name" | "file" | "insns" | "maps" | "start" | "state" | "files">;
+
+const u64 = "u64" as const;
+const errors = (...names: string[]) => names.map((name, i) => ({ code: 16 + i, name }));
+
+/** Each C program's entry point and ABI facts; scratch offsets follow its `scratch` struct. */
+export const C_PROGRAMS: Record<ExampleName, { fn: string; abi: Abi }> = {
+  bptree: {
+    fn: "lookup",
+    abi: {
+      blockSize: 512,
+      maxChain: 7,
+      params: [{ name: "key", type: u64 }],
+      result: { kind: "bytes", length: 64, offset: 8 },
+      errors: errors("corrupt_node", "not_found"),
+      aggregates: [],
+    },
+  },
+  range: {
+    fn: "scan",
+    abi: {
+      blockSize: 512,
+      maxChain: 1_000_000,
+      params: [
+        { name: "lo", type: u64 },
+        { name: "hi", type: u64 },
+      ],
+      result: { kind: "none" },
+      errors: errors("corrupt_node"),
+      output: {
+        offset: 40,
+        rowSize: 16,
+        capacity: 32,
+        fields: [
+          { name: "key", type: u64, offset: 0 },
+          { name: "off", type: u64, offset: 8 },
+        ],
+      },
+      aggregates: [
+        { name: "rows", kind: "count", type: u64, offset: 8 },
+        { name: "total", kind: "sum", type: u64, offset: 16 },
+        { name: "smallest", kind: "min", type: u64, offset: 24 },
+        { name: "largest", kind: "max", type: u64, offset: 32 },
+      ],
+    },
+  },
+  sstable: {
+    fn: "lookup",
+    abi: {
+      blockSize: 4096,
+      maxChain: 3,
+      params: [{ name: "key", type: u64 }],
+      result: { kind: "bytes", length: 32, offset: 16 },
+      errors: errors("bad_magic", "corrupt_index", "not_found", "bad_varint", "loop_limit"),
+      aggregates: [],
+    },
+  },
+  slotted: {
+    fn: "lookup",
+    abi: {
+      blockSize: 4096,
+      maxChain: 10,
+      params: [{ name: "rowid", type: u64 }],
+      result: { kind: "bytes", length: 64, offset: 0 },
+      errors: errors("corrupt_page", "not_found", "loop_limit"),
+      aggregates: [],
+    },
+  },
+};
+
+/** The C program's ABI for the chain driver alone (no instructions: libbpf loads the object). */
+export function cAbiArtifact(name: ExampleName): ProgramArtifact {
+  const { fn, abi } = C_PROGRAMS[name];
+  return {
+    ...abi,
+    name: fn,
+    file: join(C_DIR, `${name}.c`),
+    insns: [],
+    maps: [],
+    start: 0n,
+    state: [],
+    files: [],
+  };
+}
+
+/** Compiles bench/c/<name>.c into `outDir` (a fresh temporary directory by default). */
+export function compileC(name: ExampleName, outDir?: string): string {
+  const out = join(outDir ?? mkdtempSync(join(tmpdir(), "iochain-bench-c-")), `${name}.o`);
+  const r = spawnSync(CLANG, [...CLANG_FLAGS, join(C_DIR, `${name}.c`), "-o", out], {
+    encoding: "utf8",
+  });
+  if (r.error) throw new Error(`${CLANG} cannot be run: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${CLANG} failed on ${name}.c:\n${r.stderr}`);
+  return out;
+}
+
+/** Instructions (ld_imm64 counted once) in every executable section: the program and its callees. */
+export function countInsns(elf: ElfObject): number {
+  return elf.programs.reduce((n, p) => n + p.insns.length, 0);
+}
+
+/**
+ * The C program as an artifact our runtimes load: its instructions with each reference to a
+ * `.data.block` / `.data.scratch` global turned into `ld_imm64 map_value(index) + offset`. Objects
+ * that need more of a loader (bpf_loop callbacks, calls) are refused: load those with libbpf.
+ */
+export function cArtifact(name: ExampleName, object: string): ProgramArtifact {
+  const elf = readElfFile(object);
+  const { fn, abi } = C_PROGRAMS[name];
+  const prog = elf.programs.find((p) => p.section.name === "syscall");
+  const func = prog?.functions.find((f) => f.name === fn);
+  if (
+    !prog ||
+    !func ||
+    elf.programs.some((p) => p !== prog && p.insns.length > 0) ||
+    prog.functions.length !== 1
+  ) {
+    throw new Error(
+      `${object}: expected one function \`${fn}\` in section syscall and no other code`,
+    );
+  }
+  const sizes = { block: 0, scratch: 0 };
+  const slotToInsn = new Map<number, number>();
+  let slot = 0;
+  prog.insns.forEach((insn, i) => {
+    slotToInsn.set(slot, i);
+    slot += insn.code === LD_IMM64 ? 2 : 1;
+  });
+  const insns: Insn[] = prog.insns.map((insn) => ({ ...insn }));
+  for (const rel of prog.relocations) {
+    const i = slotToInsn.get(rel.offset / 8);
+    const section = elf.sections[rel.symbol.shndx]?.name ?? "";
+    const map =
+      section === ".data.block" ? "block" : section === ".data.scratch" ? "scratch" : undefined;
+    if (i === undefined || insns[i].code !== LD_IMM64 || !map) {
+      throw new Error(
+        `${object}: relocation against \`${rel.symbol.name}\` (${section}) needs a full loader: use libbpf`,
+      );
+    }
+    sizes[map] = elf.sections[rel.symbol.shndx].size;
+    insns[i] = {
+      ...insns[i],
+      src: PseudoLd.MAP_VALUE,
+      imm: MapIndex[map],
+      imm2: rel.symbol.value + insns[i].imm,
+    };
+  }
+  const maps: MapSpec[] = (["block", "scratch"] as const).map((m) => ({
+    name: m,
+    valueSize: sizes[m],
+    mmapable: true,
+    readOnlyProg: false,
+  }));
+  return {
+    ...abi,
+    name: fn,
+    file: join(C_DIR, `${name}.c`),
+    insns,
+    maps,
+    start: 0n,
+    state: [],
+    files: [],
+  };
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Compiles the hand-written C storage functions the way their users would:
+#   clang-19 -O2 -target bpf -g -c X.c -o OUT/X.o
+# Usage: bench/c/build.sh [OUT_DIR]   (default dist/bench/c; CLANG overrides the compiler)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here/../../dist/bench/c}
+clang=${CLANG:-clang-19}
+mkdir -p "$out"
+for example in bptree range sstable slotted; do
+	"$clang" -O2 -target bpf -g -Wall -c "$here/$example.c" -o "$out/$example.o"
+done
+echo "built $out/{bptree,range,sstable,slotted}.o"

@@ -1,0 +1,89 @@
+// clang-19 + hand-written C (bench/c/*.c), measured: instructions in the object (our ELF reader),
+// compile time (median of N runs of the clang process), and, where bpf() works, the object loaded
+// by libbpf: instructions the verifier processed and nanoseconds inside the program per step,
+// over chains on the example's generated data, every answer checked against the reference.
+//
+//   npm run build && node dist/bench/clang.js      (or through dist/bench/main.js)
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { readElfFile } from "../src/bpf/elf/reader.js";
+import { bpfAvailable } from "../src/runtime/linux/syscall.js";
+import { C_PROGRAMS, cAbiArtifact, compileC, countInsns } from "./c-programs.js";
+import { type KernelStats, loadWithLibbpf, measureKernel } from "./kernel.js";
+import { formatTable, type Row } from "./table.js";
+import { EXAMPLES, type ExampleName, workload } from "./workloads.js";
+
+export interface ClangBuild {
+  object: string;
+  insns: number;
+  /** Median wall time of one `clang-19 -O2 -target bpf -g -c` process. */
+  compileMs: number;
+}
+
+/** Median of `runs` timings of `f` (after one untimed warm-up run), in milliseconds. */
+export function medianMs(runs: number, f: () => void): number {
+  f();
+  const times = Array.from({ length: runs }, () => {
+    const start = process.hrtime.bigint();
+    f();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  }).sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const builds = new Map<ExampleName, ClangBuild>();
+let outDir: string | undefined;
+
+/** Builds bench/c/<name>.c (once per process) and times it. */
+export function clangBuild(name: ExampleName, runs = 5): ClangBuild {
+  let b = builds.get(name);
+  if (!b) {
+    const dir = (outDir ??= mkdtempSync(join(tmpdir(), "iochain-bench-c-")));
+    let object = "";
+    const compileMs = medianMs(runs, () => (object = compileC(name, dir)));
+    builds.set(name, (b = { object, insns: countInsns(readElfFile(object)), compileMs }));
+  }
+  return b;
+}
+
+const kernelRuns = new Map<ExampleName, KernelStats>();
+
+/** The C program loaded by libbpf and run over the example's workload (once per process). */
+export function clangKernel(name: ExampleName): KernelStats {
+  let s = kernelRuns.get(name);
+  if (!s) {
+    const k = loadWithLibbpf(clangBuild(name).object, C_PROGRAMS[name].fn);
+    try {
+      kernelRuns.set(name, (s = measureKernel(k, cAbiArtifact(name), workload(name))));
+    } finally {
+      k.close();
+    }
+  }
+  return s;
+}
+
+export const fmt = (n: number, digits = 1): number => Number(n.toFixed(digits));
+
+export function benchClang(): Row[] {
+  const bpf = bpfAvailable();
+  return EXAMPLES.map(({ name }) => {
+    const b = clangBuild(name);
+    const row: Row = { example: name, insns: b.insns, "compile ms": fmt(b.compileMs) };
+    if (!bpf.ok) return { ...row, verified: `n/a (${bpf.reason})` };
+    const k = clangKernel(name);
+    return {
+      ...row,
+      xlated: k.xlatedInsns,
+      verified: k.verifiedInsns,
+      "steps/chain": fmt(k.steps / workload(name).chains.length, 2),
+      "ns/step": fmt(k.nsPerStep),
+      "us/chain": fmt(k.usPerChain, 2),
+    };
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  console.log(formatTable("clang-19 + hand-written C (bench/c)", benchClang()));
+}
