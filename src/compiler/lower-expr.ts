@@ -185,13 +185,15 @@ export function arith(cx: LowerContext, op: A.BinaryOp, a: Value, b: Value, t: A
     return t.signed && t.bits < 64 ? normalize(cx, r, t) : r;
   }
   if (op === ">>") {
-    const count = t.bits < 32 && !isImm(b) ? f.alu("and", b, BigInt(t.bits - 1)) : b;
-    return f.alu(
-      t.signed ? "ashr" : "lshr",
-      a,
-      isImm(count) ? count % BigInt(t.bits) : count,
-      t.bits === 32 && !t.signed ? 32 : 64,
-    );
+    // u32 uses ALU32 (the count is taken mod 32 by the machine); other narrow types shift the
+    // canonical 64-bit value, so their run-time count is masked to the width here.
+    const alu32 = t.bits === 32 && !t.signed;
+    const count = isImm(b)
+      ? b % BigInt(t.bits)
+      : t.bits < 64 && !alu32
+        ? f.alu("and", b, BigInt(t.bits - 1))
+        : b;
+    return f.alu(t.signed ? "ashr" : "lshr", a, count, alu32 ? 32 : 64);
   }
   const alu = ALU[op];
   if (!alu) throw internal(`operator ${op}`, f.position);

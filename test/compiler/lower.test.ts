@@ -321,3 +321,23 @@ describe("extent translation", () => {
     expect(go(4096n).error).toBe("out_of_file");
   });
 });
+
+describe("shift counts", () => {
+  it("are taken modulo the type's width, for every width", () => {
+    const cases: [string, string, bigint, bigint][] = [
+      ["u8", "0x80", 9n, 0x40n],
+      ["i8", "-128", 9n, BigInt.asUintN(64, -64n)],
+      ["u16", "0x8000", 17n, 0x4000n],
+      ["i16", "-32768", 17n, BigInt.asUintN(64, -16384n)],
+      ["u32", "0x8000_0000", 33n, 0x4000_0000n],
+      ["i32", "-2147483648", 33n, BigInt.asUintN(64, -1073741824n)],
+      ["u64", "0x8000_0000_0000_0000", 65n, 0x4000_0000_0000_0000n],
+    ];
+    for (const [ty, lit, count, want] of cases) {
+      const a = compile(`storage fn t(n: u64) -> u64 block 64 { let v: ${ty} = ${lit}; return (v >> n) as u64; }`, "t.ioc");
+      expect([ty, run(a, new Uint8Array(64), { n: count }).value]).toEqual([ty, want]);
+      const l = compile(`storage fn t(n: u64) -> u64 block 64 { let v: ${ty} = 1; return (v << n) as u64; }`, "t.ioc");
+      expect([ty, run(l, new Uint8Array(64), { n: count }).value]).toEqual([ty, 2n]);
+    }
+  });
+});
