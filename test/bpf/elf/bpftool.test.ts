@@ -1,7 +1,7 @@
 // Our objects in the real loader: `bpftool prog loadall` (libbpf) loads them into the kernel, and
 // `bpftool prog dump xlated id N linum` shows the .ioc lines their line_info names.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,8 +9,8 @@ import { writeElf } from "../../../src/bpf/elf/writer.js";
 import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
 import { hasTool } from "../support/tools.js";
 import { ALL_CASES } from "./artifacts.js";
+import { makePinDir, type PinDir } from "./bpffs.js";
 
-const BPFFS = "/sys/fs/bpf";
 const skip = noBpf ?? (hasTool("bpftool") ? undefined : "bpftool not installed");
 if (skip) console.warn(`skipping bpftool loads of our objects: ${skip}`);
 
@@ -28,31 +28,18 @@ function bpftool(...args: string[]): string {
   return r.stdout;
 }
 
-const bpffsMounted = (): boolean =>
-  readFileSync("/proc/mounts", "utf8")
-    .split("\n")
-    .some((l) => l.split(" ")[1] === BPFFS && l.split(" ")[2] === "bpf");
-
 describe.skipIf(skip !== undefined)("bpftool loads our objects", () => {
-  let mountedHere = false;
+  let pins: PinDir;
   let pinRoot = "";
   const tmp = mkdtempSync(path.join(tmpdir(), "iochain-bpftool-"));
 
   beforeAll(() => {
-    if (!bpffsMounted()) {
-      mkdirSync(BPFFS, { recursive: true });
-      const r = sh("mount", ["-t", "bpf", "bpf", BPFFS]);
-      if (r.status !== 0) throw new Error(`mount -t bpf bpf ${BPFFS} failed: ${r.stderr}`);
-      mountedHere = true;
-    }
-    pinRoot = path.join(BPFFS, `iochain-test-${process.pid}-${Date.now().toString(36)}`);
-    mkdirSync(pinRoot);
+    pins = makePinDir("bpftool");
+    pinRoot = pins.root;
   });
 
   afterAll(() => {
-    // Removing a pin unpins; the programs go once nothing else holds them.
-    if (pinRoot) rmSync(pinRoot, { recursive: true, force: true });
-    if (mountedHere) sh("umount", [BPFFS]);
+    pins?.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   });
 

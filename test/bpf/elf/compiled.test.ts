@@ -3,7 +3,7 @@
 // (bpftool's libbpf and ours) load the same program, whose xlated dump names the .ioc lines (and
 // the stdlib's, for inlined helpers).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import { TestRunner } from "../../../src/runtime/linux/test-run.js";
 import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
 import { repoRoot } from "../../support/cli.js";
 import { hasTool } from "../support/tools.js";
+import { makePinDir, type PinDir } from "./bpffs.js";
 
 const CALLS = "test/fixtures/elf/calls.ioc";
 
@@ -69,12 +70,9 @@ const skip = noBpf ?? (hasTool("bpftool") ? undefined : "bpftool not installed")
 
 describe.skipIf(skip !== undefined)("compiled examples in the kernel", () => {
   const tmp = mkdtempSync(path.join(tmpdir(), "iochain-compiled-"));
-  const pinRoot = path.join(
-    "/sys/fs/bpf",
-    `iochain-compiled-${process.pid}-${Date.now().toString(36)}`,
-  );
+  let pins: PinDir | undefined;
   afterAll(() => {
-    rmSync(pinRoot, { recursive: true, force: true });
+    pins?.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -84,8 +82,8 @@ describe.skipIf(skip !== undefined)("compiled examples in the kernel", () => {
       const name = file.replace(/[/.]/g, "_");
       const object = path.join(tmp, `${name}.o`);
       writeFileSync(object, bytes);
-      mkdirSync(pinRoot, { recursive: true });
-      const dir = path.join(pinRoot, name);
+      pins ??= makePinDir("compiled");
+      const dir = path.join(pins.root, name);
       const load = spawnSync("bpftool", ["prog", "loadall", object, dir], { encoding: "utf8" });
       expect(load.status, load.stderr).toBe(0);
       const pinned = path.join(dir, artifact.name);

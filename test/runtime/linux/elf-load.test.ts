@@ -2,7 +2,7 @@
 // results; the verifier's statistics come back; a rejection names the .ioc line; and for the same
 // object our loader hands the kernel the same program as libbpf (bpftool): same tag, same size.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import { loadElf, loadElfFile, type LoadedObject } from "../../../src/runtime/li
 import { LoadError } from "../../../src/runtime/linux/errors.js";
 import { TestRunner } from "../../../src/runtime/linux/test-run.js";
 import { ALL_CASES } from "../../bpf/elf/artifacts.js";
+import { makePinDir, type PinDir } from "../../bpf/elf/bpffs.js";
 import { hasTool } from "../../bpf/support/tools.js";
 import { makeArtifact } from "../fixtures.js";
 import { bpfFds, noBpf } from "./kernel-fixtures.js";
@@ -155,15 +156,12 @@ const bpftoolSkip = noBpf ?? (hasTool("bpftool") ? undefined : "bpftool not inst
 describe.skipIf(bpftoolSkip !== undefined)(
   "loadElf hands the kernel the same program as libbpf",
   () => {
-    const pinRoot = path.join(
-      "/sys/fs/bpf",
-      `iochain-elfload-${process.pid}-${Date.now().toString(36)}`,
-    );
-    afterAll(() => rmSync(pinRoot, { recursive: true, force: true }));
+    let pins: PinDir | undefined;
+    afterAll(() => pins?.cleanup());
 
     const libbpfInfo = (file: string, dirName: string, prog: string) => {
-      mkdirSync(pinRoot, { recursive: true });
-      const dir = path.join(pinRoot, dirName);
+      pins ??= makePinDir("elfload");
+      const dir = path.join(pins.root, dirName);
       const r = spawnSync("bpftool", ["prog", "loadall", file, dir], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`bpftool prog loadall ${file}: ${r.stderr}`);
       const show = spawnSync("bpftool", ["-j", "prog", "show", "pinned", path.join(dir, prog)], {
