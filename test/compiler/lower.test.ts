@@ -6,24 +6,36 @@ import type { ProgramArtifact } from "../../src/compiler/artifact.js";
 import { compile } from "../../src/compiler/pipeline.js";
 import type { ArgValue } from "../../src/runtime/args.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";
-import { runChain, type ChainResult } from "../../src/runtime/driver.js";
+import { runChain, type ChainResult, type StepTarget } from "../../src/runtime/driver.js";
+import { LinuxTarget } from "../../src/runtime/linux/target.js";
 import { SimTarget } from "../../src/runtime/sim/target.js";
+import { noBpf } from "../runtime/linux/kernel-fixtures.js";
 
 function build(src: string): ProgramArtifact {
   return compile(src, "test.ioc");
 }
 
+if (noBpf) console.warn(`lower.test: kernel comparison skipped: ${noBpf}`);
+
+/** Runs on the VM and, where bpf() works, in the kernel too: both must agree (and verify). */
 function run(
   a: ProgramArtifact,
   file: Uint8Array,
   args: Record<string, ArgValue> = {},
 ): ChainResult {
-  const target = SimTarget.create(a);
-  try {
-    return runChain(a, target, new MemoryBlockSource(file), { args });
-  } finally {
-    target.close();
+  const once = (target: StepTarget): ChainResult => {
+    try {
+      return runChain(a, target, new MemoryBlockSource(file), { args });
+    } finally {
+      target.close();
+    }
+  };
+  const vm = once(SimTarget.create(a));
+  if (!noBpf) {
+    const kernel = once(LinuxTarget.create(a));
+    expect({ ...kernel, steps: 0 }).toEqual({ ...vm, steps: 0 });
   }
+  return vm;
 }
 
 /** A storage fn over one 64-byte block that returns `expr` (a u64 unless `ty` says otherwise). */
@@ -334,9 +346,15 @@ describe("shift counts", () => {
       ["u64", "0x8000_0000_0000_0000", 65n, 0x4000_0000_0000_0000n],
     ];
     for (const [ty, lit, count, want] of cases) {
-      const a = compile(`storage fn t(n: u64) -> u64 block 64 { let v: ${ty} = ${lit}; return (v >> n) as u64; }`, "t.ioc");
+      const a = compile(
+        `storage fn t(n: u64) -> u64 block 64 { let v: ${ty} = ${lit}; return (v >> n) as u64; }`,
+        "t.ioc",
+      );
       expect([ty, run(a, new Uint8Array(64), { n: count }).value]).toEqual([ty, want]);
-      const l = compile(`storage fn t(n: u64) -> u64 block 64 { let v: ${ty} = 1; return (v << n) as u64; }`, "t.ioc");
+      const l = compile(
+        `storage fn t(n: u64) -> u64 block 64 { let v: ${ty} = 1; return (v << n) as u64; }`,
+        "t.ioc",
+      );
       expect([ty, run(l, new Uint8Array(64), { n: count }).value]).toEqual([ty, 2n]);
     }
   });
