@@ -2,9 +2,11 @@
 // (`expr.constValue`), applies the conversion rules of types.ts, and checks reads of the block
 // (`T at off`, fields, indexes) against the block size where the offset is known.
 import * as A from "./ast.js";
-import { didYouMean, type CheckContext, type FnFacts, type ModuleInfo } from "./check-context.js";
+import type { CheckContext, FnFacts, ModuleInfo } from "./check-context.js";
 import { checkConstItem, foldBinary } from "./consts.js";
-import { storageTypeOf, valueTypeOf } from "./layouts.js";
+import { checkCall } from "./check-call.js";
+import { checkAt, checkField, checkIndex } from "./check-read.js";
+import { storageTypeOf } from "./layouts.js";
 import { lookupItem } from "./resolve.js";
 import * as T from "./types.js";
 
@@ -40,7 +42,7 @@ export function lookupLocal(scope: Scope | undefined, name: string): Local | und
   return undefined;
 }
 
-function localNames(scope: Scope | undefined): string[] {
+export function localNames(scope: Scope | undefined): string[] {
   const out: string[] = [];
   for (let s = scope; s; s = s.parent) out.push(...s.names.keys());
   return out;
@@ -160,7 +162,7 @@ export function checkBool(env: ExprEnv, e: A.Expr, what: string): boolean {
   return t !== undefined && coerce(env, e, A.BOOL, what);
 }
 
-function set(e: A.Expr, ty: A.Type | undefined, value?: bigint): A.Type | undefined {
+export function set(e: A.Expr, ty: A.Type | undefined, value?: bigint): A.Type | undefined {
   e.ty = ty;
   if (value !== undefined) e.constValue = value;
   return ty;
@@ -292,7 +294,7 @@ function checkUnary(env: ExprEnv, e: Extract<A.Expr, { kind: "unary" }>): A.Type
 }
 
 /** Brings two integer operands to one type (E0410 when neither widens to the other). */
-function meet(
+export function meet(
   env: ExprEnv,
   l: A.Expr,
   r: A.Expr,
@@ -464,304 +466,4 @@ export function typeExprText(t: A.TypeExpr): string {
   }
 }
 
-const BLOCK_FIELDS: Record<string, A.IntType> = { offset: A.U64, len: A.U32, size: A.U32 };
-
-function checkField(env: ExprEnv, e: Extract<A.Expr, { kind: "field" }>): A.Type | undefined {
-  const d = env.ctx.diags;
-  const obj = e.object;
-  if (
-    obj.kind === "name" &&
-    obj.path.length === 1 &&
-    (obj.path[0].name === "block" || obj.path[0].name === "chain") &&
-    !lookupLocal(env.scope, obj.path[0].name) &&
-    !env.module.items.has(obj.path[0].name)
-  ) {
-    const which = obj.path[0].name as "block" | "chain";
-    obj.binding = { kind: "builtin", name: which };
-    const f = e.field.name;
-    if (env.constOnly && !(which === "block" && f === "size")) {
-      d.error("E0504", `\`${which}.${f}\` is not known at compile time`, e.span);
-      return undefined;
-    }
-    if (which === "block" && f in BLOCK_FIELDS) {
-      if (f === "size") return set(e, A.U32, BigInt(env.ctx.blockSize));
-      if (env.facts) env.facts.readsBlock ??= e.span;
-      return set(e, BLOCK_FIELDS[f]);
-    }
-    if (which === "chain" && f === "hop") {
-      if (env.facts) env.facts.readsBlock ??= e.span;
-      return set(e, A.U32);
-    }
-    d.error(
-      "E0409",
-      `\`${which}\` has no field \`${f}\``,
-      e.field.span,
-      didYouMean(f, which === "block" ? Object.keys(BLOCK_FIELDS) : ["hop"]) ??
-        `its fields: ${which === "block" ? "offset, len, size" : "hop"}`,
-    );
-    return undefined;
-  }
-  const t = checkValue(env, obj);
-  if (!t) return undefined;
-  if (t.kind !== "view") {
-    d.error(
-      "E0409",
-      `${A.typeName(t)} has no fields`,
-      e.field.span,
-      t.kind === "array" ? "index the array: `a[i]`; its length is `len(a)`" : undefined,
-    );
-    return undefined;
-  }
-  const field = t.layout.fields.find((f) => f.name === e.field.name);
-  if (!field) {
-    d.error(
-      "E0409",
-      `the layout \`${t.layout.name}\` has no field \`${e.field.name}\``,
-      e.field.span,
-      didYouMean(
-        e.field.name,
-        t.layout.fields.map((f) => f.name),
-      ),
-    );
-    return undefined;
-  }
-  if (field.type.kind === "scalar" && env.facts) env.facts.readsBlock ??= e.span;
-  return set(e, T.valueOfStorage(field.type));
-}
-
-function checkIndex(env: ExprEnv, e: Extract<A.Expr, { kind: "index" }>): A.Type | undefined {
-  const d = env.ctx.diags;
-  const t = checkValue(env, e.object);
-  const it = checkInt(env, e.index, "an array index", A.U32);
-  if (!t || !it) return undefined;
-  if (t.kind !== "array") {
-    d.error(
-      "E0416",
-      `${A.typeName(t)} cannot be indexed`,
-      e.object.span,
-      t.kind === "view" ? "index one of its array fields: `x.field[i]`" : undefined,
-    );
-    return undefined;
-  }
-  if (t.length === "runtime") {
-    d.error(
-      "E0419",
-      "bytes of a run-time length can only be returned, not indexed",
-      e.span,
-      "read the byte you need: `u8 at off + i`",
-    );
-    return undefined;
-  }
-  const i = e.index.constValue;
-  if (i !== undefined && typeof t.length === "number" && (i < 0n || i >= BigInt(t.length))) {
-    d.error(
-      "E0513",
-      `index ${i} is out of bounds: the array has ${t.length} elements`,
-      e.index.span,
-      `valid indexes are 0 ..= ${t.length - 1}`,
-    );
-    return undefined;
-  }
-  if (e.index.ty?.kind === "int" && e.index.ty.signed) {
-    d.error(
-      "E0411",
-      `an array index must be unsigned, found ${e.index.ty.name}`,
-      e.index.span,
-      "convert it: `i as u32`",
-    );
-    return undefined;
-  }
-  if (t.elem.kind === "scalar" && env.facts) env.facts.readsBlock ??= e.span;
-  return set(e, T.valueOfStorage(t.elem));
-}
-
-function checkAt(env: ExprEnv, e: Extract<A.Expr, { kind: "at" }>): A.Type | undefined {
-  const d = env.ctx.diags;
-  if (env.constOnly) {
-    d.error("E0504", "a read of the block is not a constant", e.span);
-    return undefined;
-  }
-  if (env.facts) env.facts.readsBlock ??= e.span;
-  const off = checkInt(env, e.offset, "the offset of a read", A.U32);
-  if (e.offset.ty?.kind === "int" && e.offset.ty.signed) {
-    d.error(
-      "E0411",
-      `the offset of a read must be unsigned, found ${e.offset.ty.name}`,
-      e.offset.span,
-      "convert it: `off as u32`",
-    );
-    return undefined;
-  }
-  // `[u8; len] at off`: bytes of a run-time length (only as a `return` value).
-  if (e.target.kind === "array" && e.target.length !== "_") {
-    const lenExpr = e.target.length;
-    const lt = checkValue(env, lenExpr);
-    if (lt && lenExpr.constValue === undefined) {
-      if (!T.isIntLike(lt)) {
-        d.error(
-          "E0411",
-          `an array length must be an integer, found ${A.typeName(lt)}`,
-          lenExpr.span,
-        );
-        return undefined;
-      }
-      const elem = storageTypeOf(env, e.target.elem, null, "read");
-      if (!elem) return undefined;
-      if (elem.kind !== "scalar" || elem.type.name !== "u8") {
-        d.error(
-          "E0419",
-          "only bytes (`[u8; len]`) can be read with a run-time length",
-          e.target.span,
-        );
-        return undefined;
-      }
-      if (lt.kind === "int" && lt.signed) {
-        d.error("E0411", `a length must be unsigned, found ${lt.name}`, lenExpr.span);
-        return undefined;
-      }
-      e.runtimeLength = lenExpr;
-      return off ? set(e, { kind: "array", elem, length: "runtime" }) : undefined;
-    }
-  }
-  const s = storageTypeOf(env, e.target, null, "read");
-  if (!s || !off) return undefined;
-  e.storage = s;
-  if (s.size > env.ctx.blockSize) {
-    d.error(
-      "E0511",
-      `${A.storageTypeName(s)} is ${s.size} bytes and does not fit in a block of ${env.ctx.blockSize} bytes`,
-      e.target.span,
-    );
-    return undefined;
-  }
-  const o = e.offset.constValue;
-  if (o !== undefined && (o < 0n || o + BigInt(s.size) > BigInt(env.ctx.blockSize))) {
-    d.error(
-      "E0512",
-      `reading ${s.size} bytes at offset ${o} runs past the end of the ${env.ctx.blockSize}-byte block`,
-      e.span,
-      `the last valid offset for ${A.storageTypeName(s)} is ${env.ctx.blockSize - s.size}`,
-    );
-    return undefined;
-  }
-  return set(e, T.valueOfStorage(s));
-}
-
-function checkCall(env: ExprEnv, e: Extract<A.Expr, { kind: "call" }>): A.Type | undefined {
-  const d = env.ctx.diags;
-  const p = e.callee.path;
-  const name = p[0].name;
-  if (
-    p.length === 1 &&
-    !env.module.items.has(name) &&
-    !lookupLocal(env.scope, name) &&
-    (BUILTIN_FNS as readonly string[]).includes(name)
-  ) {
-    return checkBuiltinCall(env, e, name);
-  }
-  const ct = checkExpr(env, e.callee);
-  if (!ct) {
-    for (const a of e.args) checkExpr(env, a);
-    return undefined;
-  }
-  if (ct.kind !== "fn" || e.callee.binding?.kind !== "fn") {
-    d.error("E0407", `${A.typeName(ct)} is not a function`, e.callee.span);
-    return undefined;
-  }
-  const fn = e.callee.binding.item;
-  const fnModule = env.ctx.modules.get(e.callee.binding.module)!;
-  if (e.args.length !== fn.params.length) {
-    d.error(
-      "E0412",
-      `\`${fn.name.name}\` takes ${fn.params.length} argument${fn.params.length === 1 ? "" : "s"}, but ${e.args.length} ${e.args.length === 1 ? "was" : "were"} given`,
-      e.span,
-      `its parameters: (${fn.params.map((q) => q.name.name).join(", ")})`,
-    );
-    for (const a of e.args) checkExpr(env, a);
-    return undefined;
-  }
-  ensureSignature(env.ctx, fn, fnModule);
-  let ok = true;
-  e.args.forEach((a, i) => {
-    const pt = fn.params[i].ty;
-    const at = checkValue(env, a);
-    if (!at || !pt) {
-      ok = false;
-      return;
-    }
-    ok = coerce(env, a, pt, `parameter \`${fn.params[i].name.name}\` of \`${fn.name.name}\``) && ok;
-  });
-  env.facts?.calls.push({ callee: fn, module: fnModule, span: e.span });
-  if (!ok || !fn.resultTy) return set(e, fn.resultTy);
-  return set(e, fn.resultTy);
-}
-
-/** Resolves a function's parameter and result types (once). */
-export function ensureSignature(ctx: CheckContext, fn: A.FnItem, module: ModuleInfo): void {
-  if (fn.resultTy) return;
-  const env: ExprEnv = { ctx, module, scope: undefined, constOnly: true };
-  for (const prm of fn.params) {
-    prm.ty ??= valueTypeOfParam(env, prm);
-  }
-  fn.resultTy = fn.result ? (valueTypeOfResult(env, fn.result) ?? A.VOID) : A.VOID;
-}
-
-function valueTypeOfParam(env: ExprEnv, prm: A.Param): A.Type | undefined {
-  return valueTypeOf(env, prm.type, { view: true, array: true, generic: true });
-}
-
-function valueTypeOfResult(env: ExprEnv, t: A.TypeExpr): A.Type | undefined {
-  return valueTypeOf(env, t, { tuple: true });
-}
-
-function checkBuiltinCall(
-  env: ExprEnv,
-  e: Extract<A.Expr, { kind: "call" }>,
-  name: string,
-): A.Type | undefined {
-  const d = env.ctx.diags;
-  const arity = name === "min" || name === "max" ? 2 : 1;
-  if (e.args.length !== arity) {
-    d.error(
-      "E0412",
-      `\`${name}\` takes ${arity} argument${arity === 1 ? "" : "s"}, but ${e.args.length} ${e.args.length === 1 ? "was" : "were"} given`,
-      e.span,
-    );
-    return undefined;
-  }
-  if (name === "len") {
-    const t = checkValue(env, e.args[0]);
-    if (!t) return undefined;
-    if (t.kind !== "array" || t.length === "runtime") {
-      d.error("E0411", `\`len\` takes an array, found ${A.typeName(t)}`, e.args[0].span);
-      return undefined;
-    }
-    return set(e, A.UNTYPED, t.length === "generic" ? undefined : BigInt(t.length));
-  }
-  if (name === "min" || name === "max") {
-    const a = checkInt(env, e.args[0], `an argument of \`${name}\``);
-    const b = checkInt(env, e.args[1], `an argument of \`${name}\``);
-    if (!a || !b) return undefined;
-    const t = meet(env, e.args[0], e.args[1], name, e.span);
-    if (!t) return undefined;
-    const x = e.args[0].constValue;
-    const y = e.args[1].constValue;
-    if (x !== undefined && y !== undefined)
-      return set(e, t, name === "min" ? (x < y ? x : y) : x > y ? x : y);
-    if (t.kind === "untyped") {
-      coerce(env, e.args[0], A.U64, name);
-      coerce(env, e.args[1], A.U64, name);
-      return set(e, A.U64);
-    }
-    return set(e, t);
-  }
-  const bits = Number(name.slice(5)) as 16 | 32 | 64;
-  const t = A.intType(`u${bits}` as A.IntName);
-  const at = checkValue(env, e.args[0]);
-  if (!at || !coerce(env, e.args[0], t, `the argument of \`${name}\``)) return undefined;
-  const v = e.args[0].constValue;
-  if (v === undefined) return set(e, t);
-  let r = 0n;
-  for (let i = 0; i < bits / 8; i++) r = (r << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
-  return set(e, t, r);
-}
+export { ensureSignature } from "./check-call.js";
