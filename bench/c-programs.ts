@@ -60,14 +60,14 @@ export const C_PROGRAMS: Record<ExampleName, { fn: string; abi: Abi }> = {
         capacity: 32,
         fields: [
           { name: "key", type: u64, offset: 0 },
-          { name: "off", type: u64, offset: 8 },
+          { name: "ptr", type: u64, offset: 8 },
         ],
       },
       aggregates: [
-        { name: "rows", kind: "count", type: u64, offset: 8 },
-        { name: "total", kind: "sum", type: u64, offset: 16 },
-        { name: "smallest", kind: "min", type: u64, offset: 24 },
-        { name: "largest", kind: "max", type: u64, offset: 32 },
+        { name: "count", kind: "count", type: u64, offset: 8 },
+        { name: "sum", kind: "sum", type: u64, offset: 16 },
+        { name: "min", kind: "min", type: u64, offset: 24 },
+        { name: "max", kind: "max", type: u64, offset: 32 },
       ],
     },
   },
@@ -136,14 +136,10 @@ export function cArtifact(name: ExampleName, object: string): ProgramArtifact {
   const { fn, abi } = C_PROGRAMS[name];
   const prog = elf.programs.find((p) => p.section.name === "syscall");
   const func = prog?.functions.find((f) => f.name === fn);
-  if (
-    !prog ||
-    !func ||
-    elf.programs.some((p) => p !== prog && p.insns.length > 0) ||
-    prog.functions.length !== 1
-  ) {
+  if (!prog || !func) throw new Error(`${object}: no function \`${fn}\` in section syscall`);
+  if (prog.functions.length !== 1 || elf.programs.some((p) => p !== prog && p.insns.length > 0)) {
     throw new Error(
-      `${object}: expected one function \`${fn}\` in section syscall and no other code`,
+      `${object}: code besides \`${fn}\` (callees, callbacks) needs a full loader: use libbpf`,
     );
   }
   const sizes = { block: 0, scratch: 0 };

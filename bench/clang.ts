@@ -4,7 +4,7 @@
 // over chains on the example's generated data, every answer checked against the reference.
 //
 //   npm run build && node dist/bench/clang.js      (or through dist/bench/main.js)
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -40,7 +40,11 @@ let outDir: string | undefined;
 export function clangBuild(name: ExampleName, runs = 5): ClangBuild {
   let b = builds.get(name);
   if (!b) {
-    const dir = (outDir ??= mkdtempSync(join(tmpdir(), "iochain-bench-c-")));
+    if (!outDir) {
+      const dir = (outDir = mkdtempSync(join(tmpdir(), "iochain-bench-c-")));
+      process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    }
+    const dir = outDir;
     let object = "";
     const compileMs = medianMs(runs, () => (object = compileC(name, dir)));
     builds.set(name, (b = { object, insns: countInsns(readElfFile(object)), compileMs }));

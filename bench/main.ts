@@ -1,6 +1,9 @@
 // Runs every benchmark section and prints its table. Add a section: one entry in SECTIONS.
 //   npm run bench            (all sections)
 //   node dist/bench/main.js vm   (only sections whose name contains "vm")
+import { benchClang } from "./clang.js";
+import { benchCompile, benchKernel } from "./compile.js";
+import { benchLookups } from "./lookups.js";
 import { formatTable, type Row } from "./table.js";
 import { benchVm } from "./vm.js";
 
@@ -9,7 +12,22 @@ interface Section {
   run: () => Row[] | Promise<Row[]>;
 }
 
-const SECTIONS: Section[] = [{ name: "vm: throughput of both engines", run: () => benchVm() }];
+const SECTIONS: Section[] = [
+  { name: "vm: throughput of both engines", run: () => benchVm() },
+  { name: "clang: clang-19 + hand-written C (bench/c), loaded by libbpf", run: () => benchClang() },
+  {
+    name: "compile: iochain vs clang-19 + C (instructions, compile time; ratio = iochain / clang)",
+    run: () => benchCompile(),
+  },
+  {
+    name: "kernel: iochain vs clang-19 + C (verified instructions, ns per step inside the program)",
+    run: () => benchKernel(),
+  },
+  {
+    name: "lookups: bptree lookups/s (TypeScript pread, runtime targets)",
+    run: () => benchLookups(),
+  },
+];
 
 async function main(filters: string[]): Promise<void> {
   const chosen = SECTIONS.filter(

@@ -51,9 +51,9 @@ function lookupAnswer(r: ChainResult): string {
 function rangeAnswer(r: ChainResult): string {
   if (r.status !== "done") return `status ${r.status} ${r.error ?? ""}`;
   const a = r.aggregates;
-  const count = BigInt(a.rows as bigint);
-  const agg = count === 0n ? `0 0 - -` : `${count} ${a.total} ${a.smallest} ${a.largest}`;
-  return `${r.rows.map((row) => `${row.key}:${row.off}`).join(",")} | ${agg} | hops ${r.hops}`;
+  const agg =
+    BigInt(a.count as bigint) === 0n ? `0 0 - -` : `${a.count} ${a.sum} ${a.min} ${a.max}`;
+  return `${r.rows.map((row) => `${row.key}:${row.ptr}`).join(",")} | ${agg} | hops ${r.hops}`;
 }
 
 /** `count` keys: mostly present ones (3 in 4), the rest their neighbours (mostly absent). */
@@ -67,7 +67,7 @@ function pickKeys(keys: bigint[], rng: Rng, count: number): bigint[] {
 const cache = new Map<string, Workload>();
 
 /** The workload of one example (generated once per process and chain count). */
-export function workload(name: ExampleName, chains = 2000): Workload {
+export function workload(name: ExampleName, chains = 5000): Workload {
   const id = `${name}/${chains}`;
   let w = cache.get(id);
   if (!w) cache.set(id, (w = build(name, chains)));

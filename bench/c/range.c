@@ -27,7 +27,7 @@ struct node block BLOCK_MAP;
 
 struct row {
 	__u64 key;
-	__u64 off;
+	__u64 ptr; /* the value's byte offset */
 };
 
 struct {
@@ -85,7 +85,7 @@ int scan(struct iochain_ctx *ctx)
 			return 0;
 		}
 		scratch.out[rows].key = key;
-		scratch.out[rows].off = block.ptr[i] & ~VALUE_BIT;
+		scratch.out[rows].ptr = block.ptr[i] & ~VALUE_BIT;
 		ctx->rows = rows + 1;
 		if (scratch.count == 0 || key < scratch.min)
 			scratch.min = key;
