@@ -10,7 +10,7 @@ import { IochainError } from "../diagnostics.js";
 import type { FixedRegs } from "./abi.js";
 import { buildIntervals, coveredLength, overlaps, type Interval, type Range } from "./intervals.js";
 import { isReg, type Block, type Func, type VReg } from "./ir.js";
-import { insertSpillCode } from "./spill.js";
+import { insertSpillCode, rematerializable, SpillState } from "./spill.js";
 
 const ALLOCATABLE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const CALL_CLOBBERED = [0, 1, 2, 3, 4, 5];
@@ -24,12 +24,12 @@ interface Occupant {
 
 /** Assigns every vreg of `f` a physical register; may add spill code and stack slots to `f`. */
 export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Map<VReg, number> {
-  let unspillable = new Set<VReg>();
+  const spills = new SpillState();
   for (let round = 0; round < 50; round++) {
-    const result = tryAllocate(f, fixed, order, unspillable);
+    const result = tryAllocate(f, fixed, order, spills.unspillable);
     if (result.spilled.size === 0) return result.assignment;
-    const temps = insertSpillCode(f, result.spilled);
-    unspillable = new Set([...unspillable, ...temps]);
+    if (process.env.RA_DEBUG) console.log(`round ${round}: spill ${[...result.spilled].map((v) => `%${v}${spills.origin.has(v) ? "*" : ""}${spills.unspillable.has(v) ? "!" : ""}`).join(" ")}`);
+    insertSpillCode(f, result.spilled, spills);
   }
   throw new IochainError("E0999", `internal error: register allocation of ${f.name} does not converge`, f.pos);
 }
@@ -74,7 +74,12 @@ function tryAllocate(
   }
 
   const hints = hintsOf(f);
-  const cost = (iv: Interval): number => (unspillable.has(iv.vreg) ? Infinity : iv.weight / coveredLength(iv));
+  // What spilling an interval costs per position it frees: its weighted uses and definitions
+  // (each becomes a load or store), halved for values recomputed instead (one ld_imm64 or mov,
+  // and the definition goes away).
+  const remat = rematerializable(f);
+  const cost = (iv: Interval): number =>
+    unspillable.has(iv.vreg) ? Infinity : (iv.weight * (remat.has(iv.vreg) ? 0.5 : 1)) / coveredLength(iv);
   const conflicts = (reg: number, iv: Interval): Occupant[] => occupants[reg].filter((o) => overlaps(o.ranges, iv.ranges));
   const take = (reg: number, iv: Interval): void => {
     occupants[reg].push({ ranges: iv.ranges, vreg: iv.vreg, movable: !unspillable.has(iv.vreg) });

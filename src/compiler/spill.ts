@@ -1,66 +1,114 @@
 // Spill code: a vreg the allocator could not keep in a register lives in an 8-byte stack slot
-// instead; each definition stores it there and each use reloads it into a fresh, short-lived
-// vreg. Constants and map/stack addresses are not stored at all but recomputed before each use
-// (rematerialized): one instruction instead of a store plus a load.
-import { defOf, mapTermUses, mapUses, newReg, termUses, usesOf, type Func, type Inst, type VReg } from "./ir.js";
+// instead, or — for constants and map/stack addresses — is recomputed where needed
+// (rematerialized: one instruction, no store). Two levels, so a value is only as far from a
+// register as it has to be:
+// 1. The first time a vreg is spilled, each block brings it back once, before its first use
+//    there (and again after each definition there, which stores to the slot at once), into a
+//    fresh vreg that serves the following uses. Those block-local vregs are ordinary candidates
+//    for the next allocation round.
+// 2. If one of them is spilled in turn, every single use gets its own reload (or recomputation)
+//    into a vreg that lives for one instruction and is never spilled again.
+import { defOf, mapTermUses, mapUses, newReg, termUses, usesOf, type Block, type Func, type Inst, type VReg } from "./ir.js";
 
-/** Rewrites `f` so the `spilled` vregs no longer exist; returns the new (unspillable) temporaries. */
-export function insertSpillCode(f: Func, spilled: Set<VReg>): Set<VReg> {
-  const temps = new Set<VReg>();
-  const fresh = (): VReg => {
-    const t = newReg(f);
-    temps.add(t);
-    return t;
-  };
-  const remat = rematerializable(f, spilled);
-  const slotOf = new Map<VReg, number>();
-  for (const v of spilled) {
-    if (remat.has(v)) continue;
-    f.slots.push({ size: 8, align: 8, name: `spill %${v}` });
-    slotOf.set(v, f.slots.length - 1);
-  }
-  // The instructions that bring spilled `uses` back into fresh vregs; `map` renames the uses.
-  const reload = (uses: VReg[], out: Inst[], pos: Inst["pos"]): Map<VReg, VReg> => {
-    const map = new Map<VReg, VReg>();
-    for (const v of uses) {
-      if (!spilled.has(v) || map.has(v)) continue;
-      const t = fresh();
-      map.set(v, t);
-      const def = remat.get(v);
-      if (def) out.push({ ...def, dst: t, pos } as Inst);
-      else out.push({ op: "load", width: 8, signed: false, dst: t, addr: { base: { kind: "stack", slot: slotOf.get(v)! }, off: 0 }, pos });
-    }
-    return map;
-  };
+/** How a block-local vreg of level 1 gets its value back: from a slot or by recomputation. */
+type Origin = { kind: "slot"; slot: number } | { kind: "remat"; def: Inst };
 
-  for (const b of f.blocks) {
-    const out: Inst[] = [];
-    for (const i of b.insns) {
-      const d = defOf(i);
-      if (d !== undefined && remat.has(d)) continue; // recomputed at each use instead
-      const map = reload(usesOf(i), out, i.pos);
-      mapUses(i, (v) => map.get(v) ?? v);
-      out.push(i);
-      if (d !== undefined && spilled.has(d)) {
-        const t = fresh();
-        (i as { dst: VReg }).dst = t;
-        out.push({ op: "store", width: 8, addr: { base: { kind: "stack", slot: slotOf.get(d)! }, off: 0 }, value: t, pos: i.pos });
-      }
-    }
-    const map = reload(termUses(b.term), out, b.term.pos);
-    mapTermUses(b.term, (v) => map.get(v) ?? v);
-    b.insns = out;
-  }
-  return temps;
+export class SpillState {
+  /** Level-1 vregs and where their value comes from. */
+  readonly origin = new Map<VReg, Origin>();
+  /** Level-2 vregs: never spilled. */
+  readonly unspillable = new Set<VReg>();
 }
 
-/** Spilled vregs with one definition that is a constant or an address without register inputs. */
-function rematerializable(f: Func, spilled: Set<VReg>): Map<VReg, Inst> {
+const stackAddr = (slot: number) => ({ base: { kind: "stack" as const, slot }, off: 0 });
+
+/** Rewrites `f` so the `spilled` vregs no longer exist. */
+export function insertSpillCode(f: Func, spilled: Set<VReg>, state: SpillState): void {
+  const remat = rematerializable(f, spilled);
+  const slots = new Map<VReg, number>();
+  for (const v of spilled) {
+    if (remat.has(v) || state.origin.has(v)) continue;
+    f.slots.push({ size: 8, align: 8, name: `spill %${v}` });
+    slots.set(v, f.slots.length - 1);
+  }
+  const bringBack = (how: Origin, dst: VReg, pos: Inst["pos"]): Inst =>
+    how.kind === "remat"
+      ? ({ ...how.def, dst, pos } as Inst)
+      : { op: "load", width: 8, signed: false, dst, addr: stackAddr(how.slot), pos };
+  const originOf = (v: VReg): Origin | undefined =>
+    state.origin.get(v) ?? (remat.has(v) ? { kind: "remat", def: remat.get(v)! } : slots.has(v) ? { kind: "slot", slot: slots.get(v)! } : undefined);
+
+  for (const b of f.blocks) rewriteBlock(f, b, spilled, state, originOf, bringBack, slots);
+}
+
+function rewriteBlock(
+  f: Func,
+  b: Block,
+  spilled: Set<VReg>,
+  state: SpillState,
+  originOf: (v: VReg) => Origin | undefined,
+  bringBack: (how: Origin, dst: VReg, pos: Inst["pos"]) => Inst,
+  slots: Map<VReg, number>,
+): void {
+  const out: Inst[] = [];
+  const current = new Map<VReg, VReg>(); // level 1: the block-local vreg holding v right now
+  const fresh = (): VReg => newReg(f);
+
+  const use = (v: VReg, pos: Inst["pos"], perUse: Map<VReg, VReg>): VReg => {
+    if (!spilled.has(v)) return v;
+    const how = originOf(v)!;
+    if (state.origin.has(v)) {
+      // Level 2: a reload for this one use.
+      let t = perUse.get(v);
+      if (t === undefined) {
+        t = fresh();
+        state.unspillable.add(t);
+        out.push(bringBack(how, t, pos));
+        perUse.set(v, t);
+      }
+      return t;
+    }
+    let t = current.get(v);
+    if (t === undefined) {
+      t = fresh();
+      state.origin.set(t, how);
+      out.push(bringBack(how, t, pos));
+      current.set(v, t);
+    }
+    return t;
+  };
+
+  for (const i of b.insns) {
+    const d = defOf(i);
+    // Definitions that are recomputed (constants, addresses) or reloads of a level-1 vreg go away.
+    if (d !== undefined && spilled.has(d) && (originOf(d)?.kind === "remat" || state.origin.has(d))) continue;
+    const perUse = new Map<VReg, VReg>();
+    for (const v of usesOf(i)) use(v, i.pos, perUse);
+    mapUses(i, (v) => (spilled.has(v) ? (perUse.get(v) ?? current.get(v) ?? v) : v));
+    out.push(i);
+    if (d !== undefined && spilled.has(d)) {
+      // The new value goes to the slot straight away; later uses in the block reload it.
+      const t = fresh();
+      state.unspillable.add(t);
+      (i as { dst: VReg }).dst = t;
+      current.delete(d);
+      out.push({ op: "store", width: 8, addr: stackAddr(slots.get(d)!), value: t, pos: i.pos });
+    }
+  }
+  const perUse = new Map<VReg, VReg>();
+  for (const v of termUses(b.term)) use(v, b.term.pos, perUse);
+  mapTermUses(b.term, (v) => (spilled.has(v) ? (perUse.get(v) ?? current.get(v) ?? v) : v));
+  b.insns = out;
+}
+
+/** Vregs (of `among`, or all) with one definition that is a constant or an address without
+ * register inputs: recomputing them costs one instruction and no stack slot. */
+export function rematerializable(f: Func, among?: Set<VReg>): Map<VReg, Inst> {
   const defs = new Map<VReg, Inst[]>();
   for (const b of f.blocks) {
     for (const i of b.insns) {
       const d = defOf(i);
-      if (d !== undefined && spilled.has(d)) defs.set(d, [...(defs.get(d) ?? []), i]);
+      if (d !== undefined && (among === undefined || among.has(d))) defs.set(d, [...(defs.get(d) ?? []), i]);
     }
   }
   const out = new Map<VReg, Inst>();
