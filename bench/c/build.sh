@@ -1,10 +1,10 @@
 #!/bin/sh
 # Compiles the hand-written C storage functions the way their users would:
-#   clang-19 -O2 -target bpf -g -c X.c -o OUT/X.o
+#   clang-19 -O2 -target bpf -g -Wall -c X.c -o OUT/X.o
 # Usage: bench/c/build.sh [OUT_DIR]   (default dist/bench/c; CLANG overrides the compiler)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/../../dist/bench/c}
+out=${1:-$(cd "$here/../.." && pwd)/dist/bench/c}
 clang=${CLANG:-clang-19}
 mkdir -p "$out"
 for example in bptree range sstable slotted; do
