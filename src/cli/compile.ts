@@ -1,5 +1,7 @@
-// iochain compile FILE --target sim|linux [-o OUT] [--emit raw|asm|ir]
+// iochain compile FILE --target sim|linux [-o OUT] [--emit elf|raw|asm|ir]
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { writeElf } from "../bpf/elf/writer.js";
 import { encode } from "../bpf/insn.js";
 import type { ProgramArtifact } from "../compiler/artifact.js";
 import { formatListing } from "../compiler/listing.js";
@@ -11,8 +13,20 @@ import { readText, writeFileAtomic } from "./io.js";
 import { parseChoice } from "./options.js";
 
 const TARGETS = ["sim", "linux"] as const;
-const EMITS = ["raw", "asm", "ir"] as const;
+const EMITS = ["elf", "raw", "asm", "ir"] as const;
 type Emit = (typeof EMITS)[number];
+
+/** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for sim. */
+const defaultEmit = (target: string, toFile: boolean): Emit => (!toFile ? "asm" : target === "linux" ? "elf" : "raw");
+
+/** Line texts for line_info of files other than the main one (imported modules). */
+function readSourceFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
 
 interface CompileCliOptions {
   target: string;
@@ -39,12 +53,15 @@ export function registerCompile(program: Command): void {
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option("--emit <form>", "raw (bytecode), asm (annotated listing) or ir (the IR after optimisation)")
+    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux), raw (bytecode; default for sim), asm (annotated listing) or ir")
     .option("--extents <json>", "bind the program to this extent table at compile time")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .action((file: string, opts: CompileCliOptions) => {
-      parseChoice("--target", opts.target, TARGETS);
-      const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : opts.output ? "raw" : "asm";
+      const target = parseChoice("--target", opts.target, TARGETS);
+      const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : defaultEmit(target, !!opts.output);
+      if (emit === "elf" && target !== "linux") {
+        throw new IochainError("E0912", `--emit elf makes an object for the kernel: it needs --target linux, not ${target}`, undefined, "the sim target runs raw bytecode (--emit raw)");
+      }
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
       const wantIr = opts.dumpIr || emit === "ir";
@@ -53,10 +70,16 @@ export function registerCompile(program: Command): void {
         if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
       } : undefined);
       const out =
-        emit === "raw" ? encode(artifact.insns) : emit === "ir" ? lastIr : formatListing(artifact, new Map([[file, source]]));
+        emit === "elf"
+          ? writeElf(artifact, { target: "linux", sourceText: source, readSource: readSourceFile })
+          : emit === "raw"
+            ? encode(artifact.insns)
+            : emit === "ir"
+              ? lastIr
+              : formatListing(artifact, new Map([[file, source]]));
       if (!opts.output) {
-        if (emit === "raw") {
-          throw new IochainError("E0911", "--emit raw writes bytecode: give -o FILE", undefined, "or use --emit asm to see a listing");
+        if (emit === "raw" || emit === "elf") {
+          throw new IochainError("E0911", `--emit ${emit} writes binary output: give -o FILE`, undefined, "or use --emit asm to see a listing");
         }
         process.stdout.write(out);
         return;

@@ -66,3 +66,21 @@ describe("iochain run", () => {
     expect(runCli(["run", lookup, "--data", path.join(dir, "none.db"), "--arg", "key=1"]).stderr).toMatch(/^error\[E09\d\d\]: .*none\.db/);
   });
 });
+
+describe("iochain compile --target linux", () => {
+  it("writes an ELF object that llvm-objdump reads and `iochain load` loads", () => {
+    const obj = path.join(dir, "lookup.o");
+    expect(runCli(["compile", lookup, "--target", "linux", "-o", obj]).stdout).toMatch(/\(elf, target linux\)/);
+    expect(readFileSync(obj).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    const listing = runCli(["disasm", obj]);
+    expect(listing.stdout).toMatch(/Disassembly of section syscall:/);
+    if (!kernel.ok) return;
+    const load = runCli(["load", obj]);
+    expect(load.code).toBe(0);
+    expect(load.stdout).toMatch(/verifier: processed \d+ insns/);
+  });
+
+  it("refuses an ELF for the sim target", () => {
+    expect(runCli(["compile", lookup, "--emit", "elf", "-o", path.join(dir, "x.o")]).stderr).toMatch(/^error\[E0912\]/);
+  });
+});
