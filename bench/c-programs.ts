@@ -3,8 +3,7 @@
 // hand, plus a reader that turns a clang object into a runnable ProgramArtifact by resolving its
 // references to the `.data.block` / `.data.scratch` globals into map_value loads (what libbpf does).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Insn } from "../src/bpf/insn.js";
@@ -110,9 +109,9 @@ export function cAbiArtifact(name: ExampleName): ProgramArtifact {
   };
 }
 
-/** Compiles bench/c/<name>.c into `outDir` (a fresh temporary directory by default). */
-export function compileC(name: ExampleName, outDir?: string): string {
-  const out = join(outDir ?? mkdtempSync(join(tmpdir(), "iochain-bench-c-")), `${name}.o`);
+/** Compiles bench/c/<name>.c into `outDir`; returns the object's path. */
+export function compileC(name: ExampleName, outDir: string): string {
+  const out = join(outDir, `${name}.o`);
   const r = spawnSync(CLANG, [...CLANG_FLAGS, join(C_DIR, `${name}.c`), "-o", out], {
     encoding: "utf8",
   });
