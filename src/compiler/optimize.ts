@@ -6,6 +6,7 @@ import { coalesceCopies } from "./opt/coalesce.js";
 import { copyProp } from "./opt/copy-prop.js";
 import { cse } from "./opt/cse.js";
 import { dce } from "./opt/dce.js";
+import { forwardLoads } from "./opt/load-forward.js";
 import { removeRedundantChecks } from "./opt/bounds-checks.js";
 import { demandedBits } from "./opt/demanded-bits.js";
 import { reassociate } from "./opt/reassociate.js";
@@ -29,6 +30,7 @@ export const PASSES: Pass[] = [
   { name: "addr-fold", run: foldAddresses },
   { name: "demanded-bits", run: demandedBits },
   { name: "cse", run: cse },
+  { name: "load-forward", run: forwardLoads },
   { name: "copy-prop", run: copyProp },
   { name: "bounds-checks", run: removeRedundantChecks },
   { name: "tail-merge", run: mergeTails },
