@@ -3,10 +3,11 @@
 // edges a branch can take. Then every use of a constant vreg becomes an immediate, instructions
 // whose inputs are all constant become `mov dst, c`, branches and checks with a known outcome
 // become jumps, and algebraic identities (x+0, x*1, x&0, ...) are simplified.
-import { removeUnreachable } from "../cfg.js";
+import { removeUnreachable, reversePostorder } from "../cfg.js";
 import { swapCond } from "../ir-builder.js";
 import { printFunc } from "../ir-print.js";
 import {
+  defOf,
   isImm,
   isReg,
   mapTermUses,
@@ -24,18 +25,52 @@ import { evalAlu, evalCond, evalUnary } from "./eval.js";
 
 const VARYING = "varying" as const;
 type Lattice = bigint | typeof VARYING;
-/** Absent vregs are "no definition seen yet" (the lattice's top). */
-type State = Map<VReg, Lattice>;
+/**
+ * The lattice value of each vreg at a point. Only vregs that can be constant are tracked (every
+ * definition a mov, ALU or unary op); the others are VARYING. A tracked vreg that is absent has
+ * had no definition yet (the lattice's top).
+ */
+class State {
+  constructor(
+    private readonly tracked: Set<VReg>,
+    readonly values = new Map<VReg, Lattice>(),
+  ) {}
+  get(v: VReg): Lattice | undefined {
+    return this.tracked.has(v) ? this.values.get(v) : VARYING;
+  }
+  set(v: VReg, x: Lattice): void {
+    if (this.tracked.has(v)) this.values.set(v, x);
+  }
+  copy(): State {
+    return new State(this.tracked, new Map(this.values));
+  }
+}
+
+/** Vregs that might be constant: not parameters, and only defined by mov/alu/unary. */
+function trackable(f: Func): Set<VReg> {
+  const out = new Set<VReg>();
+  const never = new Set<VReg>(f.params);
+  for (const b of f.blocks) {
+    for (const i of b.insns) {
+      const d = defOf(i);
+      if (d === undefined) continue;
+      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out.add(d);
+      else never.add(d);
+    }
+  }
+  for (const v of never) out.delete(v);
+  return out;
+}
 
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 
 function meetInto(into: State, from: State): boolean {
   let changed = false;
-  for (const [r, v] of from) {
-    const old = into.get(r);
+  for (const [r, v] of from.values) {
+    const old = into.values.get(r);
     const met = old === undefined ? v : old === v ? old : VARYING;
     if (met !== old) {
-      into.set(r, met);
+      into.values.set(r, met);
       changed = true;
     }
   }
@@ -87,19 +122,23 @@ function feasible(t: Term, s: State): Block[] {
 function analyse(f: Func): Map<Block, State> {
   const inState = new Map<Block, State>();
   const entry = f.blocks[0];
-  inState.set(entry, new Map(f.params.map((p) => [p, VARYING])));
-  const work = [entry];
-  while (work.length > 0) {
-    const b = work.pop()!;
-    const s = new Map(inState.get(b)!);
-    for (const i of b.insns) step(i, s);
-    for (const succ of feasible(b.term, s)) {
-      const old = inState.get(succ);
-      if (old === undefined) {
-        inState.set(succ, new Map(s));
-        work.push(succ);
-      } else if (meetInto(old, s)) {
-        work.push(succ);
+  inState.set(entry, new State(trackable(f)));
+  // Sweep the blocks in reverse postorder while any has a changed input: loops take few sweeps.
+  const order = reversePostorder(f);
+  const pending = new Set<Block>([entry]);
+  while (pending.size > 0) {
+    for (const b of order) {
+      if (!pending.delete(b)) continue;
+      const s = inState.get(b)!.copy();
+      for (const i of b.insns) step(i, s);
+      for (const succ of feasible(b.term, s)) {
+        const old = inState.get(succ);
+        if (old === undefined) {
+          inState.set(succ, s.copy());
+          pending.add(succ);
+        } else if (meetInto(old, s)) {
+          pending.add(succ);
+        }
       }
     }
   }
@@ -182,7 +221,7 @@ export function constFold(f: Func): boolean {
   for (const b of f.blocks) {
     const entry = inState.get(b);
     if (!entry) continue; // unreachable: dropped below
-    const s = new Map(entry);
+    const s = entry.copy();
     b.insns = b.insns.map((i) => {
       const out = rewriteInst(i, s);
       step(i, s);
