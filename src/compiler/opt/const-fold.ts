@@ -7,7 +7,6 @@ import { removeUnreachable, reversePostorder } from "../cfg.js";
 import { swapCond } from "../ir-builder.js";
 import { printFunc } from "../ir-print.js";
 import {
-  defOf,
   isImm,
   isReg,
   mapTermUses,
@@ -26,9 +25,9 @@ import { evalAlu, evalCond, evalUnary } from "./eval.js";
 const VARYING = "varying" as const;
 type Lattice = bigint | typeof VARYING;
 /**
- * The lattice value of each vreg at a point. Only vregs that can be constant are tracked (every
- * definition a mov, ALU or unary op); the others are VARYING. A tracked vreg that is absent has
- * had no definition yet (the lattice's top).
+ * The lattice value of each vreg at a point. Only vregs that can be constant are tracked (those
+ * with a mov, ALU or unary definition); the others are VARYING. A tracked vreg that is absent
+ * has had no definition yet (the lattice's top).
  */
 class State {
   constructor(
@@ -46,19 +45,12 @@ class State {
   }
 }
 
-/** Vregs that might be constant: not parameters, and only defined by mov/alu/unary. */
+/** Vregs that might be constant somewhere: those with a mov, ALU or unary definition. */
 function trackable(f: Func): Set<VReg> {
   const out = new Set<VReg>();
-  const never = new Set<VReg>(f.params);
   for (const b of f.blocks) {
-    for (const i of b.insns) {
-      const d = defOf(i);
-      if (d === undefined) continue;
-      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out.add(d);
-      else never.add(d);
-    }
+    for (const i of b.insns) if (i.op === "mov" || i.op === "alu" || i.op === "unary") out.add(i.dst);
   }
-  for (const v of never) out.delete(v);
   return out;
 }
 
@@ -122,7 +114,9 @@ function feasible(t: Term, s: State): Block[] {
 function analyse(f: Func): Map<Block, State> {
   const inState = new Map<Block, State>();
   const entry = f.blocks[0];
-  inState.set(entry, new State(trackable(f)));
+  const start = new State(trackable(f));
+  for (const p of f.params) start.set(p, VARYING);
+  inState.set(entry, start);
   // Sweep the blocks in reverse postorder while any has a changed input: loops take few sweeps.
   const order = reversePostorder(f);
   const pending = new Set<Block>([entry]);
