@@ -1,12 +1,18 @@
 // The whole compiler, in order (QBE's main.c style: this list IS the documentation):
 //
-//   parse + check (check.ts: resolve, layouts, consts, types, control, storage)   → checked AST
-//   lower (lower.ts: expressions, block reads, actions, scans, calls)             → IR + metadata
-//   optimize (optimize.ts: the pass list)                                         → IR
-//   generate (backend.ts: legalize, calling convention, regalloc, frame, emit)    → eBPF Insn[]
+//   parse + check   check.ts: resolve, layouts, consts, types, control, storage  → checked AST
+//   lower           lower.ts: expressions, block reads, actions, scans, calls    → IR (ir.ts)
+//   optimize        optimize.ts, each pass in opt/, up to three rounds:
+//                     const-fold, copy-prop, reassociate, strength, const-fold, addr-fold,
+//                     demanded-bits, cse, load-forward, copy-prop, bounds-checks, tail-merge,
+//                     simplify-cfg, dce, coalesce
+//   generate        backend.ts: legalize, calling convention (abi.ts), block layout,
+//                     register allocation (intervals.ts, regalloc.ts, spill.ts), frame,
+//                     instruction selection (select.ts) and emission (emit.ts)  → eBPF Insn[]
+//   artifact        the front end's metadata plus the instructions
 //
-// (Started by the front end so that compile() exists; the back end owns its passes and may
-// reshape this file.)
+// `dump` sees the IR after lowering, after each optimisation pass, after legalization and after
+// register allocation (--dump-ir).
 import type { ProgramArtifact } from "./artifact.js";
 import { generate } from "./backend.js";
 import { frontEnd, type FrontEndOptions } from "./frontend.js";
