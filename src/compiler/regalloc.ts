@@ -10,7 +10,7 @@ import { IochainError } from "../diagnostics.js";
 import type { FixedRegs } from "./abi.js";
 import { buildIntervals, coveredLength, overlaps, type Interval, type Range } from "./intervals.js";
 import { isReg, type Block, type Func, type VReg } from "./ir.js";
-import { insertSpillCode, rematerializable, SpillState } from "./spill.js";
+import { insertSpillCode, rematerializable, removeDeadSpills, SpillState } from "./spill.js";
 
 const ALLOCATABLE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const CALL_CLOBBERED = [0, 1, 2, 3, 4, 5];
@@ -27,8 +27,10 @@ export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Ma
   const spills = new SpillState();
   for (let round = 0; round < 50; round++) {
     const result = tryAllocate(f, fixed, order, spills.unspillable);
-    if (result.spilled.size === 0) return result.assignment;
-    if (process.env.RA_DEBUG) console.log(`round ${round}: spill ${[...result.spilled].map((v) => `%${v}${spills.origin.has(v) ? "*" : ""}${spills.unspillable.has(v) ? "!" : ""}`).join(" ")}`);
+    if (result.spilled.size === 0) {
+      removeDeadSpills(f, spills);
+      return result.assignment;
+    }
     insertSpillCode(f, result.spilled, spills);
   }
   throw new IochainError("E0999", `internal error: register allocation of ${f.name} does not converge`, f.pos);
