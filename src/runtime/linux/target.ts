@@ -39,6 +39,7 @@ export class LinuxTarget implements StepTarget {
     private readonly runner: TestRunner,
     private readonly block: Uint8Array,
     private readonly scratchBytes: Uint8Array,
+    private readonly extents: { map: BpfMap; spec: MapSpec } | undefined,
   ) {}
 
   static create(artifact: ProgramArtifact, options: LinuxTargetOptions = {}): LinuxTarget {
@@ -81,7 +82,9 @@ export class LinuxTarget implements StepTarget {
         stats: options.stats,
       });
       const runner = new TestRunner(program, CTX_SIZE);
-      return new LinuxTarget(maps, program, runner, block, scratch);
+      const e = artifact.maps.findIndex((m) => m.name === "extents");
+      const extents = e < 0 ? undefined : { map: maps[e], spec: artifact.maps[e] };
+      return new LinuxTarget(maps, program, runner, block, scratch, extents);
     } catch (err) {
       program?.close();
       for (const m of maps) m.close();
@@ -101,6 +104,15 @@ export class LinuxTarget implements StepTarget {
     this.runner.ctx.set(ctx);
     this.runner.run();
     ctx.set(this.runner.ctx.subarray(0, ctx.length));
+  }
+
+  /** Replaces the extents map's contents (another data file's table; runtime/session.ts). */
+  writeExtents(init: Uint8Array): void {
+    if (!this.extents) throw new KernelError("E0803", "the program has no extents map to fill", 22);
+    const full = initialValue(this.extents.spec, { extentsInit: init })!;
+    if (this.extents.spec.mmapable && !this.extents.spec.readOnlyProg)
+      this.extents.map.mmap().subarray(0, full.length).set(full);
+    else this.extents.map.update(0, full);
   }
 
   /** The kernel's view of the loaded program: verified instructions, sizes, run-time stats. */

@@ -42,6 +42,7 @@ export class SimTarget implements StepTarget {
     private readonly block: Uint8Array,
     private readonly scratchBytes: Uint8Array,
     private readonly budget: number | undefined,
+    private readonly extents: ArrayMap | undefined,
   ) {}
 
   static create(artifact: ProgramArtifact, options: SimTargetOptions = {}): SimTarget {
@@ -57,7 +58,23 @@ export class SimTarget implements StepTarget {
       return maps[i].value(0);
     };
     const vm = createVm(artifact.insns, { maps, engine: options.engine, file: artifact.file });
-    return new SimTarget(vm, byName("block"), byName("scratch"), options.budget);
+    const e = artifact.maps.findIndex((m) => m.name === "extents");
+    const extents = e < 0 ? undefined : maps[e];
+    return new SimTarget(vm, byName("block"), byName("scratch"), options.budget, extents);
+  }
+
+  /** Replaces the extents map's contents (another data file's table; runtime/session.ts). */
+  writeExtents(init: Uint8Array): void {
+    if (!this.extents) throw new IochainError("E0935", "the program has no extents map to fill");
+    const value = this.extents.value(0);
+    if (init.length > value.length) {
+      throw new IochainError(
+        "E0935",
+        `the extents map's new value is ${init.length} bytes; the map holds ${value.length}`,
+      );
+    }
+    value.fill(0);
+    value.set(init);
   }
 
   blockBuffer(): Uint8Array {

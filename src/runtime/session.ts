@@ -1,0 +1,236 @@
+// One loaded program and one open data file, for many chains: the program is loaded (and, in the
+// kernel, verified) once, the file opened once, and each chain is one runChain over them. This is
+// what `iochain run` does for its single chain (runProgram opens a session, runs once, closes it)
+// and what tests and benchmarks that run thousands of chains use. A session can move to another
+// data file without reloading its program (switchData).
+import { readText } from "../cli/io.js";
+import type { ProgramArtifact } from "../compiler/artifact.js";
+import { IochainError } from "../diagnostics.js";
+import type { ArgValue } from "./args.js";
+import { ExtentDevice, FileBlockSource, type RawDevice } from "./block-source.js";
+import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
+import {
+  type ExtentTable,
+  decodeExtentTable,
+  encodeExtentTable,
+  identityExtents,
+  parseExtentJson,
+} from "./extents.js";
+import { type FileDeviceOptions, openFileDevice, tableForRun } from "./linux/bind-extents.js";
+import type { ProgInfo } from "./linux/program.js";
+import { LinuxTarget } from "./linux/target.js";
+import { SimTarget } from "./sim/target.js";
+import type { Engine } from "./vm/index.js";
+
+export type TargetName = "sim" | "linux";
+
+/** The data a session's chains read. */
+export interface DataOptions {
+  /** The data file. */
+  data: string;
+  /**
+   * The data file's current extent layout: a path to the simulator's extent JSON, or a table.
+   * Programs with an extents map get it loaded into that map unless the compiler already bound
+   * one (then the two generations are compared, and reads fall back to file offsets when they
+   * differ). Without it a file is one extent at device address = file offset.
+   */
+  extents?: string | ExtentTable;
+  /**
+   * Read translated blocks from the real device under the data file (its loop image, or /dev/NAME),
+   * with the file's current layout from FIEMAP as the device's layout (docs/extents.md). Applies to
+   * programs with an extents map; `true` takes the defaults (and `direct` below).
+   */
+  realDevice?: boolean | FileDeviceOptions;
+  /** O_DIRECT for the data file (and the real device unless its options say otherwise). */
+  direct?: boolean;
+}
+
+export interface SimSessionOptions extends DataOptions {
+  /** The VM engine. */
+  engine?: Engine;
+}
+
+export interface KernelSessionOptions extends DataOptions {
+  /** The kernel's run-time statistics (run_time_ns / run_cnt in programInfo()). */
+  stats?: boolean;
+}
+
+export type SessionOptions = SimSessionOptions & KernelSessionOptions & { target: TargetName };
+
+/** Per chain: what runChain takes besides the data (which the session holds). */
+export type RunOptions = Pick<ChainOptions, "maxSuspensions" | "maxSteps">;
+
+export function loadExtents(extents: string | ExtentTable): ExtentTable {
+  return typeof extents === "string"
+    ? parseExtentJson(readText(extents, "extent table"), extents)
+    : extents;
+}
+
+/** A target whose unbound extents map can be refilled between chains (both of ours can). */
+export interface RefillableTarget extends StepTarget {
+  writeExtents(init: Uint8Array): void;
+}
+
+/** The open data file: where chains read, and what the target's extents map must hold for it. */
+interface DataBinding {
+  source: FileBlockSource;
+  extents: ChainOptions["extents"];
+  /** The extents map's contents for this file; undefined when the program has none or is bound. */
+  extentsInit: Uint8Array | undefined;
+  close(): void;
+}
+
+function bindData(artifact: ProgramArtifact, options: DataOptions): DataBinding {
+  const source = new FileBlockSource(options.data, { direct: options.direct });
+  let real: RawDevice | undefined;
+  const close = (): void => {
+    real?.close();
+    source.close();
+  };
+  try {
+    // A bad extent file is reported even when the program has no extents map to put it in.
+    const given = options.extents === undefined ? undefined : loadExtents(options.extents);
+    const spec = artifact.maps.find((m) => m.name === "extents");
+    if (!spec) return { source, extents: undefined, extentsInit: undefined, close };
+    // The map holds what the program was bound to (compile time) or else the file's layout now.
+    const bound = spec.init ? decodeExtentTable(spec.init) : undefined;
+    let layout: ReturnType<typeof openFileDevice>["layout"] | undefined;
+    if (options.realDevice) {
+      const deviceOptions = options.realDevice === true ? {} : options.realDevice;
+      const device = openFileDevice(options.data, { direct: options.direct, ...deviceOptions });
+      real = device;
+      layout = device.layout;
+    }
+    const current = layout ?? given ?? bound ?? identityExtents(source.size);
+    const map = bound ?? (layout ? tableForRun(layout) : current);
+    const extentsInit = bound
+      ? undefined
+      : encodeExtentTable(
+          map,
+          spec.valueSize,
+          typeof options.extents === "string" ? options.extents : "extent table",
+        );
+    return {
+      source,
+      extents: { map, device: real ?? new ExtentDevice(source, current) },
+      extentsInit,
+      close,
+    };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+export class ChainSession<T extends RefillableTarget = RefillableTarget> {
+  private closed = false;
+
+  protected constructor(
+    readonly artifact: ProgramArtifact,
+    readonly target: T,
+    private data: DataBinding,
+  ) {}
+
+  /** Binds the data first (it decides the extents map's contents), then creates the target. */
+  protected static build<T extends RefillableTarget, S>(
+    artifact: ProgramArtifact,
+    options: DataOptions,
+    createTarget: (extentsInit: Uint8Array | undefined) => T,
+    wrap: (target: T, data: DataBinding) => S,
+  ): S {
+    const data = bindData(artifact, options);
+    let target: T | undefined;
+    try {
+      target = createTarget(data.extentsInit);
+      return wrap(target, data);
+    } catch (err) {
+      target?.close();
+      data.close();
+      throw err;
+    }
+  }
+
+  /** The open data file. */
+  get source(): FileBlockSource {
+    return this.data.source;
+  }
+
+  /** Runs one chain with these arguments over the session's data. */
+  run(args: Record<string, ArgValue>, options: RunOptions = {}): ChainResult {
+    if (this.closed)
+      throw new IochainError(
+        "E0999",
+        `internal error: ${this.artifact.name}: session used after close()`,
+      );
+    return runChain(this.artifact, this.target, this.data.source, {
+      ...options,
+      args,
+      extents: this.data.extents,
+    });
+  }
+
+  /**
+   * Moves the session to another data file; the program stays loaded. An unbound extents map is
+   * refilled with the new file's table (a bound one keeps the table the program was compiled with).
+   */
+  switchData(options: DataOptions): void {
+    const next = bindData(this.artifact, options);
+    try {
+      if (next.extentsInit) this.target.writeExtents(next.extentsInit);
+    } catch (err) {
+      next.close();
+      throw err;
+    }
+    this.data.close();
+    this.data = next;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.target.close();
+    } finally {
+      this.data.close();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** The program in the kernel: maps created and mmapped, program loaded and verified once. */
+export class KernelSession extends ChainSession<LinuxTarget> {
+  static open(artifact: ProgramArtifact, options: KernelSessionOptions): KernelSession {
+    return ChainSession.build(
+      artifact,
+      options,
+      (extentsInit) => LinuxTarget.create(artifact, { extentsInit, stats: options.stats }),
+      (target, data) => new KernelSession(artifact, target, data),
+    );
+  }
+
+  /** The kernel's view of the program: verified instructions, sizes, run-time statistics. */
+  programInfo(): ProgInfo {
+    return this.target.programInfo();
+  }
+}
+
+/** The program on our VM over the same maps. */
+export class SimSession extends ChainSession<SimTarget> {
+  static open(artifact: ProgramArtifact, options: SimSessionOptions): SimSession {
+    return ChainSession.build(
+      artifact,
+      options,
+      (extentsInit) => SimTarget.create(artifact, { extentsInit, engine: options.engine }),
+      (target, data) => new SimSession(artifact, target, data),
+    );
+  }
+}
+
+export function openSession(artifact: ProgramArtifact, options: SessionOptions): ChainSession {
+  return options.target === "linux"
+    ? KernelSession.open(artifact, options)
+    : SimSession.open(artifact, options);
+}
