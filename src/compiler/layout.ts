@@ -3,7 +3,7 @@
 // a jump's target, a check's `ok` side, a branch's unplaced side — and the cold failure paths of
 // checks drift to the end. Every fall-through saves a `ja`.
 import { reversePostorder } from "./cfg.js";
-import type { Block, Func } from "./ir.js";
+import { successors, type Block, type Func } from "./ir.js";
 
 function preferredNext(b: Block, placed: Set<Block>): Block | undefined {
   const t = b.term;
@@ -13,9 +13,15 @@ function preferredNext(b: Block, placed: Set<Block>): Block | undefined {
       return free(t.target);
     case "check":
       return free(t.ok) ?? free(t.fail);
-    case "br":
+    case "br": {
       // JSET cannot be inverted, so its false side should follow.
-      return t.cond === "set" ? (free(t.else) ?? free(t.then)) : (free(t.then) ?? free(t.else));
+      if (t.cond === "set") return free(t.else) ?? free(t.then);
+      // A triangle (one side also leads to the other): the side that leads on goes first, so
+      // both edges into the other side can fall through or branch without a `ja`.
+      const leadsTo = (a: Block, b: Block): boolean => successors(a.term).includes(b);
+      if (free(t.then) && free(t.else) && leadsTo(t.else, t.then) && !leadsTo(t.then, t.else)) return t.else;
+      return free(t.then) ?? free(t.else);
+    }
     case "ret":
       return undefined;
   }
