@@ -1,5 +1,6 @@
 // The optimisation passes, in order (QBE's main.c style: the list IS the documentation).
-// Each pass takes a function and says whether it changed it; `dump` sees the IR after each one.
+// Each pass rewrites one function in place; `dump` sees the IR after each one. The list runs again
+// while a round still changes something (compared as text, once per round).
 import { foldAddresses } from "./opt/addr-fold.js";
 import { constFold } from "./opt/const-fold.js";
 import { coalesceCopies } from "./opt/coalesce.js";
@@ -13,12 +14,13 @@ import { reassociate } from "./opt/reassociate.js";
 import { simplifyCfg } from "./opt/simplify-cfg.js";
 import { strengthReduce } from "./opt/strength.js";
 import { mergeTails } from "./opt/tail-merge.js";
+import { printFunc } from "./ir-print.js";
 import type { Func, Module } from "./ir.js";
 
 export interface Pass {
   name: string;
   /** `isEntry`: f is the storage function (funcs[0]; its first parameter is ctx). */
-  run(f: Func, isEntry: boolean): boolean;
+  run(f: Func, isEntry: boolean): unknown;
 }
 
 export const PASSES: Pass[] = [
@@ -45,14 +47,14 @@ const MAX_ROUNDS = 3;
 export type DumpHook = (stage: string, m: Module) => void;
 
 export function optimize(m: Module, dump?: DumpHook): void {
+  let before = m.funcs.map(printFunc);
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    let changed = false;
     for (const pass of PASSES) {
-      m.funcs.forEach((f, k) => {
-        changed = pass.run(f, k === 0) || changed;
-      });
+      m.funcs.forEach((f, k) => pass.run(f, k === 0));
       dump?.(`${pass.name} (round ${round})`, m);
     }
-    if (!changed) break;
+    const after = m.funcs.map(printFunc);
+    if (after.every((text, k) => text === before[k])) break;
+    before = after;
   }
 }

@@ -2,7 +2,6 @@
 // `[base + constant + off]` directly (eBPF loads and stores carry a 16-bit offset), and an access
 // through `addr [map/slot + k]` uses that map or slot base itself. The pointer's computation then
 // usually dies. Only stable vregs (single-defs.ts) are looked through.
-import { printFunc } from "../ir-print.js";
 import { isImm, type Addr, type Func } from "../ir.js";
 import { fitsOff16 } from "../legalize.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
@@ -28,13 +27,11 @@ function fold(a: Addr, sd: SingleDefs): Addr {
   return a;
 }
 
-export function foldAddresses(f: Func): boolean {
-  const before = printFunc(f);
+export function foldAddresses(f: Func): void {
   const sd = singleDefs(f);
   for (const b of f.blocks) {
     for (const i of b.insns) {
       if (i.op === "load" || i.op === "store" || i.op === "addr") i.addr = fold(i.addr, sd);
     }
   }
-  return printFunc(f) !== before;
 }

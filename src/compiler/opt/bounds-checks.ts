@@ -10,7 +10,6 @@
 // stays provably in bounds for it too (byte swaps are left out: the verifier forgets ranges there).
 import { predecessors } from "../cfg.js";
 import { dominators } from "../dominators.js";
-import { printFunc } from "../ir-print.js";
 import { defOf, isImm, type Block, type Func, type Inst, type VReg } from "../ir.js";
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -58,8 +57,7 @@ function edgeFact(from: Block, to: Block): [VReg, bigint] | undefined {
   }
 }
 
-export function removeRedundantChecks(f: Func): boolean {
-  const before = printFunc(f);
+export function removeRedundantChecks(f: Func): void {
   const defCount = new Map<VReg, number>();
   const defBound = new Map<VReg, bigint>();
   for (const p of f.params) defCount.set(p, 1);
@@ -91,7 +89,6 @@ export function removeRedundantChecks(f: Func): boolean {
     for (const c of dom.children.get(b)!) visit(c, facts);
   };
   visit(dom.order[0], new Map());
-  return printFunc(f) !== before;
 }
 
 function min(a: bigint | undefined, b: bigint | undefined): bigint | undefined {

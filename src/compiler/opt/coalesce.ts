@@ -2,11 +2,9 @@
 // copy, becomes `%v = OP ...` when nothing in between reads or writes %v. Lowering produces this
 // shape for every assignment to a variable (`x = x + 1`), and without it the allocator would have
 // to keep %t and %v apart wherever %v is live (its intervals have no holes), costing a `mov`.
-import { printFunc } from "../ir-print.js";
 import { defOf, isReg, termUses, usesOf, type Func, type VReg } from "../ir.js";
 
-export function coalesceCopies(f: Func): boolean {
-  const before = printFunc(f);
+export function coalesceCopies(f: Func): void {
   const defs = new Map<VReg, number>();
   const uses = new Map<VReg, number>();
   for (const b of f.blocks) {
@@ -42,5 +40,4 @@ export function coalesceCopies(f: Func): boolean {
       defs.set(t, 0);
     }
   }
-  return printFunc(f) !== before;
 }

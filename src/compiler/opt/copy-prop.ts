@@ -2,7 +2,6 @@
 // is redefined on any path in between (a forward "available copies" must-analysis). The copy
 // itself usually becomes dead and DCE removes it; the allocator then has fewer moves to place.
 import { predecessors, reversePostorder } from "../cfg.js";
-import { printFunc } from "../ir-print.js";
 import { defOf, isReg, mapTermUses, mapUses, type Block, type Func, type Inst, type VReg } from "../ir.js";
 
 /** Available copies: dst → src. */
@@ -26,8 +25,7 @@ function intersect(a: Copies, b: Copies): Copies {
   return out;
 }
 
-export function copyProp(f: Func): boolean {
-  const before = printFunc(f);
+export function copyProp(f: Func): void {
   const order = reversePostorder(f);
   const preds = predecessors(f);
   const outState = new Map<Block, Copies | undefined>(); // undefined = not computed (universe)
@@ -62,5 +60,4 @@ export function copyProp(f: Func): boolean {
     }
     mapTermUses(b.term, source);
   }
-  return printFunc(f) !== before;
 }

@@ -7,7 +7,7 @@
 // through scratch on purpose (a store and a load) so that the verifier forgets their ranges and
 // can prune loop states.
 import { dominators } from "../dominators.js";
-import { printFunc, printInst } from "../ir-print.js";
+import { printInst } from "../ir-print.js";
 import { imm, isReg, usesOf, type Addr, type Block, type Func, type Inst, type Value, type VReg } from "../ir.js";
 import { rootOf, writtenMaps } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
@@ -31,8 +31,7 @@ function keyOf(i: Inst): string | undefined {
 }
 
 /** `isEntry`: f is the storage function, whose first parameter is ctx (no map behind it). */
-export function cse(f: Func, isEntry = false): boolean {
-  const before = printFunc(f);
+export function cse(f: Func, isEntry = false): void {
   const sd = singleDefs(f);
   const dom = dominators(f);
   const written = writtenMaps(f, sd, isEntry ? 0 : undefined);
@@ -74,5 +73,4 @@ export function cse(f: Func, isEntry = false): boolean {
     for (const c of dom.children.get(b)!) visit(c, available);
   };
   visit(dom.order[0], new Map());
-  return printFunc(f) !== before;
 }

@@ -2,7 +2,6 @@
 // operand's upper bits were cleared, so a zero- or sign-extension or a mask that keeps those N
 // bits is looked through: `store u32 [a], zext32(x)` stores x, `be16(x & 0xffff)` is `be16(x)`,
 // `add32 (zext32 x), y` is `add32 x, y`. The extension then usually dies.
-import { printFunc } from "../ir-print.js";
 import { isImm, isReg, mapTermUses, type Func, type Inst, type UnaryOp, type Value, type VReg } from "../ir.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
 
@@ -45,13 +44,11 @@ function narrow(i: Inst, sd: SingleDefs): Inst {
   }
 }
 
-export function demandedBits(f: Func): boolean {
-  const before = printFunc(f);
+export function demandedBits(f: Func): void {
   const sd = singleDefs(f);
   for (const b of f.blocks) {
     b.insns = b.insns.map((i) => narrow(i, sd));
     const t = b.term;
     if (t.op === "br" && t.w === 32) mapTermUses(t, (v) => source(v, 32, sd));
   }
-  return printFunc(f) !== before;
 }

@@ -5,7 +5,6 @@
 // Only ctx: map memory is never forwarded (see cse.ts: values laundered through scratch must stay
 // laundered), and only in the storage function, whose first parameter is ctx.
 import { predecessors } from "../cfg.js";
-import { printFunc } from "../ir-print.js";
 import { defOf, imm, isReg, newReg, type Addr, type Block, type Func, type Inst, type Value, type VReg } from "../ir.js";
 import { rootOf } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
@@ -38,9 +37,8 @@ function storedAtEnd(p: Block, addr: Addr, width: number): Value | undefined {
   return undefined;
 }
 
-export function forwardLoads(f: Func, isEntry = false): boolean {
-  if (!isEntry) return false;
-  const before = printFunc(f);
+export function forwardLoads(f: Func, isEntry = false): void {
+  if (!isEntry) return;
   const sd = singleDefs(f);
   const preds = predecessors(f);
   const intoCtx = (a: Addr): boolean => {
@@ -62,5 +60,4 @@ export function forwardLoads(f: Func, isEntry = false): boolean {
       b.insns[k] = { op: "mov", dst: i.dst, src: t, pos: i.pos } satisfies Inst;
     }
   }
-  return printFunc(f) !== before;
 }

@@ -1,7 +1,6 @@
 // Reassociation of constant chains: `y = (z op c1) op c2` becomes `y = z op (c1 op c2)` for
 // add, xor, and, or, mul and same-direction shifts, and `x - c` is canonicalised to `x + (-c)` so
 // additions and subtractions combine. The intermediate value usually dies.
-import { printFunc } from "../ir-print.js";
 import { imm, isImm, type AluOp, type Func, type Inst } from "../ir.js";
 import { evalAlu } from "./eval.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
@@ -27,9 +26,7 @@ function combine(i: Inst, sd: SingleDefs): Inst {
   return i;
 }
 
-export function reassociate(f: Func): boolean {
-  const before = printFunc(f);
+export function reassociate(f: Func): void {
   const sd = singleDefs(f);
   for (const b of f.blocks) b.insns = b.insns.map((i) => combine(i, sd));
-  return printFunc(f) !== before;
 }

@@ -3,7 +3,6 @@
 // jump on are threaded to the final target; a block that is its successor's only predecessor
 // absorbs it; unreachable blocks go. (Merging blocks that end alike is tail-merge.ts.)
 import { predecessors, removeUnreachable } from "../cfg.js";
-import { printFunc } from "../ir-print.js";
 import { replaceSuccessor, successors, type Block, type Cond, type Func } from "../ir.js";
 
 const TRUE_ON_EQUAL = new Set<Cond>(["eq", "uge", "ule", "sge", "sle"]);
@@ -58,11 +57,9 @@ function mergeStraightLines(f: Func): void {
   f.blocks = f.blocks.filter((b) => !gone.has(b));
 }
 
-export function simplifyCfg(f: Func): boolean {
-  const before = printFunc(f);
+export function simplifyCfg(f: Func): void {
   threadJumps(f);
   for (const b of f.blocks) simplifyBranch(b);
   removeUnreachable(f);
   mergeStraightLines(f);
-  return printFunc(f) !== before;
 }

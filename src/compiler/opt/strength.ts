@@ -1,7 +1,6 @@
 // Strength reduction: multiplication, unsigned division and unsigned remainder by a power of two
 // become shifts and masks (one cheap instruction each, and ranges the verifier tracks exactly);
 // `and x, 0xffffffff`, which eBPF cannot encode as a 64-bit immediate, becomes a zero-extension.
-import { printFunc } from "../ir-print.js";
 import { imm, isImm, type Func, type Inst } from "../ir.js";
 import { log2Exact } from "./eval.js";
 
@@ -24,8 +23,6 @@ function reduce(i: Inst): Inst {
   }
 }
 
-export function strengthReduce(f: Func): boolean {
-  const before = printFunc(f);
+export function strengthReduce(f: Func): void {
   for (const b of f.blocks) b.insns = b.insns.map(reduce);
-  return printFunc(f) !== before;
 }

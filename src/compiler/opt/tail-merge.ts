@@ -6,7 +6,7 @@
 //   instructions (the verifier refuses BPF_ST into ctx, so it becomes mov + stx).
 // - Blocks that do work and then return the same value jump to one shared return
 //   (a `ja` is one instruction, `r0 = v; exit` two).
-import { printFunc, printInst, printTerm, printValue } from "../ir-print.js";
+import { printInst, printTerm, printValue } from "../ir-print.js";
 import { isImm, newReg, replaceSuccessor, type Block, type Func, type Inst, type VReg } from "../ir.js";
 
 const endsPlainly = (b: Block): boolean => b.term.op === "ret" || b.term.op === "jump";
@@ -94,10 +94,8 @@ function shareReturns(f: Func): void {
   }
 }
 
-export function mergeTails(f: Func): boolean {
-  const before = printFunc(f);
+export function mergeTails(f: Func): void {
   mergeIdentical(f);
   shareReturns(f);
   mergeModuloConstant(f);
-  return printFunc(f) !== before;
 }

@@ -9,7 +9,7 @@ export function ir(text: string): string {
   return lines.map((l) => l.trim()).map((l) => (l.startsWith("func") || l.startsWith("@") || l === "}" ? l : `  ${l}`)).join("\n") + "\n";
 }
 
-export function runPass(pass: (f: Func) => boolean, text: string): string {
+export function runPass(pass: (f: Func) => unknown, text: string): string {
   const m = parseIr(ir(text));
   for (const f of m.funcs) pass(f);
   return printModule(m);
