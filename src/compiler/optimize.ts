@@ -7,6 +7,7 @@ import { coalesceCopies } from "./opt/coalesce.js";
 import { copyProp } from "./opt/copy-prop.js";
 import { cse } from "./opt/cse.js";
 import { dce } from "./opt/dce.js";
+import { removeDeadStores } from "./opt/dead-stores.js";
 import { forwardLoads } from "./opt/load-forward.js";
 import { removeRedundantChecks } from "./opt/bounds-checks.js";
 import { demandedBits } from "./opt/demanded-bits.js";
@@ -37,6 +38,7 @@ export const PASSES: Pass[] = [
   { name: "bounds-checks", run: removeRedundantChecks },
   { name: "tail-merge", run: mergeTails },
   { name: "simplify-cfg", run: simplifyCfg },
+  { name: "dead-stores", run: removeDeadStores },
   { name: "dce", run: dce },
   { name: "coalesce", run: coalesceCopies },
 ];

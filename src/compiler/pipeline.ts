@@ -5,7 +5,7 @@
 //   optimize        optimize.ts, each pass in opt/, up to three rounds:
 //                     const-fold, copy-prop, reassociate, strength, const-fold, addr-fold,
 //                     demanded-bits, cse, load-forward, copy-prop, bounds-checks, tail-merge,
-//                     simplify-cfg, dce, coalesce
+//                     simplify-cfg, dead-stores, dce, coalesce
 //   generate        backend.ts: legalize, calling convention (abi.ts), block layout,
 //                     register allocation (intervals.ts, regalloc.ts, spill.ts), frame,
 //                     instruction selection (select.ts) and emission (emit.ts)  → eBPF Insn[]

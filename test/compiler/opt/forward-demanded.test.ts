@@ -74,3 +74,26 @@ describe("load-forward", () => {
     expect(printModule(m)).toBe(text);
   });
 });
+
+describe("dead-stores", () => {
+  it("drops a store overwritten before anything can read it", async () => {
+    const { removeDeadStores } = await import("../../../src/compiler/opt/dead-stores.js");
+    const out = runPass(
+      removeDeadStores,
+      `func f(%0) {
+      @entry0:
+        store u64 [map1+64], %0
+        store u64 [map1+64], 9
+        store u32 [map1+8], %0
+        %1 = load u64 [map1+8]
+        store u32 [map1+8], 1
+        store u16 [map1+16], 1
+        store u8 [map1+16], 2
+        ret %1
+      }`,
+    );
+    expect(out).not.toContain("store u64 [map1+64], %0");
+    expect(out).toContain("store u32 [map1+8], %0"); // read back before the next store
+    expect(out).toContain("store u16 [map1+16], 1"); // only partly overwritten
+  });
+});
