@@ -7,7 +7,7 @@
 import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
 import { fillForDepth, groupSizes, sortedKeys, treeDepth } from "../common/keys.js";
 import { Rng } from "../common/rng.js";
-import { writeFileAtomic } from "../../src/cli/io.js";
+import { writeFileAtomic } from "../../src/files.js";
 
 export const NODE_BYTES = 512;
 export const NODE_SLOTS = 31;

@@ -4,7 +4,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../../src/cli/io.js";
+import { writeFileAtomic } from "../../src/files.js";
 import { IochainError, renderOneLine, toDiagnostics } from "../../src/diagnostics.js";
 
 export function badOption(message: string, hint?: string): never {

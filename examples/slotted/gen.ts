@@ -4,7 +4,7 @@
 // Deterministic from the seed; the depth follows from the row count and the fill.
 //
 //   node dist/examples/slotted/gen.js table.db --keys 5000 [--depth 3] [--seed 1] [--wide]
-import { writeFileAtomic } from "../../src/cli/io.js";
+import { writeFileAtomic } from "../../src/files.js";
 import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
 import { fillForDepth, groupSizes, sortedKeys, treeDepth } from "../common/keys.js";
 import { Rng } from "../common/rng.js";

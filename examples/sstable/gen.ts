@@ -2,7 +2,7 @@
 // blocks of LEB128-framed entries, and the bloom block last. Deterministic from the seed.
 //
 //   node dist/examples/sstable/gen.js table.sst --keys 20000 [--seed 1] [--bloom-k 7] [--per-block N] [--wide]
-import { writeFileAtomic } from "../../src/cli/io.js";
+import { writeFileAtomic } from "../../src/files.js";
 import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
 import { sortedKeys } from "../common/keys.js";
 import { Rng } from "../common/rng.js";

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { encode } from "../bpf/insn.js";
 import { validate } from "../bpf/validate.js";
-import { readText, writeFileAtomic } from "./io.js";
+import { readText, writeFileAtomic } from "../files.js";
 import { assemble, type AsmSyntax } from "./program-input.js";
 import { parseChoice } from "./options.js";
 

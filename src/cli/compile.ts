@@ -9,7 +9,7 @@ import { printModule } from "../compiler/ir-print.js";
 import { compile } from "../compiler/pipeline.js";
 import { IochainError } from "../diagnostics.js";
 import { loadExtents } from "../runtime/run-program.js";
-import { readText, writeFileAtomic } from "./io.js";
+import { readText, writeFileAtomic } from "../files.js";
 import { parseChoice } from "./options.js";
 
 const TARGETS = ["sim", "linux"] as const;

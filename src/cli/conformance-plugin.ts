@@ -6,7 +6,7 @@ import { decode } from "../bpf/insn.js";
 import { renderOneLine, toDiagnostics } from "../diagnostics.js";
 import { createVm } from "../runtime/vm/index.js";
 import { readElfProgram } from "./elf-input.js";
-import { parseHex } from "./io.js";
+import { parseHex } from "../files.js";
 
 export function runPlugin(args: readonly string[], stdin: string): string {
   const elf = args.includes("--elf");

@@ -9,7 +9,7 @@ import {
   readFileExtents,
 } from "../runtime/linux/fiemap.js";
 import { deviceReadPath, fileDevice } from "../runtime/linux/file-device.js";
-import { writeFileAtomic } from "./io.js";
+import { writeFileAtomic } from "../files.js";
 
 interface ExtentsOptions {
   json?: boolean;

@@ -5,7 +5,7 @@ import { assembleLlvm } from "../bpf/asm/llvm.js";
 import { assembleUbpf } from "../bpf/asm/ubpf.js";
 import { decode, type Insn } from "../bpf/insn.js";
 import { IochainError } from "../diagnostics.js";
-import { readInput } from "./io.js";
+import { readInput } from "../files.js";
 
 export type AsmSyntax = "ubpf" | "llvm";
 

@@ -2,7 +2,7 @@
 // (the bpf_conformance convention) and prints r0 and the instructions executed.
 import type { Command } from "commander";
 import { createVm, DEFAULT_BUDGET, type Engine } from "../runtime/vm/index.js";
-import { parseHex } from "./io.js";
+import { parseHex } from "../files.js";
 import { parseChoice, parseCount } from "./options.js";
 import { readProgram, type AsmSyntax } from "./program-input.js";
 

@@ -3,7 +3,7 @@
 // what `iochain run` does for its single chain (runProgram opens a session, runs once, closes it)
 // and what tests and benchmarks that run thousands of chains use. A session can move to another
 // data file without reloading its program (switchData).
-import { readText } from "../cli/io.js";
+import { readText } from "../files.js";
 import type { ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";

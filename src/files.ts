@@ -1,7 +1,7 @@
-// File input/output for the commands: bounded reads with clear errors, atomic writes.
+// File input/output shared by the commands, the runtime and the example generators: bounded reads with clear errors, atomic writes.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { IochainError } from "../diagnostics.js";
+import { IochainError } from "./diagnostics.js";
 
 /** Larger inputs are refused: no storage function, object or data listing is this big. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
