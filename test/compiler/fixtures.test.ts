@@ -40,8 +40,10 @@ describe("compiler fixtures", () => {
       const fixture = parseFixture(source, rel);
       const artifact = (): ProgramArtifact => compile(source, rel);
 
-      it("compiles to the expected listing", async () => {
-        await expect(formatListing(artifact(), new Map([[rel, source]]))).toMatchFileSnapshot(`fixtures/${name}.expected.asm`);
+      it("compiles to the expected listing, every instruction with its source position", async () => {
+        const a = artifact();
+        expect(a.insns.filter((i) => i.pos === undefined)).toEqual([]);
+        await expect(formatListing(a, new Map([[rel, source]]))).toMatchFileSnapshot(`fixtures/${name}.expected.asm`);
       });
 
       it("runs on the VM with the expected results", () => {
