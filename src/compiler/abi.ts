@@ -43,7 +43,8 @@ export function lowerCallingConvention(f: Func): FixedRegs {
       const result = i.dst;
       const r0 = result === undefined ? undefined : pinned(R0);
       out.push({ ...i, args, dst: r0 });
-      if (result !== undefined && r0 !== undefined) out.push({ op: "mov", dst: result, src: r0, pos: i.pos });
+      if (result !== undefined && r0 !== undefined)
+        out.push({ op: "mov", dst: result, src: r0, pos: i.pos });
     }
     b.insns = out;
     const t = b.term;

@@ -48,7 +48,8 @@ export function backEdges(f: Func): [Block, Block][] {
   const index = new Map(rpo.map((b, i) => [b, i]));
   const out: [Block, Block][] = [];
   for (const b of rpo) {
-    for (const s of successors(b.term)) if ((index.get(s) ?? Infinity) <= index.get(b)!) out.push([b, s]);
+    for (const s of successors(b.term))
+      if ((index.get(s) ?? Infinity) <= index.get(b)!) out.push([b, s]);
   }
   return out;
 }

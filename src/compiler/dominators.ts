@@ -30,7 +30,7 @@ export function dominators(f: Func): DomTree {
     return a;
   };
 
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const b of order.slice(1)) {
       let best: Block | undefined;

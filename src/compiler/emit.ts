@@ -47,7 +47,8 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
     const ctx: SelectContext = {
       reg: (v) => {
         const r = reg.get(v);
-        if (r === undefined) throw new IochainError("E0999", `internal error: %${v} of ${func.name} has no register`);
+        if (r === undefined)
+          throw new IochainError("E0999", `internal error: %${v} of ${func.name} has no register`);
         return r;
       },
       slotOffset: (s) => frame.offsets[s],
@@ -56,7 +57,9 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
       blockStart.set(b, out.length);
       for (const i of b.insns) {
         const base = out.length;
-        out.push(...selectInst(i, ctx, (index, name) => fixups.push({ at: base + index, func: name })));
+        out.push(
+          ...selectInst(i, ctx, (index, name) => fixups.push({ at: base + index, func: name })),
+        );
       }
       emitTerm(b.term, order[k + 1], ctx, out, fixups);
     });
@@ -65,7 +68,8 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
   const slots = slotOffsets(out);
   for (const fx of fixups) {
     const target = fx.block ? blockStart.get(fx.block) : funcStart.get(fx.func!);
-    if (target === undefined) throw new IochainError("E0999", `internal error: unresolved ${fx.func ?? "block"}`);
+    if (target === undefined)
+      throw new IochainError("E0999", `internal error: unresolved ${fx.func ?? "block"}`);
     const delta = slots[target] - slots[fx.at] - 1;
     const i = out[fx.at];
     if (fx.func !== undefined) i.imm = delta;
@@ -73,13 +77,24 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
     else if (i.code === (Class.JMP | Jmp.JA)) {
       out[fx.at] = { ...i, code: Class.JMP32 | Jmp.JA, off: 0, imm: delta }; // gotol
     } else {
-      throw new IochainError("E0692", `a branch spans ${delta} instructions, more than eBPF's 32767`, i.pos, "split the function");
+      throw new IochainError(
+        "E0692",
+        `a branch spans ${delta} instructions, more than eBPF's 32767`,
+        i.pos,
+        "split the function",
+      );
     }
   }
   return out;
 }
 
-function emitTerm(t: Term, next: Block | undefined, ctx: SelectContext, out: Insn[], fixups: Fixup[]): void {
+function emitTerm(
+  t: Term,
+  next: Block | undefined,
+  ctx: SelectContext,
+  out: Insn[],
+  fixups: Fixup[],
+): void {
   const pos = t.pos;
   const jumpTo = (b: Block): void => {
     if (b === next) return;
@@ -91,8 +106,22 @@ function emitTerm(t: Term, next: Block | undefined, ctx: SelectContext, out: Ins
     fixups.push({ at: out.length, block: target });
     out.push(
       isImm(b)
-        ? { code: cls | JMP_CODE[cond] | Src.K, dst: ctx.reg(a), src: 0, off: 0, imm: Number(BigInt.asIntN(32, b)), pos }
-        : { code: cls | JMP_CODE[cond] | Src.X, dst: ctx.reg(a), src: ctx.reg(b), off: 0, imm: 0, pos },
+        ? {
+            code: cls | JMP_CODE[cond] | Src.K,
+            dst: ctx.reg(a),
+            src: 0,
+            off: 0,
+            imm: Number(BigInt.asIntN(32, b)),
+            pos,
+          }
+        : {
+            code: cls | JMP_CODE[cond] | Src.X,
+            dst: ctx.reg(a),
+            src: ctx.reg(b),
+            off: 0,
+            imm: 0,
+            pos,
+          },
     );
   };
   const twoWay = (cond: Cond, w: 32 | 64, a: VReg, b: Value, yes: Block, no: Block): void => {

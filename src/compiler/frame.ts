@@ -17,7 +17,9 @@ const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 export function layoutFrame(f: Func): Frame {
   const offsets = new Array<number>(f.slots.length);
-  const byAlign = f.slots.map((s, i) => ({ ...s, i })).sort((a, b) => b.align - a.align || a.i - b.i);
+  const byAlign = f.slots
+    .map((s, i) => ({ ...s, i }))
+    .sort((a, b) => b.align - a.align || a.i - b.i);
   let used = 0;
   for (const s of byAlign) {
     used = roundUp(used + s.size, s.align);
@@ -45,7 +47,8 @@ export function checkCallChainStack(m: Module, frames: Map<string, Frame>): void
     const f = byName.get(name)!;
     let callees = 0;
     for (const b of f.blocks) {
-      for (const i of b.insns) if (i.op === "callLocal") callees = Math.max(callees, depthOf(i.func));
+      for (const i of b.insns)
+        if (i.op === "callLocal") callees = Math.max(callees, depthOf(i.func));
     }
     const total = roundUp(Math.max(frames.get(name)!.size, 1), 32) + callees;
     deepest.set(name, total);

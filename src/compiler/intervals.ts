@@ -6,7 +6,16 @@
 // other vregs.
 import { loopDepth } from "./cfg.js";
 import { liveness } from "./liveness.js";
-import { defOf, isReg, termUses, usesOf, type AluOp, type Block, type Func, type VReg } from "./ir.js";
+import {
+  defOf,
+  isReg,
+  termUses,
+  usesOf,
+  type AluOp,
+  type Block,
+  type Func,
+  type VReg,
+} from "./ir.js";
 
 export interface Range {
   start: number;
@@ -74,7 +83,8 @@ export function buildIntervals(f: Func, order: Block[]): Intervals {
         addRange(d, 2 * n + 1, end.get(d) ?? 2 * n + 1);
         end.delete(d);
       }
-      if (i.op === "call" || i.op === "callLocal") calls.push({ at: 2 * n + 1, result: i.dst !== undefined });
+      if (i.op === "call" || i.op === "callLocal")
+        calls.push({ at: 2 * n + 1, result: i.dst !== undefined });
       for (const v of usesOf(i)) use(v, 2 * n);
       // `dst = a - b` is emitted as `dst = a; dst -= b`: b must survive the write of dst.
       if (i.op === "alu" && isReg(i.b) && i.b !== i.a && !COMMUTATIVE.has(i.alu)) {
@@ -88,7 +98,13 @@ export function buildIntervals(f: Func, order: Block[]): Intervals {
   const intervals = new Map<VReg, Interval>();
   for (const [v, rs] of ranges) {
     const merged = mergeRanges(rs);
-    intervals.set(v, { vreg: v, ranges: merged, start: merged[0].start, end: merged[merged.length - 1].end, weight: weights.get(v) ?? 0 });
+    intervals.set(v, {
+      vreg: v,
+      ranges: merged,
+      start: merged[0].start,
+      end: merged[merged.length - 1].end,
+      weight: weights.get(v) ?? 0,
+    });
   }
   return { intervals, calls };
 }

@@ -107,7 +107,12 @@ export class FuncBuilder {
 
   /** A new, empty block (not yet terminated). Does not change the insertion block. */
   block(name?: string): Block {
-    const b: Block = { id: this.func.nextBlock++, name, insns: [], term: { op: "ret", pos: this.pos } };
+    const b: Block = {
+      id: this.func.nextBlock++,
+      name,
+      insns: [],
+      term: { op: "ret", pos: this.pos },
+    };
     this.func.blocks.push(b);
     this.open.add(b);
     return b;
@@ -138,12 +143,14 @@ export class FuncBuilder {
   }
 
   private emit(i: Inst): void {
-    if (!this.open.has(this.cur)) throw internal(`block @${this.cur.id} is already terminated`, i.pos);
+    if (!this.open.has(this.cur))
+      throw internal(`block @${this.cur.id} is already terminated`, i.pos);
     this.cur.insns.push(i);
   }
 
   private terminate(t: Term): void {
-    if (!this.open.has(this.cur)) throw internal(`block @${this.cur.id} is already terminated`, t.pos);
+    if (!this.open.has(this.cur))
+      throw internal(`block @${this.cur.id} is already terminated`, t.pos);
     this.cur.term = t;
     this.open.delete(this.cur);
   }
@@ -194,7 +201,8 @@ export class FuncBuilder {
 
   /** A helper call; returns the result vreg unless `result` is false. */
   call(helper: number, args: Value[], result = true): VReg | undefined {
-    if (args.length > 5) throw internal(`helper ${helper} called with ${args.length} arguments`, this.pos);
+    if (args.length > 5)
+      throw internal(`helper ${helper} called with ${args.length} arguments`, this.pos);
     const dst = result ? this.reg() : undefined;
     this.emit({ op: "call", helper, args: args.map(norm), dst, pos: this.pos });
     return dst;
@@ -225,13 +233,20 @@ export class FuncBuilder {
   }
 
   ret(value?: Value): void {
-    this.terminate({ op: "ret", value: value === undefined ? undefined : norm(value), pos: this.pos });
+    this.terminate({
+      op: "ret",
+      value: value === undefined ? undefined : norm(value),
+      pos: this.pos,
+    });
   }
 
   /** The finished function; every block must have been terminated. */
   finish(): Func {
     for (const b of this.open) {
-      throw internal(`block @${b.id}${b.name ? ` (${b.name})` : ""} of ${this.func.name} has no terminator`, this.func.pos);
+      throw internal(
+        `block @${b.id}${b.name ? ` (${b.name})` : ""} of ${this.func.name} has no terminator`,
+        this.func.pos,
+      );
     }
     return this.func;
   }

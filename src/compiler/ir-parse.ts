@@ -27,8 +27,37 @@ import {
   type Width,
 } from "./ir.js";
 
-const ALU = new Set(["add", "sub", "mul", "udiv", "sdiv", "umod", "smod", "and", "or", "xor", "shl", "lshr", "ashr"]);
-const UNARY = new Set(["neg", "neg32", "be16", "be32", "be64", "le16", "le32", "le64", "sext8", "sext16", "sext32", "zext8", "zext16", "zext32"]);
+const ALU = new Set([
+  "add",
+  "sub",
+  "mul",
+  "udiv",
+  "sdiv",
+  "umod",
+  "smod",
+  "and",
+  "or",
+  "xor",
+  "shl",
+  "lshr",
+  "ashr",
+]);
+const UNARY = new Set([
+  "neg",
+  "neg32",
+  "be16",
+  "be32",
+  "be64",
+  "le16",
+  "le32",
+  "le64",
+  "sext8",
+  "sext16",
+  "sext32",
+  "zext8",
+  "zext16",
+  "zext32",
+]);
 const CONDS = new Set(["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "set"]);
 
 export function parseIr(text: string, file = "<ir>"): Module {
@@ -47,7 +76,12 @@ export function parseIr(text: string, file = "<ir>"): Module {
     f!.nextReg = Math.max(f!.nextReg, n + 1);
     return n as VReg;
   };
-  const value = (s: string): Value => (s.trim().startsWith("%") ? reg(s) : /^-?\d+$/.test(s.trim()) ? imm(BigInt(s.trim())) : fail(`bad operand \`${s}\``));
+  const value = (s: string): Value =>
+    s.trim().startsWith("%")
+      ? reg(s)
+      : /^-?\d+$/.test(s.trim())
+        ? imm(BigInt(s.trim()))
+        : fail(`bad operand \`${s}\``);
   const block = (label: string): Block => {
     const m = /^@([A-Za-z_.]*?)(\d*)$/.exec(label.trim()) ?? fail(`bad label \`${label}\``);
     let b = blocks.get(m[0]);
@@ -60,7 +94,8 @@ export function parseIr(text: string, file = "<ir>"): Module {
     return b;
   };
   const addr = (s: string): Addr => {
-    const m = /^\[(%\d+|map\d+|slot\d+)(?:([+-]\d+))?\]$/.exec(s.trim()) ?? fail(`bad address \`${s}\``);
+    const m =
+      /^\[(%\d+|map\d+|slot\d+)(?:([+-]\d+))?\]$/.exec(s.trim()) ?? fail(`bad address \`${s}\``);
     const b = m[1];
     const base: Base = b.startsWith("%")
       ? { kind: "reg", reg: reg(b) }
@@ -89,16 +124,31 @@ export function parseIr(text: string, file = "<ir>"): Module {
     const alu = /^([a-z]+?)(32)?$/.exec(op);
     if (alu && ALU.has(alu[1])) {
       const [a, b] = rest.split(",");
-      return { op: "alu", alu: alu[1] as AluOp, w: alu[2] ? 32 : 64, dst: needDst(), a: reg(a), b: value(b), pos: p };
+      return {
+        op: "alu",
+        alu: alu[1] as AluOp,
+        w: alu[2] ? 32 : 64,
+        dst: needDst(),
+        a: reg(a),
+        b: value(b),
+        pos: p,
+      };
     }
-    if (UNARY.has(op)) return { op: "unary", un: op as UnaryOp, dst: needDst(), a: reg(rest), pos: p };
+    if (UNARY.has(op))
+      return { op: "unary", un: op as UnaryOp, dst: needDst(), a: reg(rest), pos: p };
     if (op === "load") {
       const [w, a] = rest.split(/\s+/);
       return { op: "load", ...width(w), dst: needDst(), addr: addr(a), pos: p };
     }
     if (op === "store") {
       const m = /^(\S+)\s+(\[[^\]]*\]),\s*(.*)$/.exec(rest) ?? fail(`bad store`);
-      return { op: "store", width: width(m[1]).width, addr: addr(m[2]), value: value(m[3]), pos: p };
+      return {
+        op: "store",
+        width: width(m[1]).width,
+        addr: addr(m[2]),
+        value: value(m[3]),
+        pos: p,
+      };
     }
     if (op === "addr") return { op: "addr", dst: needDst(), addr: addr(rest), pos: p };
     if (op === "call") {
@@ -110,15 +160,35 @@ export function parseIr(text: string, file = "<ir>"): Module {
     }
     if (op === "jump") return { op: "jump", target: block(rest), pos: p };
     if (op === "br") {
-      const m = /^([a-z]+?)(32)?\s+(%\d+),\s*(\S+)\s*\?\s*(@\S+)\s*:\s*(@\S+)$/.exec(rest) ?? fail(`bad br`);
+      const m =
+        /^([a-z]+?)(32)?\s+(%\d+),\s*(\S+)\s*\?\s*(@\S+)\s*:\s*(@\S+)$/.exec(rest) ??
+        fail(`bad br`);
       if (!CONDS.has(m[1])) fail(`unknown condition ${m[1]}`);
-      return { op: "br", cond: m[1] as Cond, w: m[2] ? 32 : 64, a: reg(m[3]), b: value(m[4]), then: block(m[5]), else: block(m[6]), pos: p };
+      return {
+        op: "br",
+        cond: m[1] as Cond,
+        w: m[2] ? 32 : 64,
+        a: reg(m[3]),
+        b: value(m[4]),
+        then: block(m[5]),
+        else: block(m[6]),
+        pos: p,
+      };
     }
     if (op === "check") {
-      const m = /^(%\d+)\s*<=\s*(-?\d+)\s+ok\s+(@\S+)\s+fail\s+(@\S+)$/.exec(rest) ?? fail(`bad check`);
-      return { op: "check", value: reg(m[1]), max: imm(BigInt(m[2])), ok: block(m[3]), fail: block(m[4]), pos: p };
+      const m =
+        /^(%\d+)\s*<=\s*(-?\d+)\s+ok\s+(@\S+)\s+fail\s+(@\S+)$/.exec(rest) ?? fail(`bad check`);
+      return {
+        op: "check",
+        value: reg(m[1]),
+        max: imm(BigInt(m[2])),
+        ok: block(m[3]),
+        fail: block(m[4]),
+        pos: p,
+      };
     }
-    if (op === "ret") return { op: "ret", value: rest.trim() === "" ? undefined : value(rest), pos: p };
+    if (op === "ret")
+      return { op: "ret", value: rest.trim() === "" ? undefined : value(rest), pos: p };
     return fail(`unknown instruction \`${op}\``);
   };
 
@@ -129,7 +199,15 @@ export function parseIr(text: string, file = "<ir>"): Module {
     if (s === "") continue;
     const header = /^func\s+([\w.]+)\((.*)\)\s*\{$/.exec(s);
     if (header) {
-      f = { name: header[1], params: [], blocks: [], slots: [], nextReg: 0, nextBlock: 0, pos: pos() };
+      f = {
+        name: header[1],
+        params: [],
+        blocks: [],
+        slots: [],
+        nextReg: 0,
+        nextBlock: 0,
+        pos: pos(),
+      };
       blocks = new Map();
       cur = undefined;
       const params = header[2].trim();
@@ -139,13 +217,17 @@ export function parseIr(text: string, file = "<ir>"): Module {
     }
     if (!f) fail("expected `func NAME(...) {`");
     if (s === "}") {
-      for (const [label, b] of blocks) if (!f!.blocks.includes(b)) fail(`${label} is used but never defined`);
+      for (const [label, b] of blocks)
+        if (!f!.blocks.includes(b)) fail(`${label} is used but never defined`);
       f = undefined;
       continue;
     }
     const slot = /^slot(\d+):\s*(\d+)\s+bytes,\s*align\s+(\d+)$/.exec(s);
     if (slot) {
-      f!.slots[Number(slot[1])] = { size: Number(slot[2]), align: Number(slot[3]) as 1 | 2 | 4 | 8 };
+      f!.slots[Number(slot[1])] = {
+        size: Number(slot[2]),
+        align: Number(slot[3]) as 1 | 2 | 4 | 8,
+      };
       continue;
     }
     if (s.endsWith(":") && s.startsWith("@")) {
@@ -163,7 +245,8 @@ export function parseIr(text: string, file = "<ir>"): Module {
     }
   }
   for (const g of funcs) {
-    if (g.blocks.length === 0) throw new IochainError("E0999", `${file}: function ${g.name} has no blocks`);
+    if (g.blocks.length === 0)
+      throw new IochainError("E0999", `${file}: function ${g.name} has no blocks`);
   }
   return { funcs };
 }

@@ -9,7 +9,16 @@
 //     check %2 <= 504 ok @body1 fail @oob2
 //   ...
 //   }
-import { isReg, type Addr, type Block, type Func, type Inst, type Module, type Term, type Value } from "./ir.js";
+import {
+  isReg,
+  type Addr,
+  type Block,
+  type Func,
+  type Inst,
+  type Module,
+  type Term,
+  type Value,
+} from "./ir.js";
 
 export const printValue = (v: Value): string => (isReg(v) ? `%${v}` : v.toString());
 
@@ -17,7 +26,11 @@ export const blockLabel = (b: Block): string => `@${b.name ?? "b"}${b.id}`;
 
 function printAddr(a: Addr): string {
   const base =
-    a.base.kind === "reg" ? `%${a.base.reg}` : a.base.kind === "map" ? `map${a.base.map}` : `slot${a.base.slot}`;
+    a.base.kind === "reg"
+      ? `%${a.base.reg}`
+      : a.base.kind === "map"
+        ? `map${a.base.map}`
+        : `slot${a.base.slot}`;
   return a.off === 0 ? `[${base}]` : a.off > 0 ? `[${base}+${a.off}]` : `[${base}${a.off}]`;
 }
 
@@ -61,7 +74,9 @@ export function printTerm(t: Term): string {
 export function printFunc(f: Func): string {
   const lines = [`func ${f.name}(${f.params.map((p) => `%${p}`).join(", ")}) {`];
   f.slots.forEach((s, i) =>
-    lines.push(`  slot${i}: ${s.size} bytes, align ${s.align}${s.name ? `        ; ${s.name}` : ""}`),
+    lines.push(
+      `  slot${i}: ${s.size} bytes, align ${s.align}${s.name ? `        ; ${s.name}` : ""}`,
+    ),
   );
   for (const b of f.blocks) {
     lines.push(`${blockLabel(b)}:`);

@@ -86,7 +86,8 @@ export type UnaryOp =
   | "zext32";
 
 /** Branch conditions; `set` is eBPF's JSET (`a & b != 0`). */
-export type Cond = "eq" | "ne" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set";
+export type Cond =
+  "eq" | "ne" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set";
 
 export type Base =
   | { kind: "reg"; reg: VReg }

@@ -19,7 +19,8 @@ function preferredNext(b: Block, placed: Set<Block>): Block | undefined {
       // A triangle (one side also leads to the other): the side that leads on goes first, so
       // both edges into the other side can fall through or branch without a `ja`.
       const leadsTo = (a: Block, b: Block): boolean => successors(a.term).includes(b);
-      if (free(t.then) && free(t.else) && leadsTo(t.else, t.then) && !leadsTo(t.then, t.else)) return t.else;
+      if (free(t.then) && free(t.else) && leadsTo(t.else, t.then) && !leadsTo(t.then, t.else))
+        return t.else;
       return free(t.then) ?? free(t.else);
     }
     case "ret":
@@ -33,7 +34,8 @@ export function layoutBlocks(f: Func): Block[] {
   const order: Block[] = [];
   const isCold = (b: Block): boolean => coldBlocks.has(b);
   const coldBlocks = new Set<Block>();
-  for (const b of rpo) if (b.term.op === "check" && b.term.fail !== b.term.ok) coldBlocks.add(b.term.fail);
+  for (const b of rpo)
+    if (b.term.op === "check" && b.term.fail !== b.term.ok) coldBlocks.add(b.term.fail);
   // Hot chains first, then the cold failure paths, each in reverse postorder.
   for (const pass of [false, true]) {
     for (const start of rpo) {

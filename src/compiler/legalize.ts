@@ -62,7 +62,16 @@ export function legalize(f: Func): void {
     if (t.op === "br" && isImm(t.b) && t.w === 64 && !fitsImm32(t.b)) {
       b.term = { ...t, b: inReg(t.b, t.pos) };
     } else if (t.op === "check" && !fitsImm32(t.max)) {
-      b.term = { op: "br", cond: "ule", w: 64, a: t.value, b: inReg(t.max, t.pos), then: t.ok, else: t.fail, pos: t.pos };
+      b.term = {
+        op: "br",
+        cond: "ule",
+        w: 64,
+        a: t.value,
+        b: inReg(t.max, t.pos),
+        then: t.ok,
+        else: t.fail,
+        pos: t.pos,
+      };
     }
     b.insns = out;
   }
@@ -80,7 +89,8 @@ function legalAlu(i: Inst & { op: "alu" }, inReg: (v: Value) => VReg): Inst {
       ? { op: "mov", dst: i.dst, src: i.a, pos: i.pos }
       : { op: "unary", un: "zext32", dst: i.dst, a: i.a, pos: i.pos };
   }
-  if (i.alu === "shl" || i.alu === "lshr" || i.alu === "ashr") return { ...i, b: BigInt.asUintN(64, b) % w };
+  if (i.alu === "shl" || i.alu === "lshr" || i.alu === "ashr")
+    return { ...i, b: BigInt.asUintN(64, b) % w };
   if (i.w === 32) return { ...i, b: imm(BigInt.asIntN(32, b)) };
   return fitsImm32(b) ? i : { ...i, b: inReg(b) };
 }
@@ -133,10 +143,11 @@ function mapOrStackPointers(f: Func): Set<VReg> {
   const ok = (i: Inst): boolean => {
     if (i.op === "addr") return i.addr.base.kind !== "reg" || good.has(i.addr.base.reg);
     if (i.op === "mov") return isReg(i.src) && good.has(i.src);
-    if (i.op === "alu" && (i.alu === "add" || i.alu === "sub")) return good.has(i.a) && !(isReg(i.b) && good.has(i.b));
+    if (i.op === "alu" && (i.alu === "add" || i.alu === "sub"))
+      return good.has(i.a) && !(isReg(i.b) && good.has(i.b));
     return false;
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of good) {
       if (!defs.get(r)!.every(ok)) {

@@ -29,7 +29,7 @@ export function liveness(f: Func): Liveness {
 
   const liveIn = new Map<Block, Set<VReg>>(f.blocks.map((b) => [b, new Set(use.get(b))]));
   const liveOut = new Map<Block, Set<VReg>>(f.blocks.map((b) => [b, new Set()]));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let k = f.blocks.length - 1; k >= 0; k--) {
       const b = f.blocks[k];

@@ -33,7 +33,11 @@ export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Ma
     }
     insertSpillCode(f, result.spilled, spills);
   }
-  throw new IochainError("E0999", `internal error: register allocation of ${f.name} does not converge`, f.pos);
+  throw new IochainError(
+    "E0999",
+    `internal error: register allocation of ${f.name} does not converge`,
+    f.pos,
+  );
 }
 
 function hintsOf(f: Func): Map<VReg, VReg[]> {
@@ -81,16 +85,23 @@ function tryAllocate(
   // and the definition goes away).
   const remat = rematerializable(f);
   const cost = (iv: Interval): number =>
-    unspillable.has(iv.vreg) ? Infinity : (iv.weight * (remat.has(iv.vreg) ? 0.5 : 1)) / coveredLength(iv);
-  const conflicts = (reg: number, iv: Interval): Occupant[] => occupants[reg].filter((o) => overlaps(o.ranges, iv.ranges));
+    unspillable.has(iv.vreg)
+      ? Infinity
+      : (iv.weight * (remat.has(iv.vreg) ? 0.5 : 1)) / coveredLength(iv);
+  const conflicts = (reg: number, iv: Interval): Occupant[] =>
+    occupants[reg].filter((o) => overlaps(o.ranges, iv.ranges));
   const take = (reg: number, iv: Interval): void => {
     occupants[reg].push({ ranges: iv.ranges, vreg: iv.vreg, movable: !unspillable.has(iv.vreg) });
     assignment.set(iv.vreg, reg);
   };
 
-  const pending = [...intervals.values()].filter((iv) => !fixed.has(iv.vreg)).sort((a, b) => a.start - b.start);
+  const pending = [...intervals.values()]
+    .filter((iv) => !fixed.has(iv.vreg))
+    .sort((a, b) => a.start - b.start);
   for (const iv of pending) {
-    const preferred = (hints.get(iv.vreg) ?? []).map((h) => assignment.get(h)).filter((r) => r !== undefined);
+    const preferred = (hints.get(iv.vreg) ?? [])
+      .map((h) => assignment.get(h))
+      .filter((r) => r !== undefined);
     const free = [...preferred, ...ALLOCATABLE].find((r) => conflicts(r, iv).length === 0);
     if (free !== undefined) {
       take(free, iv);
@@ -112,7 +123,11 @@ function tryAllocate(
       occupants[best.reg] = occupants[best.reg].filter((o) => !best.victims.includes(o));
       take(best.reg, iv);
     } else if (unspillable.has(iv.vreg)) {
-      throw new IochainError("E0999", `internal error: no register left for a spill temporary in ${f.name}`, f.pos);
+      throw new IochainError(
+        "E0999",
+        `internal error: no register left for a spill temporary in ${f.name}`,
+        f.pos,
+      );
     } else {
       spilled.add(iv.vreg);
     }

@@ -2,11 +2,29 @@
 // one or two eBPF instructions. eBPF is two-address (`dst op= src`), so `d = a op b` costs a
 // `mov d, a` first unless the allocator gave d and a the same register (it tries to).
 import type { Insn, SourcePos } from "../bpf/insn.js";
-import { Alu, Class, Jmp, LD_IMM64, Mode, PseudoCall, PseudoLd, Size, Src } from "../bpf/opcodes.js";
+import {
+  Alu,
+  Class,
+  Jmp,
+  LD_IMM64,
+  Mode,
+  PseudoCall,
+  PseudoLd,
+  Size,
+  Src,
+} from "../bpf/opcodes.js";
 import { IochainError } from "../diagnostics.js";
 import { R10 } from "./abi.js";
 import { fitsImm32 } from "./legalize.js";
-import { isImm, type Addr, type AluOp, type Inst, type UnaryOp, type Value, type VReg } from "./ir.js";
+import {
+  isImm,
+  type Addr,
+  type AluOp,
+  type Inst,
+  type UnaryOp,
+  type Value,
+  type VReg,
+} from "./ir.js";
 
 export interface SelectContext {
   reg(v: VReg): number;
@@ -32,7 +50,14 @@ const ALU_CODE: Record<AluOp, { op: number; off: number }> = {
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 const SIZE = { 1: Size.B, 2: Size.H, 4: Size.W, 8: Size.DW } as const;
 
-const insn = (code: number, dst: number, src: number, off: number, imm: number, pos: SourcePos): Insn => ({
+const insn = (
+  code: number,
+  dst: number,
+  src: number,
+  off: number,
+  imm: number,
+  pos: SourcePos,
+): Insn => ({
   code,
   dst,
   src,
@@ -51,10 +76,25 @@ export function movImm(dst: number, c: bigint, pos: SourcePos): Insn {
   if (fitsImm32(c)) return insn(Class.ALU64 | Alu.MOV | Src.K, dst, 0, 0, Number(c), pos);
   const u = BigInt.asUintN(64, c);
   if (u <= 0xffffffffn) return insn(Class.ALU | Alu.MOV | Src.K, dst, 0, 0, imm32(u), pos);
-  return { code: LD_IMM64, dst, src: PseudoLd.IMM64, off: 0, imm: imm32(u), imm2: imm32(u >> 32n), pos };
+  return {
+    code: LD_IMM64,
+    dst,
+    src: PseudoLd.IMM64,
+    off: 0,
+    imm: imm32(u),
+    imm2: imm32(u >> 32n),
+    pos,
+  };
 }
 
-function aluOp(cls: number, op: AluOp, dst: number, b: Value, ctx: SelectContext, pos: SourcePos): Insn {
+function aluOp(
+  cls: number,
+  op: AluOp,
+  dst: number,
+  b: Value,
+  ctx: SelectContext,
+  pos: SourcePos,
+): Insn {
   const { op: code, off } = ALU_CODE[op];
   return isImm(b)
     ? insn(cls | code | Src.K, dst, 0, off, imm32(b), pos)
@@ -68,7 +108,10 @@ function memOperand(a: Addr, ctx: SelectContext): { reg: number; off: number } {
     case "stack":
       return { reg: R10, off: ctx.slotOffset(a.base.slot) + a.off };
     case "map":
-      throw new IochainError("E0999", "internal error: a map-based access reached selection (legalize missed it)");
+      throw new IochainError(
+        "E0999",
+        "internal error: a map-based access reached selection (legalize missed it)",
+      );
   }
 }
 
@@ -106,7 +149,11 @@ function unary(un: UnaryOp, d: number, a: number, pos: SourcePos): Insn[] {
  * The eBPF instructions of one IR instruction. Local calls come back with imm 0; the emitter
  * resolves them (it reports them through `onLocalCall` with the index of the call in the result).
  */
-export function selectInst(i: Inst, ctx: SelectContext, onLocalCall: (index: number, func: string) => void): Insn[] {
+export function selectInst(
+  i: Inst,
+  ctx: SelectContext,
+  onLocalCall: (index: number, func: string) => void,
+): Insn[] {
   const pos = i.pos;
   switch (i.op) {
     case "mov": {
@@ -121,7 +168,12 @@ export function selectInst(i: Inst, ctx: SelectContext, onLocalCall: (index: num
       const a = ctx.reg(i.a);
       if (d === a) return [aluOp(cls, i.alu, d, i.b, ctx, pos)];
       if (!isImm(i.b) && ctx.reg(i.b) === d) {
-        if (!COMMUTATIVE.has(i.alu)) throw new IochainError("E0999", `internal error: ${i.alu} result overwrites its right operand`, pos);
+        if (!COMMUTATIVE.has(i.alu))
+          throw new IochainError(
+            "E0999",
+            `internal error: ${i.alu} result overwrites its right operand`,
+            pos,
+          );
         return [aluOp(cls, i.alu, d, i.a, ctx, pos)];
       }
       return [movReg(d, a, pos), aluOp(cls, i.alu, d, i.b, ctx, pos)];
@@ -143,11 +195,23 @@ export function selectInst(i: Inst, ctx: SelectContext, onLocalCall: (index: num
       const d = ctx.reg(i.dst);
       const base = i.addr.base;
       if (base.kind === "map") {
-        return [{ code: LD_IMM64, dst: d, src: PseudoLd.MAP_VALUE, off: 0, imm: base.map, imm2: i.addr.off, pos }];
+        return [
+          {
+            code: LD_IMM64,
+            dst: d,
+            src: PseudoLd.MAP_VALUE,
+            off: 0,
+            imm: base.map,
+            imm2: i.addr.off,
+            pos,
+          },
+        ];
       }
       const m = memOperand(i.addr, ctx);
       const copy = m.reg === d ? [] : [movReg(d, m.reg, pos)];
-      return m.off === 0 ? copy : [...copy, insn(Class.ALU64 | Alu.ADD | Src.K, d, 0, 0, m.off, pos)];
+      return m.off === 0
+        ? copy
+        : [...copy, insn(Class.ALU64 | Alu.ADD | Src.K, d, 0, 0, m.off, pos)];
     }
     case "call":
       return [insn(Class.JMP | Jmp.CALL, 0, PseudoCall.HELPER, 0, i.helper, pos)];

@@ -8,7 +8,18 @@
 //    Those block-local vregs are ordinary candidates for the next allocation round.
 // 2. If one of them is spilled in turn, every single use gets its own reload (or recomputation)
 //    into a vreg that lives for one instruction and is never spilled again.
-import { defOf, mapTermUses, mapUses, newReg, termUses, usesOf, type Block, type Func, type Inst, type VReg } from "./ir.js";
+import {
+  defOf,
+  mapTermUses,
+  mapUses,
+  newReg,
+  termUses,
+  usesOf,
+  type Block,
+  type Func,
+  type Inst,
+  type VReg,
+} from "./ir.js";
 
 /**
  * How a block-local vreg of level 1 gets its value back: from a slot or by recomputation.
@@ -34,12 +45,17 @@ export class SpillState {
 export function removeDeadSpills(f: Func, state: SpillState): void {
   const read = new Set<number>();
   for (const b of f.blocks) {
-    for (const i of b.insns) if (i.op === "load" && i.addr.base.kind === "stack") read.add(i.addr.base.slot);
+    for (const i of b.insns)
+      if (i.op === "load" && i.addr.base.kind === "stack") read.add(i.addr.base.slot);
   }
   const dead = (i: Inst): boolean =>
-    i.op === "store" && i.addr.base.kind === "stack" && state.slots.has(i.addr.base.slot) && !read.has(i.addr.base.slot);
+    i.op === "store" &&
+    i.addr.base.kind === "stack" &&
+    state.slots.has(i.addr.base.slot) &&
+    !read.has(i.addr.base.slot);
   for (const b of f.blocks) b.insns = b.insns.filter((i) => !dead(i));
-  for (const slot of state.slots) if (!read.has(slot)) f.slots[slot] = { ...f.slots[slot], size: 0 };
+  for (const slot of state.slots)
+    if (!read.has(slot)) f.slots[slot] = { ...f.slots[slot], size: 0 };
 }
 
 const stackAddr = (slot: number) => ({ base: { kind: "stack" as const, slot }, off: 0 });
@@ -59,7 +75,12 @@ export function insertSpillCode(f: Func, spilled: Set<VReg>, state: SpillState):
       ? ({ ...how.def, dst, pos } as Inst)
       : { op: "load", width: 8, signed: false, dst, addr: stackAddr(how.slot), pos };
   const originOf = (v: VReg): Origin | undefined =>
-    state.origin.get(v) ?? (remat.has(v) ? { kind: "remat", def: remat.get(v)! } : slots.has(v) ? { kind: "slot", slot: slots.get(v)! } : undefined);
+    state.origin.get(v) ??
+    (remat.has(v)
+      ? { kind: "remat", def: remat.get(v)! }
+      : slots.has(v)
+        ? { kind: "slot", slot: slots.get(v)! }
+        : undefined);
 
   for (const b of f.blocks) rewriteBlock(f, b, spilled, state, originOf, bringBack, slots);
 }
@@ -112,7 +133,8 @@ function rewriteBlock(
     const how = d !== undefined && spilled.has(d) ? originOf(d) : undefined;
     const levelTwoDef = how?.kind === "slot" && how.defined === true && state.origin.has(d!);
     // Definitions that are recomputed (constants, addresses) or reloads of a level-1 vreg go away.
-    if (how !== undefined && (how.kind === "remat" || (state.origin.has(d!) && !levelTwoDef))) continue;
+    if (how !== undefined && (how.kind === "remat" || (state.origin.has(d!) && !levelTwoDef)))
+      continue;
     const perUse = new Map<VReg, VReg>();
     for (const v of usesOf(i)) use(v, i.pos, perUse);
     mapUses(i, (v) => (spilled.has(v) ? (perUse.get(v) ?? current.get(v) ?? v) : v));
@@ -149,7 +171,8 @@ export function rematerializable(f: Func, among?: Set<VReg>): Map<VReg, Inst> {
   for (const b of f.blocks) {
     for (const i of b.insns) {
       const d = defOf(i);
-      if (d !== undefined && (among === undefined || among.has(d))) defs.set(d, [...(defs.get(d) ?? []), i]);
+      if (d !== undefined && (among === undefined || among.has(d)))
+        defs.set(d, [...(defs.get(d) ?? []), i]);
     }
   }
   const out = new Map<VReg, Inst>();

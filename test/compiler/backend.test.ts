@@ -93,15 +93,26 @@ describe("back end", () => {
   });
 
   it("spills when more than r0..r9 are live and keeps the frame within 512 bytes", () => {
-    const loads = Array.from({ length: 14 }, (_, k) => `%${k + 1} = load u64 [%0+${8 * (k % 8) + 64}]`).join("\n");
-    const sum = Array.from({ length: 13 }, (_, k) => `%${k + 21} = add %${k === 0 ? 1 : k + 20}, %${k + 2}`).join("\n");
-    const out = listing(`func f(%0) {\n@entry0:\n${loads}\n${sum}\nstore u64 [%0+40], %33\nret 0\n}`, false);
+    const loads = Array.from(
+      { length: 14 },
+      (_, k) => `%${k + 1} = load u64 [%0+${8 * (k % 8) + 64}]`,
+    ).join("\n");
+    const sum = Array.from(
+      { length: 13 },
+      (_, k) => `%${k + 21} = add %${k === 0 ? 1 : k + 20}, %${k + 2}`,
+    ).join("\n");
+    const out = listing(
+      `func f(%0) {\n@entry0:\n${loads}\n${sum}\nstore u64 [%0+40], %33\nret 0\n}`,
+      false,
+    );
     expect(out).toMatch(/\*\(u64 \*\)\(r10 - 0x8\) = r\d/);
     expect(out).toMatch(/r\d = \*\(u64 \*\)\(r10 - 0x8\)/);
   });
 
   it("refuses a frame larger than 512 bytes (E0690)", () => {
-    const m = parseIr(`func f(%0) {\n  slot0: 520 bytes, align 8\n@entry0:\n  store u64 [slot0], 0\n  ret 0\n}`);
+    const m = parseIr(
+      `func f(%0) {\n  slot0: 520 bytes, align 8\n@entry0:\n  store u64 [slot0], 0\n  ret 0\n}`,
+    );
     expect(() => generate(m)).toThrow(expect.objectContaining({ code: "E0690" }));
   });
 });

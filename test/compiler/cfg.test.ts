@@ -29,7 +29,9 @@ describe("CFG utilities", () => {
   it("orders and connects blocks", () => {
     expect(names(reversePostorder(f))[0]).toBe("@entry0");
     expect(names(predecessors(f).get(byName("@exit3"))!).sort()).toEqual(["@head1", "@side4"]);
-    expect(backEdges(f).map(([a, b]) => [blockLabel(a), blockLabel(b)])).toEqual([["@body2", "@head1"]]);
+    expect(backEdges(f).map(([a, b]) => [blockLabel(a), blockLabel(b)])).toEqual([
+      ["@body2", "@head1"],
+    ]);
   });
 
   it("computes dominators", () => {

@@ -18,7 +18,12 @@ function reference(seed: number, opts: RandomOptions, optimized: boolean) {
   memory.maps[1].fill(0);
   const interp = new IrInterpreter(m, memory);
   const value = interp.run("main", [interp.ctxPointer()]).value;
-  return { value: BigInt.asUintN(64, value), scratch: memory.maps[1], ctx: memory.ctx, text: printModule(m) };
+  return {
+    value: BigInt.asUintN(64, value),
+    scratch: memory.maps[1],
+    ctx: memory.ctx,
+    text: printModule(m),
+  };
 }
 
 function onVm(seed: number, opts: RandomOptions) {

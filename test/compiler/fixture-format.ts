@@ -51,7 +51,9 @@ export function parseFixture(source: string, file: string): Fixture {
         const w = WIDTHS[type] ?? bad(`unknown data type ${type}`);
         for (const v of values) {
           const u = BigInt.asUintN(w.bytes * 8, BigInt(v));
-          const le = Array.from({ length: w.bytes }, (_, j) => Number((u >> BigInt(8 * j)) & 0xffn));
+          const le = Array.from({ length: w.bytes }, (_, j) =>
+            Number((u >> BigInt(8 * j)) & 0xffn),
+          );
           bytes.push(...(w.little ? le : le.reverse()));
         }
       }

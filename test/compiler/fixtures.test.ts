@@ -22,9 +22,16 @@ const names = readdirSync(dir)
   .map((f) => f.slice(0, -4))
   .sort();
 
-function runAll(artifact: ProgramArtifact, target: StepTarget, data: Uint8Array, runs: ReturnType<typeof parseFixture>["runs"]) {
+function runAll(
+  artifact: ProgramArtifact,
+  target: StepTarget,
+  data: Uint8Array,
+  runs: ReturnType<typeof parseFixture>["runs"],
+) {
   try {
-    return runs.map((r) => resultToJson(runChain(artifact, target, new MemoryBlockSource(data), { args: r.args })));
+    return runs.map((r) =>
+      resultToJson(runChain(artifact, target, new MemoryBlockSource(data), { args: r.args })),
+    );
   } finally {
     target.close();
   }
@@ -43,22 +50,29 @@ describe("compiler fixtures", () => {
       it("compiles to the expected listing, every instruction with its source position", async () => {
         const a = artifact();
         expect(a.insns.filter((i) => i.pos === undefined)).toEqual([]);
-        await expect(formatListing(a, new Map([[rel, source]]))).toMatchFileSnapshot(`fixtures/${name}.expected.asm`);
+        await expect(formatListing(a, new Map([[rel, source]]))).toMatchFileSnapshot(
+          `fixtures/${name}.expected.asm`,
+        );
       });
 
       it("runs on the VM with the expected results", () => {
         expect(fixture.runs.length, "a fixture needs at least one `//! run`").toBeGreaterThan(0);
         const a = artifact();
         const results = runAll(a, SimTarget.create(a), fixture.data, fixture.runs);
-        fixture.runs.forEach((r, k) => expect(results[k], `${rel}:${r.line}`).toMatchObject(r.expect));
+        fixture.runs.forEach((r, k) =>
+          expect(results[k], `${rel}:${r.line}`).toMatchObject(r.expect),
+        );
       });
 
-      it.skipIf(noBpf !== undefined)("passes the Linux verifier and runs the same in the kernel", () => {
-        const a = artifact();
-        const vm = runAll(a, SimTarget.create(a), fixture.data, fixture.runs);
-        const kernel = runAll(a, LinuxTarget.create(a), fixture.data, fixture.runs);
-        expect(kernel).toEqual(vm);
-      });
+      it.skipIf(noBpf !== undefined)(
+        "passes the Linux verifier and runs the same in the kernel",
+        () => {
+          const a = artifact();
+          const vm = runAll(a, SimTarget.create(a), fixture.data, fixture.runs);
+          const kernel = runAll(a, LinuxTarget.create(a), fixture.data, fixture.runs);
+          expect(kernel).toEqual(vm);
+        },
+      );
     });
   }
 });

@@ -1,7 +1,14 @@
 // A reference interpreter of the IR, for testing passes: run a function before and after a pass
 // and compare results and memory. Pointers are bigints whose upper 32 bits name a region
 // (ctx, a map value, a stack slot of a frame) and whose lower 32 bits are the offset in it.
-import { isImm, type Addr, type Func, type Module, type Value, type VReg } from "../../src/compiler/ir.js";
+import {
+  isImm,
+  type Addr,
+  type Func,
+  type Module,
+  type Value,
+  type VReg,
+} from "../../src/compiler/ir.js";
 import { evalAlu, evalCond, evalUnary } from "../../src/compiler/opt/eval.js";
 
 export interface Memory {
@@ -129,7 +136,8 @@ export class IrInterpreter {
     const u = BigInt.asUintN(64, p);
     const region = this.regions.get(u >> 32n);
     const off = Number(u & 0xffffffffn);
-    if (!region || off + width > region.length) throw new Error(`bad access at 0x${u.toString(16)} (${width} bytes)`);
+    if (!region || off + width > region.length)
+      throw new Error(`bad access at 0x${u.toString(16)} (${width} bytes)`);
     return [region, off];
   }
 
@@ -150,7 +158,8 @@ export class IrInterpreter {
 export function newMemory(mapSizes: number[], seed?: number): Memory {
   let x = seed ?? 0;
   const fill = (a: Uint8Array): Uint8Array => {
-    if (seed !== undefined) for (let i = 0; i < a.length; i++) a[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    if (seed !== undefined)
+      for (let i = 0; i < a.length; i++) a[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
     return a;
   };
   return { ctx: fill(new Uint8Array(128)), maps: mapSizes.map((n) => fill(new Uint8Array(n))) };

@@ -32,10 +32,17 @@ describe.skipIf(noBpf !== undefined)("random compiled programs in the kernel", (
         const m = randomModule(seed, opts);
         optimize(m);
         const insns = generate(m);
-        const maps = [BpfMap.array({ valueSize: BLOCK_SIZE, name: "block" }), BpfMap.array({ valueSize: SCRATCH_SIZE, name: "scratch" })];
+        const maps = [
+          BpfMap.array({ valueSize: BLOCK_SIZE, name: "block" }),
+          BpfMap.array({ valueSize: SCRATCH_SIZE, name: "scratch" }),
+        ];
         try {
           maps[0].mmap().set(block);
-          const prog = loadProgram(insns, { maps, name: `rand_${seed}`, file: `random seed ${seed}` });
+          const prog = loadProgram(insns, {
+            maps,
+            name: `rand_${seed}`,
+            file: `random seed ${seed}`,
+          });
           try {
             const run = testRun(prog, ctx);
             expect(run.retval, `seed ${seed}`).toBe(Number(BigInt.asUintN(32, want)));

@@ -7,8 +7,37 @@ import { at, ModuleBuilder, type FuncBuilder } from "../../src/compiler/ir-build
 import type { AluOp, Block, Cond, Module, UnaryOp, Value, VReg } from "../../src/compiler/ir.js";
 
 const pos = { file: "random.ioc", line: 1, col: 1 };
-const ALU_OPS: AluOp[] = ["add", "sub", "mul", "udiv", "sdiv", "umod", "smod", "and", "or", "xor", "shl", "lshr", "ashr"];
-const UNARY_OPS: UnaryOp[] = ["neg", "neg32", "be16", "be32", "be64", "le16", "le32", "le64", "sext8", "sext16", "sext32", "zext8", "zext16", "zext32"];
+const ALU_OPS: AluOp[] = [
+  "add",
+  "sub",
+  "mul",
+  "udiv",
+  "sdiv",
+  "umod",
+  "smod",
+  "and",
+  "or",
+  "xor",
+  "shl",
+  "lshr",
+  "ashr",
+];
+const UNARY_OPS: UnaryOp[] = [
+  "neg",
+  "neg32",
+  "be16",
+  "be32",
+  "be64",
+  "le16",
+  "le32",
+  "le64",
+  "sext8",
+  "sext16",
+  "sext32",
+  "zext8",
+  "zext16",
+  "zext32",
+];
 const CONDS: Cond[] = ["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "set"];
 export const SCRATCH_SIZE = 256;
 
@@ -79,14 +108,27 @@ export function randomModule(seed: number, opts: RandomOptions): Module {
           v = fb.unary(r.pick(UNARY_OPS), any(), into);
           break;
         case 4:
-          v = fb.load(r.pick([1, 2, 4, 8] as const), at.reg(ctx, 64 + r.int(7) * 8), r.bool(), into);
+          v = fb.load(
+            r.pick([1, 2, 4, 8] as const),
+            at.reg(ctx, 64 + r.int(7) * 8),
+            r.bool(),
+            into,
+          );
           break;
         case 5:
           if (r.bool()) {
-            fb.store(r.pick([1, 2, 4, 8] as const), at.map(1, r.int(SCRATCH_SIZE / 8) * 8), operand());
+            fb.store(
+              r.pick([1, 2, 4, 8] as const),
+              at.map(1, r.int(SCRATCH_SIZE / 8) * 8),
+              operand(),
+            );
           } else {
             const p = fb.addr(at.map(1, r.int(SCRATCH_SIZE / 16) * 8));
-            fb.store(r.pick([1, 2, 4, 8] as const), at.reg(fb.alu("add", p, BigInt(r.int(8) * 8)), 8), operand());
+            fb.store(
+              r.pick([1, 2, 4, 8] as const),
+              at.reg(fb.alu("add", p, BigInt(r.int(8) * 8)), 8),
+              operand(),
+            );
           }
           continue;
         case 6:

@@ -23,7 +23,13 @@ function boundOfDef(i: Inst): bigint | undefined {
     case "load":
       return i.signed || i.width === 8 ? undefined : (1n << BigInt(i.width * 8)) - 1n;
     case "unary":
-      return i.un === "zext8" ? 0xffn : i.un === "zext16" ? 0xffffn : i.un === "zext32" ? 0xffffffffn : undefined;
+      return i.un === "zext8"
+        ? 0xffn
+        : i.un === "zext16"
+          ? 0xffffn
+          : i.un === "zext32"
+            ? 0xffffffffn
+            : undefined;
     case "alu":
       if (i.w === 32) return 0xffffffffn;
       if (i.alu === "and" && isImm(i.b)) return u64(i.b);
@@ -84,7 +90,8 @@ export function removeRedundantChecks(f: Func): void {
     const t = b.term;
     if (t.op === "check" && single(t.value)) {
       const known = min(facts.get(t.value), defBound.get(t.value));
-      if (known !== undefined && known <= u64(t.max)) b.term = { op: "jump", target: t.ok, pos: t.pos };
+      if (known !== undefined && known <= u64(t.max))
+        b.term = { op: "jump", target: t.ok, pos: t.pos };
     }
     for (const c of dom.children.get(b)!) visit(c, facts);
   };

@@ -48,7 +48,8 @@ class State {
 function trackable(f: Func): Set<VReg> {
   const out = new Set<VReg>();
   for (const b of f.blocks) {
-    for (const i of b.insns) if (i.op === "mov" || i.op === "alu" || i.op === "unary") out.add(i.dst);
+    for (const i of b.insns)
+      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out.add(i.dst);
   }
   return out;
 }
@@ -101,11 +102,13 @@ function feasible(t: Term, s: State): Block[] {
   if (t.op === "br") {
     const a = valueIn(s, t.a);
     const b = valueIn(s, t.b);
-    if (typeof a === "bigint" && typeof b === "bigint") return [evalCond(t.cond, t.w, a, b) ? t.then : t.else];
+    if (typeof a === "bigint" && typeof b === "bigint")
+      return [evalCond(t.cond, t.w, a, b) ? t.then : t.else];
   }
   if (t.op === "check") {
     const v = s.get(t.value);
-    if (typeof v === "bigint") return [BigInt.asUintN(64, v) <= BigInt.asUintN(64, t.max) ? t.ok : t.fail];
+    if (typeof v === "bigint")
+      return [BigInt.asUintN(64, v) <= BigInt.asUintN(64, t.max) ? t.ok : t.fail];
   }
   return successors(t);
 }
@@ -179,7 +182,14 @@ function rewriteInst(i: Inst, s: State): Inst {
     return typeof v === "bigint" ? v : r;
   };
   mapUses(i, constantOf);
-  if (typeof result === "bigint" && i.op !== "load" && i.op !== "call" && i.op !== "callLocal" && i.op !== "store" && i.op !== "addr") {
+  if (
+    typeof result === "bigint" &&
+    i.op !== "load" &&
+    i.op !== "call" &&
+    i.op !== "callLocal" &&
+    i.op !== "store" &&
+    i.op !== "addr"
+  ) {
     return { op: "mov", dst: i.dst, src: result, pos: i.pos };
   }
   if (i.op === "alu") {
@@ -223,4 +233,3 @@ export function constFold(f: Func): void {
   }
   removeUnreachable(f);
 }
-

@@ -2,7 +2,16 @@
 // is redefined on any path in between (a forward "available copies" must-analysis). The copy
 // itself usually becomes dead and DCE removes it; the allocator then has fewer moves to place.
 import { predecessors, reversePostorder } from "../cfg.js";
-import { defOf, isReg, mapTermUses, mapUses, type Block, type Func, type Inst, type VReg } from "../ir.js";
+import {
+  defOf,
+  isReg,
+  mapTermUses,
+  mapUses,
+  type Block,
+  type Func,
+  type Inst,
+  type VReg,
+} from "../ir.js";
 
 /** Available copies: dst → src. */
 type Copies = Map<VReg, VReg>;
@@ -39,7 +48,7 @@ export function copyProp(f: Func): void {
     }
     return acc ?? new Map();
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const b of order) {
       const c = inOf(b);

@@ -8,7 +8,17 @@
 // can prune loop states.
 import { dominators } from "../dominators.js";
 import { printInst } from "../ir-print.js";
-import { imm, isReg, usesOf, type Addr, type Block, type Func, type Inst, type Value, type VReg } from "../ir.js";
+import {
+  imm,
+  isReg,
+  usesOf,
+  type Addr,
+  type Block,
+  type Func,
+  type Inst,
+  type Value,
+  type VReg,
+} from "../ir.js";
 import { rootOf, writtenMaps } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
 
@@ -19,7 +29,8 @@ function keyOf(i: Inst): string | undefined {
   switch (i.op) {
     case "alu":
       // Order commutative operands so `a + b` and `b + a` meet.
-      if (COMMUTATIVE.has(i.alu) && isReg(i.b) && i.b < i.a) return printInst({ ...i, dst: 0 as VReg, a: i.b, b: i.a });
+      if (COMMUTATIVE.has(i.alu) && isReg(i.b) && i.b < i.a)
+        return printInst({ ...i, dst: 0 as VReg, a: i.b, b: i.a });
       return printInst({ ...i, dst: 0 as VReg });
     case "unary":
     case "addr":
@@ -36,7 +47,11 @@ export function cse(f: Func, isEntry = false): void {
   const dom = dominators(f);
   const written = writtenMaps(f, sd, isEntry ? 0 : undefined);
   const rootOfAddr = (a: Addr) =>
-    a.base.kind === "map" ? { kind: "map" as const, map: a.base.map } : a.base.kind === "reg" ? rootOf(a.base.reg, f, sd) : undefined;
+    a.base.kind === "map"
+      ? { kind: "map" as const, map: a.base.map }
+      : a.base.kind === "reg"
+        ? rootOf(a.base.reg, f, sd)
+        : undefined;
   const invariant = (a: Addr): boolean => {
     const root = rootOfAddr(a);
     return written !== "all" && root?.kind === "map" && !written.has(root.map);
@@ -57,13 +72,26 @@ export function cse(f: Func, isEntry = false): void {
         local.clear();
         if (i.op === "store" && intoCtx(i.addr)) {
           const v = forwardable(i.width, i.value);
-          const load: Inst = { op: "load", width: i.width, signed: false, dst: 0 as VReg, addr: i.addr, pos: i.pos };
+          const load: Inst = {
+            op: "load",
+            width: i.width,
+            signed: false,
+            dst: 0 as VReg,
+            addr: i.addr,
+            pos: i.pos,
+          };
           if (v !== undefined) local.set(printInst(load), v);
         }
         return i;
       }
       const key = keyOf(i);
-      if (key === undefined || i.dst === undefined || !sd.stable(i.dst) || !usesOf(i).every(sd.stable)) return i;
+      if (
+        key === undefined ||
+        i.dst === undefined ||
+        !sd.stable(i.dst) ||
+        !usesOf(i).every(sd.stable)
+      )
+        return i;
       const table = i.op === "load" && !invariant(i.addr) ? local : available;
       const prior = table.get(key);
       if (prior !== undefined) return { op: "mov", dst: i.dst, src: prior, pos: i.pos };

@@ -7,7 +7,7 @@ import { defOf, hasSideEffects, type Func } from "../ir.js";
 
 export function dce(f: Func): boolean {
   let changed = removeUnreachable(f);
-  for (let again = true; again; ) {
+  for (let again = true; again;) {
     again = false;
     const { liveOut } = liveness(f);
     for (const b of f.blocks) {

@@ -2,11 +2,30 @@
 // operand's upper bits were cleared, so a zero- or sign-extension or a mask that keeps those N
 // bits is looked through: `store u32 [a], zext32(x)` stores x, `be16(x & 0xffff)` is `be16(x)`,
 // `add32 (zext32 x), y` is `add32 x, y`. The extension then usually dies.
-import { isImm, isReg, mapTermUses, type Func, type Inst, type UnaryOp, type Value, type VReg } from "../ir.js";
+import {
+  isImm,
+  isReg,
+  mapTermUses,
+  type Func,
+  type Inst,
+  type UnaryOp,
+  type Value,
+  type VReg,
+} from "../ir.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
 
 /** Low bits of its input a one-operand op keeps intact (and reads nothing above). */
-const KEEPS: Partial<Record<UnaryOp, number>> = { zext8: 8, zext16: 16, zext32: 32, sext8: 8, sext16: 16, sext32: 32, le16: 16, le32: 32, le64: 64 };
+const KEEPS: Partial<Record<UnaryOp, number>> = {
+  zext8: 8,
+  zext16: 16,
+  zext32: 32,
+  sext8: 8,
+  sext16: 16,
+  sext32: 32,
+  le16: 16,
+  le32: 32,
+  le64: 64,
+};
 /** Low bits of its input a one-operand op reads. */
 const READS: Partial<Record<UnaryOp, number>> = { ...KEEPS, be16: 16, be32: 32, neg32: 32 };
 
@@ -16,7 +35,13 @@ function source(v: Value, bits: number, sd: SingleDefs): Value {
     const d = sd.def(v);
     let src: Value | undefined;
     if (d?.op === "unary" && (KEEPS[d.un] ?? 0) >= bits) src = d.a;
-    else if (d?.op === "alu" && d.alu === "and" && isImm(d.b) && BigInt.asUintN(bits, d.b) === (1n << BigInt(bits)) - 1n) src = d.a;
+    else if (
+      d?.op === "alu" &&
+      d.alu === "and" &&
+      isImm(d.b) &&
+      BigInt.asUintN(bits, d.b) === (1n << BigInt(bits)) - 1n
+    )
+      src = d.a;
     else if (d?.op === "mov") src = d.src;
     if (src === undefined || (isReg(src) && !sd.stable(src))) break;
     v = src;

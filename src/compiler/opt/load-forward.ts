@@ -5,7 +5,18 @@
 // Only ctx: map memory is never forwarded (see cse.ts: values laundered through scratch must stay
 // laundered), and only in the storage function, whose first parameter is ctx.
 import { predecessors } from "../cfg.js";
-import { defOf, imm, isReg, newReg, type Addr, type Block, type Func, type Inst, type Value, type VReg } from "../ir.js";
+import {
+  defOf,
+  imm,
+  isReg,
+  newReg,
+  type Addr,
+  type Block,
+  type Func,
+  type Inst,
+  type Value,
+  type VReg,
+} from "../ir.js";
 import { rootOf } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
 
@@ -22,7 +33,11 @@ function storedAtEnd(p: Block, addr: Addr, width: number): Value | undefined {
     if (i.op !== "store") continue;
     if (!sameBase(i.addr, addr) || i.addr.off !== addr.off) {
       // Another field through the same base at a disjoint offset cannot overlap.
-      if (sameBase(i.addr, addr) && (i.addr.off + i.width <= addr.off || addr.off + width <= i.addr.off)) continue;
+      if (
+        sameBase(i.addr, addr) &&
+        (i.addr.off + i.width <= addr.off || addr.off + width <= i.addr.off)
+      )
+        continue;
       return undefined;
     }
     if (i.width !== width) return undefined;

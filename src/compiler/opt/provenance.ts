@@ -4,7 +4,11 @@
 import { isReg, type Func, type VReg } from "../ir.js";
 import type { SingleDefs } from "./single-defs.js";
 
-export type Root = { kind: "map"; map: number } | { kind: "stack" } | { kind: "param"; index: number } | { kind: "unknown" };
+export type Root =
+  | { kind: "map"; map: number }
+  | { kind: "stack" }
+  | { kind: "param"; index: number }
+  | { kind: "unknown" };
 
 const UNKNOWN: Root = { kind: "unknown" };
 
@@ -30,7 +34,11 @@ export function rootOf(v: VReg, f: Func, sd: SingleDefs, depth = 0): Root {
  * `"all"` when a store goes through a pointer of unknown origin. `ctxParam` is the index of the
  * parameter that holds ctx (the storage function's first), whose stores write no map.
  */
-export function writtenMaps(f: Func, sd: SingleDefs, ctxParam: number | undefined): Set<number> | "all" {
+export function writtenMaps(
+  f: Func,
+  sd: SingleDefs,
+  ctxParam: number | undefined,
+): Set<number> | "all" {
   const written = new Set<number>();
   const writes = (root: Root): boolean => {
     if (root.kind === "map") written.add(root.map);

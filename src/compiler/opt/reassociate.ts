@@ -19,7 +19,11 @@ function combine(i: Inst, sd: SingleDefs): Inst {
   if (COMBINABLE.has(i.alu)) return { ...i, a: inner.a, b: evalAlu(i.alu, i.w, innerC, i.b) };
   if (SHIFTS.has(i.alu)) {
     const total = BigInt.asUintN(64, innerC) + BigInt.asUintN(64, i.b);
-    if (BigInt.asUintN(64, innerC) < BigInt(i.w) && BigInt.asUintN(64, i.b) < BigInt(i.w) && total < BigInt(i.w)) {
+    if (
+      BigInt.asUintN(64, innerC) < BigInt(i.w) &&
+      BigInt.asUintN(64, i.b) < BigInt(i.w) &&
+      total < BigInt(i.w)
+    ) {
       return { ...i, a: inner.a, b: total };
     }
   }

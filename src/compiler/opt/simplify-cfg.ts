@@ -51,7 +51,11 @@ function mergeStraightLines(f: Func): void {
       a.term = b.term;
       gone.add(b);
       // b's successors now have `a` as predecessor instead of b.
-      for (const s of successors(a.term)) preds.set(s, preds.get(s)!.map((p) => (p === b ? a : p)));
+      for (const s of successors(a.term))
+        preds.set(
+          s,
+          preds.get(s)!.map((p) => (p === b ? a : p)),
+        );
     }
   }
   f.blocks = f.blocks.filter((b) => !gone.has(b));

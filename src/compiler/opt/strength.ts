@@ -16,7 +16,8 @@ function reduce(i: Inst): Inst {
     case "umod":
       return k >= 0 ? { ...i, alu: "and", b: imm(b - 1n) } : i;
     case "and":
-      if (i.w === 64 && b === 0xffffffffn) return { op: "unary", un: "zext32", dst: i.dst, a: i.a, pos: i.pos };
+      if (i.w === 64 && b === 0xffffffffn)
+        return { op: "unary", un: "zext32", dst: i.dst, a: i.a, pos: i.pos };
       return i;
     default:
       return i;

@@ -7,7 +7,15 @@
 // - Blocks that do work and then return the same value jump to one shared return
 //   (a `ja` is one instruction, `r0 = v; exit` two).
 import { printInst, printTerm, printValue } from "../ir-print.js";
-import { isImm, newReg, replaceSuccessor, type Block, type Func, type Inst, type VReg } from "../ir.js";
+import {
+  isImm,
+  newReg,
+  replaceSuccessor,
+  type Block,
+  type Func,
+  type Inst,
+  type VReg,
+} from "../ir.js";
 
 const endsPlainly = (b: Block): boolean => b.term.op === "ret" || b.term.op === "jump";
 
@@ -29,7 +37,8 @@ function mergeIdentical(f: Func): void {
 function constantOperand(i: Inst): { value: bigint; with(v: VReg): Inst } | undefined {
   if (i.op === "mov" && isImm(i.src)) return { value: i.src, with: (v) => ({ ...i, src: v }) };
   if (i.op === "alu" && isImm(i.b)) return { value: i.b, with: (v) => ({ ...i, b: v }) };
-  if (i.op === "store" && isImm(i.value)) return { value: i.value, with: (v) => ({ ...i, value: v }) };
+  if (i.op === "store" && isImm(i.value))
+    return { value: i.value, with: (v) => ({ ...i, value: v }) };
   return undefined;
 }
 
@@ -42,7 +51,10 @@ function shape(i: Inst): string {
 /** eBPF instructions a block costs, roughly: a constant store through a pointer that may be ctx
  * is mov + stx, a jump one `ja`. */
 const cost = (insns: Inst[]): number =>
-  insns.reduce((n, i) => n + (i.op === "store" && isImm(i.value) && i.addr.base.kind === "reg" ? 2 : 1), 0) + 1;
+  insns.reduce(
+    (n, i) => n + (i.op === "store" && isImm(i.value) && i.addr.base.kind === "reg" ? 2 : 1),
+    0,
+  ) + 1;
 
 function mergeModuloConstant(f: Func): void {
   const groups = new Map<string, Block[]>();

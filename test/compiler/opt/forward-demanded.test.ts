@@ -57,7 +57,9 @@ describe("load-forward", () => {
     const out = printModule(m);
     expect(out).toContain("%3 = mov %6");
     expect(out).toContain("%4 = mov %7");
-    expect(out).toMatch(/store u32 \[%0\+32\], 512\n {2}%6 = mov %1\n {2}%7 = mov 512\n {2}jump @tail3/);
+    expect(out).toMatch(
+      /store u32 \[%0\+32\], 512\n {2}%6 = mov %1\n {2}%7 = mov 512\n {2}jump @tail3/,
+    );
   });
 
   it("leaves map memory and functions other than the storage function alone", () => {

@@ -5,8 +5,16 @@ import type { Func } from "../../../src/compiler/ir.js";
 
 /** Normalises indentation so expected IR can be written as an indented template literal. */
 export function ir(text: string): string {
-  const lines = text.replace(/^\n/, "").replace(/\n\s*$/, "").split("\n");
-  return lines.map((l) => l.trim()).map((l) => (l.startsWith("func") || l.startsWith("@") || l === "}" ? l : `  ${l}`)).join("\n") + "\n";
+  const lines = text
+    .replace(/^\n/, "")
+    .replace(/\n\s*$/, "")
+    .split("\n");
+  return (
+    lines
+      .map((l) => l.trim())
+      .map((l) => (l.startsWith("func") || l.startsWith("@") || l === "}" ? l : `  ${l}`))
+      .join("\n") + "\n"
+  );
 }
 
 export function runPass(pass: (f: Func) => unknown, text: string): string {
