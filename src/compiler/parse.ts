@@ -1,28 +1,13 @@
 // Source text → AST (src/compiler/ast.ts), with a span on every node. The grammar is
 // grammar/iochain.ohm; syntax errors become one E03xx diagnostic (parse-errors.ts).
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import * as ohm from "ohm-js";
+import type * as ohm from "ohm-js";
 import { IochainError } from "../diagnostics.js";
 import type * as A from "./ast.js";
+import { loadGrammar } from "./grammar.js";
 import { syntaxError } from "./parse-errors.js";
-import { checkSourceLimits, lexicalError, LineMap } from "./source.js";
+import { blankComments, checkSourceLimits, lexicalError, LineMap } from "./source.js";
 
-/** The package root: the nearest directory above this file that holds grammar/iochain.ohm. */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, "grammar", "iochain.ohm"))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir)
-      throw new IochainError(
-        "E0999",
-        "internal error: grammar/iochain.ohm not found above the compiler",
-      );
-    dir = up;
-  }
-}
+export { packageRoot } from "./grammar.js";
 
 let cached: { grammar: ohm.Grammar; semantics: ohm.Semantics } | undefined;
 /** The file being built by the current `parseModule` call (semantic actions need its line map). */
@@ -43,8 +28,97 @@ const opt = <T>(n: ohm.Node): T | undefined =>
   n.numChildren > 0 ? (ast(n.child(0)) as T) : undefined;
 const ident = (n: ohm.Node): A.Ident => ({ name: n.sourceString, span: span(n) });
 
-function binary(op: A.BinaryOp, left: ohm.Node, right: ohm.Node, whole: ohm.Node): A.Expr {
-  return { kind: "binary", op, left: ast(left), right: ast(right), span: span(whole) };
+/** Binding strength of each binary operator (docs/language.md), higher binds tighter. */
+const PRECEDENCE: Record<A.BinaryOp, number> = {
+  "*": 10,
+  "/": 10,
+  "%": 10,
+  "+": 9,
+  "-": 9,
+  "<<": 8,
+  ">>": 8,
+  "&": 7,
+  "^": 6,
+  "|": 5,
+  "==": 4,
+  "!=": 4,
+  "<": 4,
+  "<=": 4,
+  ">": 4,
+  ">=": 4,
+  "&&": 3,
+  "||": 2,
+};
+
+/** An operator tree over the operands of one `Expr`/`Sum` match, before they become AST. */
+type Chain =
+  | { operand: ohm.Node; start: number; end: number }
+  | { op: A.BinaryOp; left: Chain; right: Chain; start: number; end: number };
+
+/**
+ * `Operand (op Operand)*` → the AST, all operators left-associative by precedence. The tree is
+ * built first and turned into AST from the top, left before right, so that the first error thrown
+ * (a chained comparison, a bad literal in an operand) is the leftmost outermost one.
+ */
+function binaryChain(first: ohm.Node, opsNode: ohm.Node, restNode: ohm.Node): A.Expr {
+  const operands = [first, ...restNode.children];
+  const ops = opsNode.children.map((o) => o.sourceString as A.BinaryOp);
+  let next = 0;
+  const climb = (minPrecedence: number): Chain => {
+    const node = operands[next++];
+    let left: Chain = { operand: node, start: node.source.startIdx, end: node.source.endIdx };
+    while (next - 1 < ops.length && PRECEDENCE[ops[next - 1]] >= minPrecedence) {
+      const op = ops[next - 1];
+      const right = climb(PRECEDENCE[op] + 1);
+      left = { op, left, right, start: left.start, end: right.end };
+    }
+    return left;
+  };
+  return chainToExpr(climb(0));
+}
+
+const isComparison = (c: Chain): boolean => "op" in c && PRECEDENCE[c.op] === PRECEDENCE["=="];
+
+function chainToExpr(c: Chain): A.Expr {
+  if ("operand" in c) return ast(c.operand);
+  const whole = lines().span(c.start, c.end);
+  if (isComparison(c) && isComparison(c.left)) {
+    throw new IochainError(
+      "E0308",
+      "comparisons cannot be chained",
+      whole,
+      "write `a < b && b < c`, or parenthesize to compare a bool",
+    );
+  }
+  return {
+    kind: "binary",
+    op: c.op,
+    left: chainToExpr(c.left),
+    right: chainToExpr(c.right),
+    span: whole,
+  };
+}
+
+/** Applies one `PostfixOp` (field, index, call) to `object`, which starts at `start`. */
+function postfix(object: A.Expr, start: number, op: ohm.Node): A.Expr {
+  const s = lines().span(start, op.source.endIdx);
+  switch (op.ctorName) {
+    case "PostfixOp_field":
+      return { kind: "field", object, field: ident(op.child(1)), span: s };
+    case "PostfixOp_index":
+      return { kind: "index", object, index: ast(op.child(1)), span: s };
+    default: {
+      if (object.kind !== "name") {
+        throw new IochainError(
+          "E0301",
+          "only functions can be called",
+          object.span,
+          "call a function by its name: `f(x)` or `module::f(x)`",
+        );
+      }
+      return { kind: "call", callee: object, args: list(op.child(1)), span: s };
+    }
+  }
 }
 
 /** Parses an integer literal's text (with `_` separators and 0x/0b/0o prefixes). */
@@ -391,65 +465,32 @@ const actions: ohm.ActionDict<unknown> = {
     return { name: id, value: { kind: "name", path: [id], span: id.span }, span: span(this) };
   },
 
-  OrExpr_or(l, _op, r) {
-    return binary("||", l, r, this);
+  Expr(first, ops, rest) {
+    return binaryChain(first, ops, rest);
   },
-  AndExpr_and(l, _op, r) {
-    return binary("&&", l, r, this);
+  Sum(first, ops, rest) {
+    return binaryChain(first, ops, rest);
   },
-  CmpExpr_cmp(l, op, r) {
-    if (l.child(0).ctorName === "CmpExpr_cmp") {
-      throw new IochainError(
-        "E0308",
-        "comparisons cannot be chained",
-        span(this),
-        "write `a < b && b < c`, or parenthesize to compare a bool",
-      );
+  Operand(unaryOps, primary, postfixOps, _as, types) {
+    const start = primary.source.startIdx;
+    let e = ast(primary) as A.Expr;
+    for (const op of postfixOps.children) e = postfix(e, start, op.child(0));
+    const postfixEnd = postfixOps.children.at(-1)?.source.endIdx ?? primary.source.endIdx;
+    const prefixes = unaryOps.children;
+    for (let k = prefixes.length - 1; k >= 0; k--) {
+      const op = prefixes[k];
+      const s = lines().span(op.source.startIdx, postfixEnd);
+      e = { kind: "unary", op: op.sourceString as A.UnaryOp, operand: e, span: s };
     }
-    return binary(op.sourceString as A.BinaryOp, l, r, this);
-  },
-  BitOr_or(l, _op, r) {
-    return binary("|", l, r, this);
-  },
-  BitXor_xor(l, _op, r) {
-    return binary("^", l, r, this);
-  },
-  BitAnd_and(l, _op, r) {
-    return binary("&", l, r, this);
-  },
-  Shift_shift(l, op, r) {
-    return binary(op.sourceString as A.BinaryOp, l, r, this);
-  },
-  Add_add(l, op, r) {
-    return binary(op.sourceString as A.BinaryOp, l, r, this);
-  },
-  Mul_mul(l, op, r) {
-    return binary(op.sourceString as A.BinaryOp, l, r, this);
-  },
-  Cast_cast(operand, _as, type) {
-    return { kind: "cast", operand: ast(operand), target: ast(type), span: span(this) };
-  },
-  Unary_op(op, operand) {
-    return { kind: "unary", op: op.sourceString, operand: ast(operand), span: span(this) };
-  },
-  Postfix_field(object, _dot, name) {
-    return { kind: "field", object: ast(object), field: ident(name), span: span(this) };
-  },
-  Postfix_index(object, _open, index, _close) {
-    return { kind: "index", object: ast(object), index: ast(index), span: span(this) };
-  },
-  Postfix_call(callee, _open, args, _comma, _close) {
-    const c = ast(callee) as A.Expr;
-    if (c.kind !== "name") {
-      throw new IochainError(
-        "E0301",
-        "only functions can be called",
-        c.span,
-        "call a function by its name: `f(x)` or `module::f(x)`",
-      );
+    // `as` applies to the whole prefixed operand: `-x as u8` is `(-x) as u8`.
+    const operandStart = this.source.startIdx;
+    for (const type of types.children) {
+      const s = lines().span(operandStart, type.source.endIdx);
+      e = { kind: "cast", operand: e, target: ast(type), span: s };
     }
-    return { kind: "call", callee: c, args: list(args), span: span(this) };
+    return e;
   },
+
   Primary_tuple(_open, first, _comma, rest, _close) {
     return { kind: "tuple", elems: [ast(first), ...list(rest)], span: span(this) };
   },
@@ -491,9 +532,7 @@ const actions: ohm.ActionDict<unknown> = {
 
 function load(): { grammar: ohm.Grammar; semantics: ohm.Semantics } {
   if (!cached) {
-    const grammar = ohm.grammar(
-      readFileSync(path.join(packageRoot(), "grammar", "iochain.ohm"), "utf8"),
-    );
+    const grammar = loadGrammar();
     const semantics = grammar.createSemantics().addOperation("ast", actions);
     cached = { grammar, semantics };
   }
@@ -507,7 +546,7 @@ export function parseModule(source: string, file: string): A.Module {
   const lexical = lexicalError(map);
   if (lexical) throw lexical;
   const { grammar, semantics } = load();
-  const match = grammar.match(source);
+  const match = grammar.match(blankComments(source));
   if (match.failed()) throw syntaxError(match, map);
   const saved = current;
   current = map;

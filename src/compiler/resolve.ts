@@ -7,6 +7,7 @@ import { toDiagnostics } from "../diagnostics.js";
 import { BuiltinError } from "./artifact.js";
 import type * as A from "./ast.js";
 import { didYouMean, type Diags, type ModuleInfo } from "./check-context.js";
+import { parseImportedModule } from "./module-cache.js";
 import { packageRoot, parseModule } from "./parse.js";
 
 export interface LoadOptions {
@@ -28,6 +29,7 @@ export function loadProgram(
   const root = opts.root ?? packageRoot();
   const modules = new Map<string, ModuleInfo>();
   const loading: ModuleInfo[] = [];
+  const mainKey = path.resolve(file);
 
   const parseInto = (
     src: string,
@@ -37,7 +39,8 @@ export function loadProgram(
   ): ModuleInfo | undefined => {
     let ast: A.Module;
     try {
-      ast = parseModule(src, display);
+      // The main file is parsed afresh; imports (the stdlib) come from the cache when unchanged.
+      ast = key === mainKey ? parseModule(src, display) : parseImportedModule(src, display, key);
     } catch (err) {
       for (const d of toDiagnostics(err))
         diags.error(d.code, d.message, d.pos as A.Span | undefined, d.hint);
@@ -152,7 +155,7 @@ export function loadProgram(
     from.imports.set(alias, { module: target, span: aliasSpan });
   };
 
-  const main = parseInto(source, file, path.resolve(file), false);
+  const main = parseInto(source, file, mainKey, false);
   if (!main) return undefined;
   return { main, modules };
 }

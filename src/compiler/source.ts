@@ -71,6 +71,40 @@ function stripComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/\/\/[^\n]*/g, " ");
 }
 
+/**
+ * The source with every comment replaced by spaces (newlines kept), so that offsets are unchanged
+ * and the grammar only ever skips whitespace between tokens (grammar/iochain.ohm says why). Call
+ * after `lexicalError` found nothing: comments and strings are terminated.
+ */
+export function blankComments(source: string): string {
+  if (!source.includes("/")) return source;
+  const parts: string[] = [];
+  let copied = 0;
+  let i = 0;
+  while (i < source.length) {
+    const c = source.charCodeAt(i);
+    if (c === 0x2f /* / */ && source[i + 1] === "/") {
+      let end = source.indexOf("\n", i);
+      if (end < 0) end = source.length;
+      parts.push(source.slice(copied, i), " ".repeat(end - i));
+      i = copied = end;
+    } else if (c === 0x2f && source[i + 1] === "*") {
+      const end = source.indexOf("*/", i + 2) + 2;
+      parts.push(source.slice(copied, i), source.slice(i, end).replace(/[^\n]/g, " "));
+      i = copied = end;
+    } else if (c === 0x22 /* " */) {
+      i++;
+      while (i < source.length && source[i] !== '"' && source[i] !== "\n")
+        i += source[i] === "\\" ? 2 : 1;
+      i++;
+    } else {
+      i++;
+    }
+  }
+  parts.push(source.slice(copied));
+  return parts.join("");
+}
+
 const ALLOWED_PUNCT = new Set('{}[]();:,.+-*/%<>=!&|^~"_');
 
 /**

@@ -79,6 +79,49 @@ describe("expressions", () => {
     expect(show(expr("(a)"))).toBe("a");
   });
 
+  it("spans an operand from its first prefix to its last postfix, and a cast to its type", () => {
+    const e = expr("-!x.y[1] as u8 as u16");
+    const col = (x: A.Expr) => [x.span.col, x.span.endCol];
+    // `storage fn f() -> u64 { return ` is 31 columns: the expression starts at column 32.
+    expect(show(e)).toBe("(as (as (- (! x.y[1]))))");
+    expect(col(e)).toEqual([32, 53]);
+    const inner = (e as Extract<A.Expr, { kind: "cast" }>).operand;
+    expect(col(inner)).toEqual([32, 46]);
+    const neg = (inner as Extract<A.Expr, { kind: "cast" }>).operand;
+    expect(col(neg)).toEqual([32, 40]);
+    const not = (neg as Extract<A.Expr, { kind: "unary" }>).operand;
+    expect(col(not)).toEqual([33, 40]);
+    expect(col((not as Extract<A.Expr, { kind: "unary" }>).operand)).toEqual([34, 40]);
+  });
+
+  it("spans a binary expression over its operands only", () => {
+    const e = expr("( a )  +  b * c  ");
+    expect(show(e)).toBe("(+ a (* b c))");
+    expect([e.span.col, e.span.endCol]).toEqual([32, 47]);
+    const right = (e as Extract<A.Expr, { kind: "binary" }>).right;
+    expect([right.span.col, right.span.endCol]).toEqual([42, 47]);
+  });
+
+  it("reports the outermost chained comparison", () => {
+    const e = syntaxError("storage fn f() -> bool { return a == b < c <= d || x; }");
+    expect(e.code).toBe("E0308");
+    expect(e.pos).toMatchObject({ col: 33, endCol: 48 });
+    expect(show(expr("(a < b) == (c < d)"))).toBe("(== (< a b) (< c d))");
+  });
+
+  it("treats comments as spaces, but not inside strings", () => {
+    const m = parseModule(
+      'import "a//b.ioc"; // c\nconst X: u64 = 1/**/+/* 2 */3; /* a\n b */ const Y = X;',
+      "c.ioc",
+    );
+    const imp = m.items[0] as A.ImportItem;
+    expect(imp.target).toMatchObject({ path: { value: "a//b.ioc" } });
+    const x = m.items[1] as A.ConstItem;
+    expect(show(x.value)).toBe("(+ 1 3)");
+    expect(x.value.span).toMatchObject({ line: 2, col: 16, endCol: 30 });
+    expect(m.items[2].span).toMatchObject({ line: 3, col: 7 });
+  });
+
   it("reads every integer form", () => {
     expect(show(expr("0x2A + 0b101 + 0o17 + 1_000"))).toBe("(+ (+ (+ 42 5) 15) 1000)");
     expect(show(expr("0xffff_ffff_ffff_ffff"))).toBe("18446744073709551615");
