@@ -55,6 +55,8 @@ export function loadArtifact(artifact: ProgramArtifact, fileSize: bigint): Kerne
         if (full) bytes.set(full);
         views.set(spec.name, bytes);
       } else if (full) map.update(0, full);
+      // Frozen before the load, as LinuxTarget and libbpf do: the verifier reads it as constants.
+      if (spec.readOnlyProg) map.freeze();
     }
     const program = loadProgram(artifact.insns, { maps, name: artifact.name, file: artifact.file });
     return {

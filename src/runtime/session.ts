@@ -2,7 +2,9 @@
 // kernel, verified) once, the file opened once, and each chain is one runChain over them. This is
 // what `iochain run` does for its single chain (runProgram opens a session, runs once, closes it)
 // and what tests and benchmarks that run thousands of chains use. A session can move to another
-// data file without reloading its program (switchData).
+// data file (switchData): the program stays loaded when the extents map can hold the new file's
+// table as it is; the kernel target freezes that map (the verifier then checks the extent search
+// against the table's constants), so a file with another layout loads the program again.
 import { readText } from "../files.js";
 import type { ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
@@ -66,9 +68,12 @@ export function loadExtents(extents: string | ExtentTable): ExtentTable {
     : extents;
 }
 
-/** A target whose unbound extents map can be refilled between chains (both of ours can). */
+/** A target whose unbound extents map may be refilled between chains, unless it is frozen. */
 export interface RefillableTarget extends StepTarget {
+  /** False when the extents map is frozen (or absent): another table needs another target. */
+  readonly extentsWritable: boolean;
   writeExtents(init: Uint8Array): void;
+  close(): void;
 }
 
 /** The open data file: where chains read, and what the target's extents map must hold for it. */
@@ -122,32 +127,45 @@ function bindData(artifact: ProgramArtifact, options: DataOptions): DataBinding 
   }
 }
 
+/** Makes the session's target with this extents map content (undefined: the artifact's own). */
+type TargetFactory<T> = (extentsInit: Uint8Array | undefined) => T;
+
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b)));
+
 export class ChainSession<T extends RefillableTarget = RefillableTarget> {
   private closed = false;
+  private reloadCount = 0;
 
   protected constructor(
     readonly artifact: ProgramArtifact,
-    readonly target: T,
+    private current: T,
     private data: DataBinding,
+    private readonly createTarget: TargetFactory<T>,
   ) {}
 
   /** Binds the data first (it decides the extents map's contents), then creates the target. */
   protected static build<T extends RefillableTarget, S>(
     artifact: ProgramArtifact,
     options: DataOptions,
-    createTarget: (extentsInit: Uint8Array | undefined) => T,
-    wrap: (target: T, data: DataBinding) => S,
+    createTarget: TargetFactory<T>,
+    wrap: (target: T, data: DataBinding, createTarget: TargetFactory<T>) => S,
   ): S {
     const data = bindData(artifact, options);
     let target: T | undefined;
     try {
       target = createTarget(data.extentsInit);
-      return wrap(target, data);
+      return wrap(target, data, createTarget);
     } catch (err) {
       target?.close();
       data.close();
       throw err;
     }
+  }
+
+  /** The loaded program (a new one after a switchData that had to reload). */
+  get target(): T {
+    return this.current;
   }
 
   /** The open data file. */
@@ -170,19 +188,37 @@ export class ChainSession<T extends RefillableTarget = RefillableTarget> {
   }
 
   /**
-   * Moves the session to another data file; the program stays loaded. An unbound extents map is
-   * refilled with the new file's table (a bound one keeps the table the program was compiled with).
+   * Moves the session to another data file. A bound extents map keeps the table the program was
+   * compiled with; an unbound one must hold the new file's table: when it already does (same
+   * layout) nothing changes, a writable map is refilled, and a frozen one (the kernel target's)
+   * means loading the program again over new maps. Scratch starts zeroed with each chain anyway.
+   * On failure the session stays on its old file and program.
    */
   switchData(options: DataOptions): void {
     const next = bindData(this.artifact, options);
+    let replaced: T | undefined;
     try {
-      if (next.extentsInit) this.target.writeExtents(next.extentsInit);
+      if (next.extentsInit && !sameBytes(next.extentsInit, this.data.extentsInit)) {
+        if (this.current.extentsWritable) this.current.writeExtents(next.extentsInit);
+        else replaced = this.createTarget(next.extentsInit);
+      }
     } catch (err) {
       next.close();
       throw err;
     }
+    if (replaced) {
+      const old = this.current;
+      this.current = replaced;
+      this.reloadCount++;
+      old.close();
+    }
     this.data.close();
     this.data = next;
+  }
+
+  /** How many times switchData loaded the program again (a new extent layout, frozen map). */
+  get reloads(): number {
+    return this.reloadCount;
   }
 
   close(): void {
@@ -207,7 +243,7 @@ export class KernelSession extends ChainSession<LinuxTarget> {
       artifact,
       options,
       (extentsInit) => LinuxTarget.create(artifact, { extentsInit, stats: options.stats }),
-      (target, data) => new KernelSession(artifact, target, data),
+      (target, data, create) => new KernelSession(artifact, target, data, create),
     );
   }
 
@@ -224,7 +260,7 @@ export class SimSession extends ChainSession<SimTarget> {
       artifact,
       options,
       (extentsInit) => SimTarget.create(artifact, { extentsInit, engine: options.engine }),
-      (target, data) => new SimSession(artifact, target, data),
+      (target, data, create) => new SimSession(artifact, target, data, create),
     );
   }
 }

@@ -1,7 +1,9 @@
-// Sessions: one loaded program, many chains, and a move to another data file without a reload.
+// Sessions: one loaded program, many chains, and moves to other data files.
 // A session's chains answer as runProgram does (which is a one-chain session) on every target
 // here; after switchData the program's extents map holds the new file's table (a longer file's
-// blocks are inside the file, not out_of_file); a failed switch leaves the session as it was.
+// blocks are inside the file, not out_of_file), which in the kernel, where that map is frozen,
+// means a new program for a new layout and the same one for the same layout; a failed switch
+// leaves the session as it was.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/pipeline.js";
 import { IochainError } from "../../src/diagnostics.js";
 import { runProgram, type TargetName } from "../../src/runtime/run-program.js";
+import { encodeExtentTable, identityExtents } from "../../src/runtime/extents.js";
+import { LinuxTarget } from "../../src/runtime/linux/target.js";
 import { KernelSession, openSession } from "../../src/runtime/session.js";
 import { noBpf } from "./linux/kernel-fixtures.js";
 
@@ -95,12 +99,52 @@ for (const target of ["sim", "linux"] as TargetName[]) {
 }
 
 describe.skipIf(noBpf !== undefined)("KernelSession", () => {
-  it("keeps one program loaded for all its chains and files", () => {
+  it("keeps its program while the extent layout stays, loads it again for another layout", () => {
+    const twin = path.join(dir, "twin.db"); // same size as short: the same one-extent table
+    writeFileSync(
+      twin,
+      list([
+        [5n, 64n, 51n],
+        [0n, 0n, 0n],
+      ]),
+    );
     using session = KernelSession.open(artifact, { data: short, stats: true });
-    const id = session.programInfo().id;
-    session.run({ key: 7n });
+    const first = session.programInfo().id;
+    expect(session.run({ key: 7n })).toMatchObject({ status: "done", value: 70n });
+    session.switchData({ data: twin });
+    expect(session.programInfo().id).toBe(first);
+    expect(session.reloads).toBe(0);
+    expect(session.run({ key: 5n })).toMatchObject({ status: "done", value: 51n });
+    // A longer file: another table, and the frozen map cannot take it.
     session.switchData({ data: long });
-    session.run({ key: 9n });
-    expect(session.programInfo().id).toBe(id);
+    const second = session.programInfo().id;
+    expect(second).not.toBe(first);
+    expect(session.reloads).toBe(1);
+    expect(session.run({ key: 9n })).toMatchObject({ status: "done", value: 90n, hops: 3 });
+    session.switchData({ data: short });
+    expect(session.reloads).toBe(2);
+    expect(session.run({ key: 9n })).toMatchObject({ status: "failed", error: "out_of_file" });
+  });
+
+  it("freezes the extents map: the verifier takes the table as constants", () => {
+    const table = encodeExtentTable(
+      identityExtents(128n),
+      artifact.maps.find((m) => m.name === "extents")!.valueSize,
+    );
+    const frozen = LinuxTarget.create(artifact, { extentsInit: table });
+    const writable = LinuxTarget.create(artifact, { extentsInit: table, freezeExtents: false });
+    try {
+      expect(frozen.extentsWritable).toBe(false);
+      expect(writable.extentsWritable).toBe(true);
+      expect(() => frozen.writeExtents(table)).toThrow(/frozen/);
+      writable.writeExtents(table);
+      // The search over a known one-extent table is a few paths, not every probe sequence.
+      expect(frozen.programInfo().verifiedInsns).toBeLessThan(
+        writable.programInfo().verifiedInsns / 2,
+      );
+    } finally {
+      frozen.close();
+      writable.close();
+    }
   });
 });

@@ -19,7 +19,6 @@ import { verifierStats, type VerifierStats } from "./verifier-stats.js";
 export const LOADABLE_SECTIONS = ["syscall"];
 
 const CMD_BTF_LOAD = 18;
-const CMD_MAP_FREEZE = 22;
 const BTF_LOAD_ATTR = 32;
 const BTF_LOG_SIZE = 1 << 20;
 
@@ -90,7 +89,7 @@ export function loadElf(obj: ElfObject, options: ElfLoadOptions = {}): LoadedObj
       });
       maps.push(map);
       if (spec.init.some((b) => b !== 0)) map.update(0, spec.init);
-      if (spec.readOnlyProg) freezeMap(map);
+      if (spec.readOnlyProg) map.freeze();
     }
     const kernelBtf = linked.btf ? kernelBtfOf(obj, linked) : undefined;
     if (kernelBtf) btfFd = loadBtf(kernelBtf.bytes, obj.file);
@@ -198,16 +197,5 @@ function loadBtf(bytes: Uint8Array, file: string): OwnedFd {
   } finally {
     attr.free();
     data.free();
-  }
-}
-
-function freezeMap(map: BpfMap): void {
-  const attr = new NativeBuffer(4);
-  try {
-    attr.u32(0, map.fd);
-    const ret = bpf(CMD_MAP_FREEZE, attr);
-    if (ret < 0) throw kernelCallError("BPF_MAP_FREEZE", -ret);
-  } finally {
-    attr.free();
   }
 }

@@ -1,5 +1,5 @@
 // BPF maps: create (ARRAY, optionally mmapable and read-only for programs; HASH), update, lookup,
-// delete, and an mmap of an array's values that user space reads and writes directly.
+// delete, freeze, and an mmap of an array's values that user space reads and writes directly.
 import { KernelError } from "./errors.js";
 import { describeErrno, MappedRegion, NativeBuffer } from "./native.js";
 import {
@@ -49,6 +49,7 @@ export class BpfMap {
   private region: MappedRegion | undefined;
   private attr: NativeBuffer | undefined;
   private keyValue: NativeBuffer | undefined;
+  private frozenFlag = false;
 
   private constructor(
     fd: number,
@@ -140,6 +141,27 @@ export class BpfMap {
     if (ret === -2) return false;
     if (ret < 0) throw kernelCallError("BPF_MAP_DELETE_ELEM", -ret);
     return true;
+  }
+
+  /**
+   * BPF_MAP_FREEZE: from now on user space cannot change the map either. A map that is also
+   * BPF_F_RDONLY_PROG is then constant, and the verifier reads its contents as known values when
+   * it checks a program that uses it (a table lookup over it is followed like constant code).
+   */
+  freeze(): void {
+    const attr = new NativeBuffer(4);
+    try {
+      attr.u32(0, this.fd);
+      bpfOrThrow(BpfCmd.MAP_FREEZE, attr, "BPF_MAP_FREEZE");
+      this.frozenFlag = true;
+    } finally {
+      attr.free();
+    }
+  }
+
+  /** Whether freeze() was called: writes from user space fail with EPERM. */
+  get frozen(): boolean {
+    return this.frozenFlag;
   }
 
   /**

@@ -15,6 +15,7 @@ export const BpfCmd = {
   PROG_LOAD: 5,
   PROG_TEST_RUN: 10,
   OBJ_GET_INFO_BY_FD: 15,
+  MAP_FREEZE: 22,
   ENABLE_STATS: 32,
 } as const;
 

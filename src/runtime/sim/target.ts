@@ -63,6 +63,11 @@ export class SimTarget implements StepTarget {
     return new SimTarget(vm, byName("block"), byName("scratch"), options.budget, extents);
   }
 
+  /** The VM's extents map is never frozen: writeExtents always applies. */
+  get extentsWritable(): boolean {
+    return this.extents !== undefined;
+  }
+
   /** Replaces the extents map's contents (another data file's table; runtime/session.ts). */
   writeExtents(init: Uint8Array): void {
     if (!this.extents) throw new IochainError("E0935", "the program has no extents map to fill");

@@ -5,7 +5,7 @@
 // bytes it leaves equal the sim target's. Each program is loaded once per target (one session)
 // and moved from file to file; the files are read through FileBlockSource with the extent
 // translation `iochain run` uses.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -305,7 +305,11 @@ for (const ex of EXAMPLES) {
     const keys: bigint[][] = [];
     let kernel: KernelSession | undefined;
     let sim: SimSession | undefined;
+    // The kernel's extents map is frozen: a file with another layout (here: another size, so
+    // another one-extent table) loads the program again; the same layout keeps it.
     let programId = 0;
+    let layoutSize = -1;
+    let layoutChanges = 0;
     const summary: string[] = [];
 
     beforeAll(() => {
@@ -314,6 +318,7 @@ for (const ex of EXAMPLES) {
       sim = SimSession.open(artifact, { data: data[0] });
       kernel = KernelSession.open(artifact, { data: data[0] });
       programId = kernel.programInfo().id;
+      layoutSize = statSync(data[0]).size;
     });
     afterAll(() => {
       kernel?.close();
@@ -325,6 +330,14 @@ for (const ex of EXAMPLES) {
       it(`${file.what}: ${file.inputs} inputs`, async () => {
         sim!.switchData({ data: data[i] });
         kernel!.switchData({ data: data[i] });
+        const size = statSync(data[i]).size;
+        const sameLayout = size === layoutSize;
+        if (!sameLayout) layoutChanges++;
+        layoutSize = size;
+        expect(kernel!.reloads).toBe(layoutChanges);
+        if (sameLayout) expect(kernel!.programInfo().id).toBe(programId);
+        else expect(kernel!.programInfo().id).not.toBe(programId);
+        programId = kernel!.programInfo().id;
         const seen: Coverage = {
           statuses: new Set(),
           errors: new Set(),
@@ -368,7 +381,7 @@ for (const ex of EXAMPLES) {
           const beyond = [...seen.errors].filter((e) => e !== "not_found");
           expect(beyond.length, `${file.what}: errors ${[...seen.errors]}`).toBeGreaterThan(0);
         } else ex.covered(file, seen);
-        // One program load for all the files.
+        // One program load for all the chains over this file.
         expect(kernel!.programInfo().id).toBe(programId);
       });
     });
