@@ -81,8 +81,12 @@ export interface AggregateSpec {
   name: string;
   kind: "count" | "sum" | "min" | "max" | "avg";
   type: ScalarType;
-  /** avg keeps sum and count: `offset` holds the sum, `countOffset` the count. */
+  /** Where the value lives; for avg, the sum. */
   offset: number;
+  /**
+   * min, max and avg: where the number of rows aggregated lives (the hidden `$rows_total`). Over
+   * zero rows they have no value (the slot at `offset` is whatever scratch held): decoded as null.
+   */
   countOffset?: number;
 }
 

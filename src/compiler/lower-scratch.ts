@@ -58,7 +58,8 @@ export function layoutScratch(info: StorageInfo): ScratchLayout {
     layout.aggregates.push({
       info: a,
       offset,
-      countOffset: a.kind === "avg" ? layout.rowsTotal : undefined,
+      // Everything but count and sum needs to know whether any row was seen (artifact.ts).
+      countOffset: a.kind === "count" || a.kind === "sum" ? undefined : layout.rowsTotal,
     });
   }
   if (info.output) {

@@ -71,15 +71,17 @@ export function decodeRows(
   return rows;
 }
 
+/** count and sum are numbers for any number of rows; min, max and avg are null over none. */
 function decodeAggregate(a: AggregateSpec, scratch: Uint8Array): AggregateValue {
   inside(scratch, a.offset, scalarSize[a.type], `aggregate \`${a.name}\``);
   const v = readScalar(scratch, a.offset, a.type);
-  if (a.kind !== "avg") return v;
+  if (a.kind === "count" || a.kind === "sum") return v;
   if (a.countOffset === undefined)
-    throw new IochainError("E0935", `aggregate \`${a.name}\` (avg) has no count offset`);
+    throw new IochainError("E0935", `aggregate \`${a.name}\` (${a.kind}) has no count offset`);
   inside(scratch, a.countOffset, 8, `the count of aggregate \`${a.name}\``);
   const n = readScalar(scratch, a.countOffset, "u64") as bigint;
-  return n === 0n ? null : Number(toBigInt(v)) / Number(n);
+  if (n === 0n) return null;
+  return a.kind === "avg" ? Number(toBigInt(v)) / Number(n) : v;
 }
 
 export function decodeAggregates(

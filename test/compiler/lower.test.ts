@@ -299,8 +299,19 @@ describe("scans", () => {
   it("reports no rows and empty aggregates when nothing passes", () => {
     const r = run(build(src), file, { lo: 1000n, hi: 2000n });
     expect(r.rows).toEqual([]);
-    expect(r.aggregates.n).toBe(0n);
-    expect(r.aggregates.mean).toBeNull();
+    expect(r.aggregates).toEqual({ n: 0n, total: 0n, low: null, high: null, mean: null });
+  });
+
+  it("tells where the row count is for min, max and avg, not for count and sum", () => {
+    const a = build(src);
+    const total = a.state.find((s) => s.name === "$rows_total")!.offset;
+    expect(a.aggregates.map((g) => [g.name, g.countOffset])).toEqual([
+      ["n", undefined],
+      ["total", undefined],
+      ["low", total],
+      ["high", total],
+      ["mean", total],
+    ]);
   });
 });
 
