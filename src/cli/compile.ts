@@ -1,4 +1,4 @@
-// iochain compile FILE --target sim|linux [-o OUT] [--emit elf|raw|asm|ir]
+// iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir]
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { writeElf } from "../bpf/elf/writer.js";
@@ -12,12 +12,12 @@ import { loadExtents } from "../runtime/run-program.js";
 import { readText, writeFileAtomic } from "../files.js";
 import { parseChoice } from "./options.js";
 
-const TARGETS = ["sim", "linux"] as const;
+const TARGETS = ["sim", "linux", "xrp"] as const;
 const EMITS = ["elf", "raw", "asm", "ir"] as const;
 type Emit = (typeof EMITS)[number];
 
 /** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for sim. */
-const defaultEmit = (target: string, toFile: boolean): Emit => (!toFile ? "asm" : target === "linux" ? "elf" : "raw");
+const defaultEmit = (target: string, toFile: boolean): Emit => (!toFile ? "asm" : target === "sim" ? "raw" : "elf");
 
 /** Line texts for line_info of files other than the main one (imported modules). */
 function readSourceFile(file: string): string | undefined {
@@ -37,9 +37,10 @@ interface CompileCliOptions {
 }
 
 /** Compiles FILE; the source text is kept for listings and diagnostics. */
-export function compileFile(file: string, extents?: string, dump?: (stage: string, text: string) => void): { artifact: ProgramArtifact; source: string } {
+export function compileFile(file: string, extents?: string, dump?: (stage: string, text: string) => void, target?: (typeof TARGETS)[number]): { artifact: ProgramArtifact; source: string } {
   const source = readText(file, "iochain source");
   const artifact = compile(source, file, {
+    target,
     extents: extents ? loadExtents(extents) : undefined,
     dump: dump ? (stage, m) => dump(stage, printModule(m)) : undefined,
   });
@@ -53,14 +54,17 @@ export function registerCompile(program: Command): void {
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux), raw (bytecode; default for sim), asm (annotated listing) or ir")
+    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing) or ir")
     .option("--extents <json>", "bind the program to this extent table at compile time")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .action((file: string, opts: CompileCliOptions) => {
       const target = parseChoice("--target", opts.target, TARGETS);
       const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : defaultEmit(target, !!opts.output);
-      if (emit === "elf" && target !== "linux") {
-        throw new IochainError("E0912", `--emit elf makes an object for the kernel: it needs --target linux, not ${target}`, undefined, "the sim target runs raw bytecode (--emit raw)");
+      if (emit === "elf" && target === "sim") {
+        throw new IochainError("E0912", `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${target}`, undefined, "the sim target runs raw bytecode (--emit raw)");
+      }
+      if (emit === "raw" && target === "xrp") {
+        throw new IochainError("E0912", "--target xrp writes an ELF object (XRP's loader reads ELF), not raw bytecode", undefined, "use --emit elf, or --emit asm for a listing");
       }
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
@@ -68,10 +72,10 @@ export function registerCompile(program: Command): void {
       const { artifact, source } = compileFile(file, opts.extents, wantIr ? (stage, text) => {
         lastIr = text;
         if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
-      } : undefined);
+      } : undefined, target);
       const out =
         emit === "elf"
-          ? writeElf(artifact, { target: "linux", sourceText: source, readSource: readSourceFile })
+          ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile })
           : emit === "raw"
             ? encode(artifact.insns)
             : emit === "ir"
@@ -86,5 +90,7 @@ export function registerCompile(program: Command): void {
       }
       writeFileAtomic(opts.output, out);
       process.stdout.write(`${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})\n`);
+      // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.
+      if (target === "xrp") process.stderr.write(`note: ${opts.output} is for an XRP-patched kernel (BPF_PROG_TYPE_XRP): untested, it cannot be loaded here (docs/xrp.md)\n`);
     });
 }

@@ -2,6 +2,7 @@
 //
 //   parse + check   check.ts: resolve, layouts, consts, types, control, storage  → checked AST
 //   lower           lower.ts: expressions, block reads, actions, scans, calls    → IR (ir.ts)
+//   retarget        targets/xrp.ts, target xrp only: ctx and maps onto XRP's struct bpf_xrp
 //   optimize        optimize.ts, each pass in opt/, up to three rounds:
 //                     const-fold, copy-prop, reassociate, strength, const-fold, addr-fold,
 //                     demanded-bits, cse, load-forward, copy-prop, bounds-checks, tail-merge,
@@ -17,18 +18,26 @@ import type { ProgramArtifact } from "./artifact.js";
 import { generate } from "./backend.js";
 import { frontEnd, type FrontEndOptions } from "./frontend.js";
 import { optimize, type DumpHook } from "./optimize.js";
+import { retargetXrp } from "./targets/xrp.js";
+
+/** sim and linux run the same code (docs/abi.md); xrp is BPF_PROG_TYPE_XRP's ABI (docs/xrp.md). */
+export type CompileTarget = "sim" | "linux" | "xrp";
 
 export interface CompileOptions extends FrontEndOptions {
   /** Sees the IR after lowering and after each pass (for --dump-ir and tests). */
   dump?: DumpHook;
   /** Skip the optimisation passes (for differential tests). */
   noOptimize?: boolean;
+  /** Default "sim" (= "linux"). */
+  target?: CompileTarget;
 }
 
 /** Compiles one .ioc program. Bad programs throw IochainError / DiagnosticsError (E03xx–E06xx). */
 export function compile(source: string, file: string, opts: CompileOptions = {}): ProgramArtifact {
-  const { ir, artifact } = frontEnd(source, file, opts);
+  const { ir, artifact: lowered } = frontEnd(source, file, opts);
   opts.dump?.("lower", ir);
+  const artifact = opts.target === "xrp" ? retargetXrp(ir, lowered) : lowered;
+  if (opts.target === "xrp") opts.dump?.("xrp", ir);
   if (!opts.noOptimize) optimize(ir, opts.dump);
   const insns = generate(ir, opts.dump);
   return { ...artifact, insns };

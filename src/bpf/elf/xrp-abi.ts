@@ -15,11 +15,11 @@
 // name is free; we use `xrp_prog`. libbpf 1.x does not know that name: an XRP loader must set the
 // type (bpf_program__set_type with BPF_PROG_TYPE_XRP) before loading.
 //
-// What this file does NOT do: rewrite iochain_ctx accesses into bpf_xrp ones. writeElf with
-// target "xrp" emits the artifact's instructions unchanged with this context in its BTF; mapping
-// the iochain ABI onto bpf_xrp (block → ctx->data, scratch → ctx->scratch, next_offset →
-// next_addr[0], next_size → size[0], DONE → done = 1) is the compiler's xrp target's job, using the
-// offsets exported here.
+// The compiler's xrp target (src/compiler/targets/xrp.ts) maps iochain's ABI onto this context
+// with the layout below: block map → ctx->data, scratch map → ctx->scratch after a header that
+// takes the place of iochain's ctx (XrpScratch), next_offset/next_size → next_addr[0]/size[0],
+// the end of a chain → done = 1. docs/xrp.md describes it; none of it has met a real XRP kernel.
+import { CTX_SIZE, Ctx } from "../../compiler/artifact.js";
 import type { BtfBuilder } from "../btf.js";
 import { u64Type, type TargetAbi } from "./artifact-btf.js";
 
@@ -37,6 +37,29 @@ export const XrpCtx = {
   scratch: 16 + 16 * XRP_FANOUT,
 } as const;
 export const XRP_CTX_SIZE = XrpCtx.scratch + 8;
+/** Width of `done` (a C int) and of next_addr[i] / size[i] (uint64_t). */
+export const XRP_DONE_WIDTH = 4;
+export const XRP_ADDR_WIDTH = 8;
+
+/**
+ * The start of ctx->scratch: a header laid out exactly as iochain's own ctx (docs/abi.md,
+ * `struct iochain_ctx`, 128 bytes, the same field offsets), followed by iochain's scratch map
+ * (state, result bytes, aggregates, output rows) at `base`. User space writes `args`, `offset`,
+ * `size` (and `resume` after a suspension) before read_xrp(); the program reads the in fields from
+ * here, writes status/error/value/value_len/rows here, and keeps offset/size/hop up to date itself
+ * at every resubmission (there is no user space between the hops of an XRP chain). next_dev is
+ * unused: the XRP kernel translates file offsets itself.
+ */
+export const XrpScratch = {
+  header: 0,
+  headerSize: CTX_SIZE,
+  /** Offset of iochain's scratch map inside ctx->scratch. */
+  base: CTX_SIZE,
+  /** Header fields: the offsets of `struct iochain_ctx`. */
+  field: Ctx,
+} as const;
+/** The most scratch-map bytes a program may use on XRP: the 4 KiB buffer minus the header. */
+export const XRP_SCRATCH_CAPACITY = XRP_BUFFER_SIZE - XrpScratch.base;
 
 function describeXrpCtx(b: BtfBuilder): number {
   const charPtr = b.ptr(b.int("char", 1, true));

@@ -10,7 +10,7 @@ import { validate } from "../../bpf/validate.js";
 import { DEFAULT_HELPERS, type Helper } from "./helpers.js";
 import { createInterpreter } from "./interpreter.js";
 import type { VmMap } from "./maps.js";
-import { CTX_REGION, MEM_REGION, regionHi } from "./memory.js";
+import { CTX_REGION, MEM_REGION, regionHi, regionPointer } from "./memory.js";
 import { prepareProgram } from "./program.js";
 import { Runtime, type Invoke } from "./runtime.js";
 import { createTranslated } from "./translate.js";
@@ -77,6 +77,13 @@ export interface Vm {
   run(input?: RunInput): RunResult;
   /** The generated JavaScript of the fast engine (for debugging), or undefined. */
   readonly source?: string;
+  /**
+   * A pointer to `bytes` that the program may dereference in every later run (the buffer is used
+   * in place, for the VM's lifetime): for contexts that carry pointers to buffers, as XRP's
+   * `ctx->data` and `ctx->scratch` do. Call it before the first run; the same buffer gives the
+   * same pointer.
+   */
+  pointerTo(bytes: Uint8Array, name: string, writable?: boolean): bigint;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -121,6 +128,9 @@ export function createVm(insns: readonly Insn[], options: VmOptions = {}): Vm {
   return {
     engine,
     source,
+    pointerTo(bytes: Uint8Array, name: string, writable = true): bigint {
+      return regionPointer(rt.memory.addStatic(bytes, writable, name));
+    },
     run(input: RunInput = {}): RunResult {
       const memory = rt.memory;
       memory.startRun();
