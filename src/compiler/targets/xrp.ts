@@ -90,7 +90,7 @@ export function retargetXrp(ir: Module, meta: Metadata): Metadata {
     );
 
   const needs = pointerNeeds(ir);
-  refuseCallbacksWithPointers(ir, needs);
+  refuseBpfLoop(ir);
   const pointers = new Map<Func, Map<PointerMap, VReg>>();
   for (const f of ir.funcs.slice(1)) {
     const want = POINTER_MAPS.filter((m) => needs.get(f)!.has(m));
@@ -164,25 +164,24 @@ function pointerNeeds(ir: Module): Map<Func, Set<PointerMap>> {
   return needs;
 }
 
+/** bpf_loop's helper id. */
+const BPF_LOOP = 181;
+
 /**
- * A bpf_loop callback is called by the kernel with (index, r3 of the call), not by our calls, so
- * it cannot be given the buffers' pointers as extra parameters.
+ * XRP's kernel is Linux 5.12 (`uname -r`: 5.12.0-xrp+, xrp-project/XRP issue #9); bpf_loop came in
+ * 5.17. A loop the lowering runs through bpf_loop therefore cannot run there (and its callback,
+ * called by the kernel with (index, r3), could not be given the buffers' pointers either).
  */
-function refuseCallbacksWithPointers(ir: Module, needs: Map<Func, Set<PointerMap>>): void {
+function refuseBpfLoop(ir: Module): void {
   for (const f of ir.funcs)
     for (const b of f.blocks)
-      for (const i of b.insns) {
-        // `callback` is read structurally: not every version of ir.ts has bpf_loop calls.
-        const name = i.op === "call" ? (i as { callback?: string }).callback : undefined;
-        if (name === undefined) continue;
-        const callback = ir.funcs.find((g) => g.name === name);
-        if (callback && needs.get(callback)!.size > 0)
+      for (const i of b.insns)
+        if (i.op === "call" && i.helper === BPF_LOOP)
           throw limit(
-            `a loop run by bpf_loop reaches the block or scratch; on the xrp target its callback has no pointer to ctx->data or ctx->scratch`,
+            "this loop is compiled to a bpf_loop callback, and XRP's kernel (Linux 5.12) predates bpf_loop (5.17)",
             i.pos,
-            "the xrp target does not support this yet; compile for sim or linux",
+            "lower the loop's `max` so that it stays a plain loop, or compile for sim or linux",
           );
-      }
 }
 
 /** The lowering uses ctx (r1) only as the base of loads and stores, and never assigns it. */
