@@ -7,7 +7,7 @@ import type { ProgramArtifact } from "../compiler/artifact.js";
 import { formatListing } from "../compiler/listing.js";
 import { printModule } from "../compiler/ir-print.js";
 import { compile } from "../compiler/pipeline.js";
-import { IochainError } from "../diagnostics.js";
+import { IochainError, render } from "../diagnostics.js";
 import { loadExtents } from "../runtime/run-program.js";
 import { readText, writeFileAtomic } from "../files.js";
 import { parseChoice } from "./options.js";
@@ -34,13 +34,19 @@ interface CompileCliOptions {
   emit?: string;
   extents?: string;
   dumpIr?: boolean;
+  unsafeNoBoundsChecks?: boolean;
 }
 
+/** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
+export const UNSAFE_FLAG = ["--unsafe-no-bounds-checks", "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads"] as const;
+
 /** Compiles FILE; the source text is kept for listings and diagnostics. */
-export function compileFile(file: string, extents?: string, dump?: (stage: string, text: string) => void, target?: (typeof TARGETS)[number]): { artifact: ProgramArtifact; source: string } {
+export function compileFile(file: string, extents?: string, dump?: (stage: string, text: string) => void, target?: (typeof TARGETS)[number], unsafeNoBoundsChecks?: boolean): { artifact: ProgramArtifact; source: string } {
   const source = readText(file, "iochain source");
   const artifact = compile(source, file, {
     target,
+    unsafeNoBoundsChecks,
+    onWarning: (d) => process.stderr.write(render(d, source) + "\n"),
     extents: extents ? loadExtents(extents) : undefined,
     dump: dump ? (stage, m) => dump(stage, printModule(m)) : undefined,
   });
@@ -57,6 +63,7 @@ export function registerCompile(program: Command): void {
     .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing) or ir")
     .option("--extents <json>", "bind the program to this extent table at compile time")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
+    .option(...UNSAFE_FLAG)
     .action((file: string, opts: CompileCliOptions) => {
       const target = parseChoice("--target", opts.target, TARGETS);
       const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : defaultEmit(target, !!opts.output);
@@ -72,7 +79,7 @@ export function registerCompile(program: Command): void {
       const { artifact, source } = compileFile(file, opts.extents, wantIr ? (stage, text) => {
         lastIr = text;
         if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
-      } : undefined, target);
+      } : undefined, target, opts.unsafeNoBoundsChecks);
       const out =
         emit === "elf"
           ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile })

@@ -4,9 +4,10 @@ import type { ArgValue } from "../runtime/args.js";
 import type { ChainResult } from "../runtime/driver.js";
 import { formatResultJson, jsonScalar } from "../runtime/result-json.js";
 import { runProgram, type TargetName } from "../runtime/run-program.js";
-import { compileFile } from "./compile.js";
+import { compileFile, UNSAFE_FLAG } from "./compile.js";
 import { parseChoice } from "./options.js";
 import { collectArg } from "./run-args.js";
+import { withVerifierLog } from "./verifier-log.js";
 
 interface RunCliOptions {
   target: string;
@@ -17,6 +18,8 @@ interface RunCliOptions {
   bindExtents?: string;
   realDevice?: boolean;
   direct?: boolean;
+  unsafeNoBoundsChecks?: boolean;
+  verifierLog?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -32,17 +35,19 @@ export function registerRun(program: Command): void {
     .option("--bind-extents <json>", "bind the program to this extent table at compile time")
     .option("--real-device", "read at translated device addresses (the device under the data file)")
     .option("--direct", "read with O_DIRECT")
+    .option(...UNSAFE_FLAG)
+    .option("--verifier-log <file>", "if the kernel rejects the program, write the verifier's whole log here")
     .action((file: string, opts: RunCliOptions) => {
       const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
-      const { artifact } = compileFile(file, opts.bindExtents);
-      const result = runProgram(artifact, {
+      const { artifact } = compileFile(file, opts.bindExtents, undefined, undefined, opts.unsafeNoBoundsChecks);
+      const result = withVerifierLog(opts.verifierLog, () => runProgram(artifact, {
         target,
         data: opts.data,
         args: opts.arg,
         extents: opts.extents,
         realDevice: opts.realDevice,
         direct: opts.direct,
-      });
+      }));
       process.stdout.write(opts.json ? formatResultJson(result) : formatResultText(result));
       if (result.status === "failed") process.exitCode = 2;
     });

@@ -20,9 +20,13 @@ import {
 /** A pointer into the block map at run-time offset `off`, valid for `size` bytes (or fails). */
 export function checkedPtr(cx: LowerContext, off: VReg, size: number): VReg {
   const f = cx.f;
-  const ok = f.block("inblock");
-  f.check(off, BigInt(cx.blockSize - size), ok, cx.failBlock(BuiltinError.out_of_block));
-  f.setBlock(ok);
+  if (cx.boundsChecks) {
+    const ok = f.block("inblock");
+    f.check(off, BigInt(cx.blockSize - size), ok, cx.failBlock(BuiltinError.out_of_block));
+    f.setBlock(ok);
+  } else {
+    cx.uncheckedReads.push(f.position);
+  }
   const base = f.addr(at.map(MapIndex.block, 0));
   return f.alu("add", base, off);
 }
@@ -100,9 +104,13 @@ export function lowerIndex(
     return valueAt(cx, arr.elem, { ptr: arr.at.ptr, off: arr.at.off + Number(i) * elemSize });
   }
   // i <= length - 1, checked on the register that is then scaled and added to the place's pointer.
-  const ok = f.block("inarray");
-  f.check(i, BigInt(arr.length - 1), ok, cx.failBlock(BuiltinError.out_of_block));
-  f.setBlock(ok);
+  if (cx.boundsChecks) {
+    const ok = f.block("inarray");
+    f.check(i, BigInt(arr.length - 1), ok, cx.failBlock(BuiltinError.out_of_block));
+    f.setBlock(ok);
+  } else {
+    cx.uncheckedReads.push(f.position);
+  }
   const scaled = elemSize === 1 ? i : f.alu("mul", i, BigInt(elemSize));
   const base = arr.at.ptr ?? f.addr(at.map(MapIndex.block, 0));
   const ptr = f.alu("add", base, scaled);

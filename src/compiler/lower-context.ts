@@ -58,6 +58,10 @@ export class LowerContext {
   readonly errors = new Map<string, number>();
   usesExtents = false;
   fn!: FuncState;
+  /** False under LowerOptions.unsafeNoBoundsChecks: block reads go unchecked ... */
+  boundsChecks = true;
+  /** ... and here is where each one is (for the warning). */
+  readonly uncheckedReads: SourcePos[] = [];
 
   constructor(
     readonly program: CheckedProgram,

@@ -12,6 +12,8 @@ import {
   type ResultSpec,
   type ScalarType,
 } from "./artifact.js";
+import type { SourcePos } from "../bpf/insn.js";
+import type { Diagnostic } from "../diagnostics.js";
 import * as A from "./ast.js";
 import type { CheckedProgram } from "./check.js";
 import { at, ModuleBuilder } from "./ir-builder.js";
@@ -29,6 +31,14 @@ export interface LowerOptions {
   extents?: ExtentTable;
   /** Extents the map can hold when none is bound (default 256). */
   extentCapacity?: number;
+  /**
+   * Leave out the checks of block reads (run-time offsets against the block size, run-time
+   * indexes against their array's length). Unsafe: the Linux verifier rejects such a program.
+   * For seeing that rejection (and the diagnostic it maps to); a warning (E0520) says so.
+   */
+  unsafeNoBoundsChecks?: boolean;
+  /** Receives warnings (today only E0520); without it they are dropped. */
+  onWarning?: (warning: Diagnostic) => void;
 }
 
 export interface Lowered {
@@ -52,6 +62,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
   );
   const cx = new LowerContext(p, info, scratchLayout, mb, capacity);
   cx.fn = { f, ctx: f.params[0], failBlocks: new Map() };
+  cx.boundsChecks = !opts.unsafeNoBoundsChecks;
 
   // Arguments: ctx.args[i], 8 bytes each, brought into canonical form for their type.
   f.at(item.span);
@@ -129,6 +140,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
         ? { kind: "scalar", type: scalarName(info.result.type) }
         : { kind: "bytes", length: info.result.length, offset: scratchLayout.resultOffset! };
   const output = outputSpec(scratchLayout);
+  if (cx.uncheckedReads.length > 0) opts.onWarning?.(uncheckedReadsWarning(cx.uncheckedReads));
   return {
     ir,
     artifact: {
@@ -146,5 +158,21 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
       aggregates: aggregateSpecs(scratchLayout),
       files: info.files,
     },
+  };
+}
+
+/** E0520: the reads LowerOptions.unsafeNoBoundsChecks left unchecked, the first one pointed at. */
+function uncheckedReadsWarning(reads: readonly SourcePos[]): Diagnostic {
+  const [first, ...rest] = reads;
+  const more = rest.map((p) => `also unchecked: the read at ${p.file}:${p.line}:${p.col}`);
+  return {
+    severity: "warning",
+    code: "E0520",
+    message:
+      "bounds checks are off (--unsafe-no-bounds-checks): this read of the block is not checked, " +
+      "and the Linux verifier will likely reject the program",
+    pos: first,
+    hint: "compile without --unsafe-no-bounds-checks: the checks the compiler inserts are what lets the verifier accept reads at run-time offsets",
+    notes: more.length > 4 ? [...more.slice(0, 3), `and ${more.length - 3} more`] : more,
   };
 }

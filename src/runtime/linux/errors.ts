@@ -18,7 +18,11 @@ export class KernelError extends IochainError {
   }
 }
 
-/** BPF_PROG_LOAD failed: the verifier rejected the program, or the kernel refused the load (E0801). */
+/**
+ * BPF_PROG_LOAD failed: the verifier rejected the program, or the kernel refused the load (E0801).
+ * The message says why in plain words (verifier-messages.ts); notes give the verifier's own line
+ * and the instruction; `log` is the whole log (`iochain run --verifier-log FILE` writes it out).
+ */
 export class LoadError extends KernelError {
   constructor(
     message: string,
@@ -31,8 +35,11 @@ export class LoadError extends KernelError {
     readonly insnIndex: number | undefined,
     pos?: SourcePos,
     hint?: string,
+    /** Where the verifier stopped and what it said, when the message puts it in plain words. */
+    notes?: string[],
   ) {
     super("E0801", message, errno, hint, pos);
     this.name = "LoadError";
+    if (notes?.length) this.diagnostic.notes = notes;
   }
 }

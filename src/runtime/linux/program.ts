@@ -15,7 +15,8 @@ import {
   ProgFlag,
   ProgType,
 } from "./syscall.js";
-import { failingInsn, verifierReason } from "./verifier-log.js";
+import { failingInsn, failingInsnText, verifierReason } from "./verifier-log.js";
+import { explainVerifierReason } from "./verifier-messages.js";
 
 export interface LoadOptions {
   /**
@@ -233,22 +234,50 @@ function reloadWithLog(
   } finally {
     log.free();
   }
-  const reason = verifierReason(text) ?? describeErrno(errno);
+  const said = verifierReason(text);
+  const reason = said ?? describeErrno(errno);
   const slot = failingInsn(text);
   const index = slot === undefined ? undefined : insnIndexOfSlot(insns, slot);
-  const where = index === undefined ? "" : ` at instruction ${index}`;
+  const pos = index === undefined ? undefined : insns[index].pos;
+  // The message leads with the reason, in plain words where verifier-messages.ts has them; the
+  // verifier's own words and the instruction follow as a note. Positioned errors print their
+  // file in front already.
+  const plain = said === undefined ? undefined : explainVerifierReason(said);
+  const insnText = failingInsnText(text);
+  const at =
+    index === undefined ? "" : ` at instruction ${index}${insnText ? ` (\`${insnText}\`)` : ""}`;
+  const notes: string[] = [];
+  let hint: string | undefined;
+  let message: string;
+  if (plain) {
+    message = plain.message;
+    hint = plain.hint;
+    notes.push(`the verifier stopped${at}: ${said}`);
+  } else if (said !== undefined) {
+    message = `the verifier rejected the program: ${said}`;
+    if (at) notes.push(`the verifier stopped${at}`);
+  } else if (text === "") {
+    message = `the kernel refused the program: ${reason}`;
+    hint = `BPF_PROG_LOAD failed with ${describeErrno(errno)} and wrote no verifier log`;
+  } else {
+    message = `the kernel refused the program (${reason}), and the verifier's log gives no reason`;
+    notes.push(
+      `the log ends${at}${errno === ENOSPC ? ", cut short: raise LoadOptions.logSize" : ""}`,
+    );
+  }
   throw new LoadError(
-    `${file}: the kernel rejected the program${where}: ${reason}`,
+    pos ? message : `${file}: ${message}`,
     errno,
     reason,
     text,
     index,
-    index === undefined ? undefined : insns[index].pos,
-    text === ""
-      ? `BPF_PROG_LOAD failed with ${describeErrno(errno)} and wrote no verifier log`
-      : undefined,
+    pos,
+    hint,
+    notes,
   );
 }
+
+const ENOSPC = 28;
 
 /** Instruction index of an 8-byte slot (the verifier numbers slots; a wide ld_imm64 takes two). */
 function insnIndexOfSlot(insns: readonly Insn[], slot: number): number | undefined {

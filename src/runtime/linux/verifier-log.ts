@@ -23,13 +23,16 @@ function meaningfulLines(log: string): string[] {
     .filter((l) => l !== "" && !STATISTIC.some((re) => re.test(l)));
 }
 
-const REGISTER_STATE = [/^\d+: R\d/, /^from \d+ to \d+: /];
+/** Register states, branch pops, and the source lines a load with BTF line_info interleaves. */
+const REGISTER_STATE = [/^\d+: R\d/, /^from \d+ to \d+: /, /^; /];
 
 /**
  * The verifier's reason, on one line: what it printed after the instruction it stopped at (minus
  * statistics and register states). That is usually one line; a bad memory access gives two
  * (`invalid access to map value, value_size=4096 off=4092 size=8` then `R2 min value is outside
- * of the allowed memory range`), joined with "; ". Long tails give just their last line.
+ * of the allowed memory range`), joined with "; ". Long tails give just their last line. A log
+ * that ends with an instruction has no reason (the load failed after or outside the verifier's
+ * walk, or the log was cut short): undefined, not the instruction.
  */
 export function verifierReason(log: string): string | undefined {
   const lines = meaningfulLines(log);
@@ -37,8 +40,25 @@ export function verifierReason(log: string): string | undefined {
   for (let i = lines.length - 1; i >= 0 && lastInsn < 0; i--)
     if (INSN_LINE.test(lines[i])) lastInsn = i;
   const tail = lines.slice(lastInsn + 1).filter((l) => !REGISTER_STATE.some((re) => re.test(l)));
-  if (tail.length === 0) return lines.at(-1);
+  if (tail.length === 0) return undefined;
   return tail.length <= 3 ? tail.join("; ") : tail.at(-1);
+}
+
+/**
+ * The instruction the verifier stopped at as it printed it, without the slot number, opcode and
+ * register states: `r2 += r0` from `3: (0f) r2 += r0  ; R2_w=...`.
+ */
+export function failingInsnText(log: string): string | undefined {
+  const lines = meaningfulLines(log);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (!INSN_LINE.test(lines[i])) continue;
+    const text = lines[i]
+      .replace(INSN_LINE, "")
+      .replace(/\s+;.*$/, "")
+      .trim();
+    return text === "" ? undefined : text;
+  }
+  return undefined;
 }
 
 /**

@@ -52,9 +52,13 @@ describe.skipIf(noBpf)("BPF_PROG_LOAD", () => {
     expect(err.log).toMatch(/2: \(37\) r0 \/= 0\ndiv by zero\nprocessed \d+ insns/);
     expect(err.insnIndex).toBe(2);
     expect(err.pos).toMatchObject({ file: "div.asm", line: 3, col: 1 });
-    expect(err.message).toBe(
-      "div.asm: the kernel rejected the program at instruction 2: div by zero",
-    );
+    // The message leads with the reason in plain words; the verifier's words and the
+    // instruction are a note (the position names the file).
+    expect(err.message).toBe("a division or remainder by the constant 0");
+    expect(err.diagnostic.notes).toEqual([
+      "the verifier stopped at instruction 2 (`r0 /= 0`): div by zero",
+    ]);
+    expect(err.diagnostic.hint).toMatch(/constant 0 divisor/);
   });
 
   it("slots after a wide lddw map back to instruction indices", () => {
@@ -84,6 +88,10 @@ describe.skipIf(noBpf)("BPF_PROG_LOAD", () => {
   it("a rejection without instruction lines still gives the reason", () => {
     const err = loadFailure(() => loadProgram(assembleUbpf("mov %r0, 0", "noexit.asm")));
     expect(err.reason).toBe("last insn is not an exit or jmp");
+    // No plain form for this one, and no position: the verifier's words, after the file.
+    expect(err.message).toBe(
+      "<program>: the verifier rejected the program: last insn is not an exit or jmp",
+    );
     expect(err.log).toContain("processed 0 insns");
   });
 

@@ -1,6 +1,10 @@
 // Reading verifier logs needs no kernel: these are logs as 6.18 writes them.
 import { describe, expect, it } from "vitest";
-import { failingInsn, verifierReason } from "../../../src/runtime/linux/verifier-log.js";
+import {
+  failingInsn,
+  failingInsnText,
+  verifierReason,
+} from "../../../src/runtime/linux/verifier-log.js";
 
 const stats =
   "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0\n";
@@ -33,6 +37,27 @@ describe("verifier log", () => {
     expect(failingInsn(`infinite loop detected at insn 4\n${stats}`)).toBe(4);
     expect(failingInsn(`unreachable insn 2\n${stats}`)).toBe(2);
     expect(failingInsn(`last insn is not an exit or jmp\n${stats}`)).toBeUndefined();
+  });
+
+  it("a log that ends with an instruction has no reason (not the instruction as one)", () => {
+    // A load that fails after the walk, or a log cut short: no line explains the failure.
+    const log = `189: (bf) r6 = r5\n190: (bf) r6 = r5                     ; R5_w=1 R6_w=1\n${stats}`;
+    expect(verifierReason(log)).toBeUndefined();
+    expect(failingInsn(log)).toBe(190);
+  });
+
+  it("the failing instruction's text, without slot, opcode or register states", () => {
+    const log = `0: R1=ctx() R10=fp0\n1: (18) r2 = 0xffffc9000640a000       ; R2=map_value(map=block,ks=4,vs=512)\n3: (0f) r2 += r0\nmath between map_value pointer and register with unbounded min value is not allowed\n${stats}`;
+    expect(failingInsnText(log)).toBe("r2 += r0");
+    expect(failingInsnText(`1: (18) r2 = 0x1       ; R2=1\n${stats}`)).toBe("r2 = 0x1");
+    expect(failingInsnText(`unreachable insn 2\n${stats}`)).toBeUndefined();
+  });
+
+  it("source lines a load with line_info interleaves are no reason", () => {
+    const log = `; let v = u64le at k; @ peek.ioc:3\n3: (0f) r2 += r0\nmath between map_value pointer and register with unbounded min value is not allowed\n${stats}`;
+    expect(verifierReason(log)).toBe(
+      "math between map_value pointer and register with unbounded min value is not allowed",
+    );
   });
 
   it("an empty log has no reason", () => {

@@ -1,0 +1,23 @@
+// `--verifier-log FILE`: the kernel's whole verifier log, for when the diagnostic's one reason is
+// not enough. The diagnostic itself never prints the log (it can be megabytes); it says where the
+// log went, or how to get it.
+import { LoadError } from "../runtime/linux/errors.js";
+import { writeFileAtomic } from "../files.js";
+
+/** Runs `run`; if the kernel rejects the program, writes its verifier log to `file` (if given). */
+export function withVerifierLog<T>(file: string | undefined, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof LoadError && err.log !== "") {
+      const notes = (err.diagnostic.notes ??= []);
+      if (file) {
+        writeFileAtomic(file, err.log);
+        notes.push(`the verifier's whole log is in ${file}`);
+      } else {
+        notes.push("--verifier-log FILE writes the verifier's whole log");
+      }
+    }
+    throw err;
+  }
+}
