@@ -1,7 +1,10 @@
 // iochain next to clang-19 + hand-written C, per example: instructions emitted and compile time
 // (iochain's compile() in process; clang as the process a C user runs), and in the kernel:
 // instructions the verifier processed and nanoseconds inside the program per step, on the same
-// chains over the same data. Ratios are iochain / clang (below 1: iochain is smaller or faster).
+// chains over the same data. Ratios are iochain / clang (below 1: iochain is smaller or faster),
+// against the C that does what iochain's programs do: every resubmit translated through the
+// extents map with the access checks ("clang", bench/c/iochain.h). The plain C, which leaves them
+// out, is shown beside it ("clang plain").
 //
 //   npm run build && node dist/bench/compile.js    (or through dist/bench/main.js)
 import { readFileSync } from "node:fs";
@@ -68,7 +71,8 @@ function buildWith(
 export async function benchCompile(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const { name } of EXAMPLES) {
-    const c = clangBuild(name);
+    const c = clangBuild(name, "extents");
+    const plain = clangBuild(name, "plain");
     const b = await iochainBuild(name);
     const insns = "error" in b ? b.error : b.artifact.insns.length;
     const ms = "error" in b ? b.error : fmt(b.compileMs, 2);
@@ -77,9 +81,11 @@ export async function benchCompile(): Promise<Row[]> {
       "iochain insns": insns,
       "clang insns": c.insns,
       "insns ratio": ratio(insns, c.insns),
+      "clang plain insns": plain.insns,
       "iochain ms": ms,
       "clang ms": fmt(c.compileMs, 1),
       "time ratio": ratio(ms, c.compileMs),
+      "clang plain ms": fmt(plain.compileMs, 1),
     });
   }
   return rows;
@@ -105,7 +111,8 @@ export async function benchKernel(): Promise<Row[]> {
   if (!bpf.ok) return [{ example: "all", note: `n/a: ${bpf.reason}` }];
   const rows: Row[] = [];
   for (const { name } of EXAMPLES) {
-    const c = clangKernel(name);
+    const c = clangKernel(name, "extents");
+    const plain = clangKernel(name, "plain");
     const b = await iochainBuild(name);
     const ours = "error" in b ? b.error : iochainKernel(name, b.artifact);
     const get = (f: (s: KernelStats) => number, digits = 1): number | string =>
@@ -117,9 +124,11 @@ export async function benchKernel(): Promise<Row[]> {
       "iochain verified": verified,
       "clang verified": c.verifiedInsns,
       "verified ratio": ratio(verified, c.verifiedInsns),
+      "clang plain verified": plain.verifiedInsns,
       "iochain ns/step": ns,
       "clang ns/step": fmt(c.nsPerStep),
       "ns ratio": ratio(ns, c.nsPerStep),
+      "clang plain ns/step": fmt(plain.nsPerStep),
       "iochain us/chain": get((s) => s.usPerChain, 2),
       "clang us/chain": fmt(c.usPerChain, 2),
     });

@@ -4,7 +4,9 @@
 // chains then go through the ordinary chain driver; the kernel's run-time statistics give the time
 // spent inside the program per step, and prog info the instructions the verifier processed.
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import type { ProgramArtifact } from "../src/compiler/artifact.js";
 import { ExtentDevice, MemoryBlockSource } from "../src/runtime/block-source.js";
 import { type ChainOptions, type StepTarget, runChain } from "../src/runtime/driver.js";
@@ -20,6 +22,7 @@ import {
 } from "../src/runtime/linux/syscall.js";
 import { TestRunner } from "../src/runtime/linux/test-run.js";
 import { CTX_SIZE } from "../src/compiler/artifact.js";
+import { withExtentTable } from "./c-programs.js";
 import type { Workload } from "./workloads.js";
 
 export interface KernelProgram {
@@ -110,8 +113,23 @@ function mapValueSize(fd: number): number {
  * Loads `object` the way a C user does: libbpf through `bpftool prog loadall`, programs and maps
  * pinned in bpffs. We reopen program `fn` and the maps whose names end in `block` and `scratch`,
  * mmap those, and unpin everything at once (our descriptors and mappings keep the objects alive).
+ * `extents` (an encoded extent table) goes into the object's `.rodata.extents` before the load, as
+ * bpf_map__set_initial_value would put it; libbpf fills the map with it and freezes it.
  */
-export function loadWithLibbpf(object: string, fn: string): KernelProgram {
+export function loadWithLibbpf(
+  object: string,
+  fn: string,
+  options: { extents?: Uint8Array } = {},
+): KernelProgram {
+  if (options.extents) {
+    const tmp = mkdtempSync(join(tmpdir(), "iochain-bench-extents-"));
+    try {
+      const patched = withExtentTable(object, options.extents, join(tmp, basename(object)));
+      return loadWithLibbpf(patched, fn);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
   const dir = `/sys/fs/bpf/iochain-bench-${process.pid}-${Date.now()}`;
   const mapsDir = `${dir}-maps`;
   const fds: OwnedFd[] = [];

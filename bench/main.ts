@@ -16,11 +16,11 @@ const SECTIONS: Section[] = [
   { name: "vm: throughput of both engines", run: () => benchVm() },
   { name: "clang: clang-19 + hand-written C (bench/c), loaded by libbpf", run: () => benchClang() },
   {
-    name: "compile: iochain vs clang-19 + C (instructions, compile time; ratio = iochain / clang)",
+    name: "compile: iochain vs clang-19 + C with extent translation (instructions, compile time; ratio = iochain / clang; clang plain: the C without it)",
     run: () => benchCompile(),
   },
   {
-    name: "kernel: iochain vs clang-19 + C (verified instructions, ns per step inside the program)",
+    name: "kernel: iochain vs clang-19 + C with extent translation (verified instructions, ns per step inside the program; extents map frozen; clang plain: the C without it)",
     run: () => benchKernel(),
   },
   {
