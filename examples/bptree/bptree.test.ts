@@ -13,11 +13,11 @@ import { Rng } from "../common/rng.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { generateBptree, writeBptree } from "./gen.js";
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runProgram } from "../../src/runtime/run-program.js";
 import { formatResultJson, resultToJson } from "../../src/runtime/result-json.js";
 import { lookupBptree } from "./reference.js";
+import { testTempDir } from "../../test/support/tmp.js";
 
 const loaded = await loadCompile();
 const skip = "reason" in loaded ? loaded.reason : undefined;
@@ -71,7 +71,7 @@ describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", (
   }
 
   it("runProgram over a generated file prints the documented JSON", () => {
-    const dir = mkdtempSync(join(tmpdir(), "iochain-bptree-"));
+    const dir = testTempDir("iochain-bptree-");
     const path = join(dir, "bptree.db");
     const tree = writeBptree(path, { seed: 3, keys: 2000, depth: 3 });
     const hit = runProgram(runner.artifact, {

@@ -1,11 +1,11 @@
 // The eBPF-core commands as a user runs them: asm → disasm → vm, and their errors.
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
+import { tempDir } from "../support/tmp.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "iochain-cli-"));
+const dir = tempDir("iochain-cli-");
 const file = (name: string, text: string) => {
   const p = path.join(dir, name);
   writeFileSync(p, text);

@@ -1,13 +1,13 @@
 // iochain compile / run as a user runs them on the bptree example.
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBptree, type Bptree } from "../../examples/bptree/gen.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { repoRoot, runCli } from "../support/cli.js";
+import { tempDir } from "../support/tmp.js";
 
-const dir = mkdtempSync(path.join(tmpdir(), "iochain-run-"));
+const dir = tempDir("iochain-run-");
 const lookup = path.join(repoRoot, "examples/bptree/lookup.ioc");
 const data = path.join(dir, "tree.db");
 let tree: Bptree;

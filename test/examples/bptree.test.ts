@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runGenCli } from "../../examples/common/cli.js";
@@ -13,6 +12,7 @@ import {
 } from "../../examples/bptree/gen.js";
 import { lookupBptree } from "../../examples/bptree/reference.js";
 import { absentKeys, expectCode, fuzzCorruption } from "./helpers.js";
+import { testTempDir } from "../support/tmp.js";
 
 const u64 = (b: Uint8Array, at: number): bigint =>
   new DataView(b.buffer, b.byteOffset).getBigUint64(at, true);
@@ -104,7 +104,7 @@ describe("bptree generator and reference", () => {
   });
 
   it("writes files from its command line, atomically; bad options exit 1", () => {
-    const dir = mkdtempSync(join(tmpdir(), "iochain-bptree-"));
+    const dir = testTempDir("iochain-bptree-");
     const out = join(dir, "tree.db");
     const log = process.stdout.write;
     let printed = "";

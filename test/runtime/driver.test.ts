@@ -11,9 +11,9 @@ import {
 import { type StepTarget, runChain } from "../../src/runtime/driver.js";
 import type { ExtentTable } from "../../src/runtime/extents.js";
 import { makeArtifact } from "./fixtures.js";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { testTempDir } from "../support/tmp.js";
 
 type Step = (c: DataView, block: Uint8Array, scratch: DataView) => void;
 
@@ -477,7 +477,7 @@ describe("runChain: extent translation", () => {
 
 describe("FileBlockSource", () => {
   it("preads blocks of a real file; a missing file is E0901", () => {
-    const dir = mkdtempSync(join(tmpdir(), "iochain-driver-"));
+    const dir = testTempDir("iochain-driver-");
     const path = join(dir, "data.bin");
     writeFileSync(path, fileOf(3, 10));
     const src = new FileBlockSource(path);

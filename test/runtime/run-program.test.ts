@@ -1,6 +1,5 @@
 // runProgram: the whole `iochain run` path over a real data file, on every target available here.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { IochainError } from "../../src/diagnostics.js";
@@ -9,11 +8,12 @@ import { formatResultJson } from "../../src/runtime/result-json.js";
 import { runProgram, type TargetName } from "../../src/runtime/run-program.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { listFile, listWalk, scan, scanFile } from "./programs.js";
+import { tempDir } from "../support/tmp.js";
 
 const bpf = bpfAvailable();
 if (!bpf.ok) console.warn(`skipping runProgram on the linux target: ${bpf.reason}`);
 
-const dir = mkdtempSync(join(tmpdir(), "iochain-run-"));
+const dir = tempDir("iochain-run-");
 const listPath = join(dir, "list.db");
 writeFileSync(
   listPath,
