@@ -3,28 +3,31 @@
 import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { render, toDiagnostics } from "../diagnostics.js";
-import { registerAsm } from "./asm.js";
-import { registerCompile } from "./compile.js";
-import { registerDemo } from "./demo.js";
-import { registerDisasm } from "./disasm.js";
-import { registerExtents } from "./extents.js";
-import { registerLoad } from "./load.js";
-import { registerRun } from "./run.js";
-import { registerVm } from "./vm.js";
+type Register = (program: Command) => void;
 
-export function buildProgram(): Command {
+/**
+ * The commands in `iochain --help` order. Each is loaded only when it runs (or for --help), so
+ * `iochain disasm` does not pay for loading the compiler and `iochain compile` not for koffi.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  demo: async () => (await import("./demo.js")).registerDemo,
+  compile: async () => (await import("./compile.js")).registerCompile,
+  run: async () => (await import("./run.js")).registerRun,
+  asm: async () => (await import("./asm.js")).registerAsm,
+  disasm: async () => (await import("./disasm.js")).registerDisasm,
+  vm: async () => (await import("./vm.js")).registerVm,
+  extents: async () => (await import("./extents.js")).registerExtents,
+  load: async () => (await import("./load.js")).registerLoad,
+};
+
+/** The program with the named command, or with all of them when `name` is none of theirs. */
+export async function buildProgram(name?: string): Promise<Command> {
   const program = new Command("iochain")
-    .description("storage functions: compile to eBPF, lint, run on the simulator or in the kernel")
+    .description("storage functions: compile to eBPF, run on the simulator or in the kernel")
     .version("0.1.0")
     .exitOverride();
-  registerDemo(program);
-  registerCompile(program);
-  registerRun(program);
-  registerAsm(program);
-  registerDisasm(program);
-  registerVm(program);
-  registerExtents(program);
-  registerLoad(program);
+  const chosen = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(chosen.map((c) => COMMANDS[c]()))) register(program);
   return program;
 }
 
@@ -45,7 +48,7 @@ export function reportError(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -373,7 +373,7 @@ describe("iochain compile --target xrp", () => {
       .spyOn(process.stderr, "write")
       .mockImplementation((s) => (err.push(String(s)), true));
     try {
-      await buildProgram().parseAsync(args, { from: "user" });
+      await (await buildProgram(args[0])).parseAsync(args, { from: "user" });
       return { stdout: out.join(""), stderr: err.join("") };
     } finally {
       so.mockRestore();
