@@ -35,10 +35,13 @@ export function lowerCallingConvention(f: Func): FixedRegs {
         out.push(i);
         continue;
       }
-      const args = i.args.map((a, k) => {
+      // A callback's address (bpf_loop's r2) is loaded by the call itself (select.ts): its
+      // placeholder argument gets no register, and r2 is free then (every argument register is).
+      const args = i.args.flatMap((a, k) => {
+        if (i.op === "call" && i.callback !== undefined && k === 1) return [];
         const r = pinned(R1 + k);
         out.push({ op: "mov", dst: r, src: a, pos: i.pos });
-        return r;
+        return [r];
       });
       const result = i.dst;
       const r0 = result === undefined ? undefined : pinned(R0);

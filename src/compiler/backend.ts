@@ -4,11 +4,15 @@ import type { Insn } from "../bpf/insn.js";
 import { lowerCallingConvention } from "./abi.js";
 import { emitProgram, type AllocatedFunc } from "./emit.js";
 import { checkCallChainStack, layoutFrame, type Frame } from "./frame.js";
-import type { Module } from "./ir.js";
+import type { Inst, Module } from "./ir.js";
 import { layoutBlocks } from "./layout.js";
 import { legalize } from "./legalize.js";
 import type { DumpHook } from "./optimize.js";
 import { allocateRegisters } from "./regalloc.js";
+
+/** Functions an instruction calls or passes as a callback. */
+export const calleesOf = (i: Inst): string[] =>
+  i.op === "callLocal" ? [i.func] : i.op === "call" && i.callback !== undefined ? [i.callback] : [];
 
 /** Drops functions no call chain from the entry reaches: the verifier refuses unreachable code. */
 function removeUncalled(m: Module): void {
@@ -18,10 +22,12 @@ function removeUncalled(m: Module): void {
   while (work.length > 0) {
     for (const b of work.pop()!.blocks) {
       for (const i of b.insns) {
-        if (i.op !== "callLocal" || called.has(i.func)) continue;
-        called.add(i.func);
-        const callee = byName.get(i.func);
-        if (callee) work.push(callee);
+        for (const name of calleesOf(i)) {
+          if (called.has(name)) continue;
+          called.add(name);
+          const callee = byName.get(name);
+          if (callee) work.push(callee);
+        }
       }
     }
   }

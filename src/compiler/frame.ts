@@ -47,8 +47,12 @@ export function checkCallChainStack(m: Module, frames: Map<string, Frame>): void
     const f = byName.get(name)!;
     let callees = 0;
     for (const b of f.blocks) {
-      for (const i of b.insns)
+      for (const i of b.insns) {
         if (i.op === "callLocal") callees = Math.max(callees, depthOf(i.func));
+        // A bpf_loop callback runs in a frame above its caller's, like a callee.
+        if (i.op === "call" && i.callback !== undefined)
+          callees = Math.max(callees, depthOf(i.callback));
+      }
     }
     const total = roundUp(Math.max(frames.get(name)!.size, 1), 32) + callees;
     deepest.set(name, total);

@@ -208,6 +208,14 @@ export class FuncBuilder {
     return dst;
   }
 
+  /** A helper call whose second argument is the address of function `callback` (bpf_loop). */
+  callWithCallback(helper: number, args: [Value, Value, ...Value[]], callback: string): VReg {
+    const dst = this.reg();
+    const [first, , ...rest] = args.map(norm);
+    this.emit({ op: "call", helper, args: [first, 0n, ...rest], dst, callback, pos: this.pos });
+    return dst;
+  }
+
   /** A BPF-to-BPF call; returns the result vreg unless `result` is false. */
   callLocal(func: string, args: Value[], result = true): VReg | undefined {
     if (args.length > 5) throw internal(`${func} called with ${args.length} arguments`, this.pos);

@@ -153,10 +153,14 @@ export function parseIr(text: string, file = "<ir>"): Module {
     if (op === "addr") return { op: "addr", dst: needDst(), addr: addr(rest), pos: p };
     if (op === "call") {
       const m = /^([\w.]+)\((.*)\)$/.exec(rest) ?? fail(`bad call`);
-      const args = m[2].trim() === "" ? [] : m[2].split(",").map(value);
-      return /^\d+$/.test(m[1])
-        ? { op: "call", helper: Number(m[1]), args, dst, pos: p }
-        : { op: "callLocal", func: m[1], args, dst, pos: p };
+      const texts = m[2].trim() === "" ? [] : m[2].split(",").map((t) => t.trim());
+      // `&name` as the second argument: the address of function `name` (a bpf_loop callback).
+      const callback = texts[1]?.startsWith("&") ? texts[1].slice(1) : undefined;
+      const args = texts.map((t, k) => (k === 1 && callback ? 0n : value(t)));
+      if (!/^\d+$/.test(m[1])) return { op: "callLocal", func: m[1], args, dst, pos: p };
+      return callback
+        ? { op: "call", helper: Number(m[1]), args, dst, callback, pos: p }
+        : { op: "call", helper: Number(m[1]), args, dst, pos: p };
     }
     if (op === "jump") return { op: "jump", target: block(rest), pos: p };
     if (op === "br") {

@@ -51,8 +51,10 @@ export function printInst(i: Inst): string {
       return `store ${widthName(i.width)} ${printAddr(i.addr)}, ${printValue(i.value)}`;
     case "addr":
       return `${dst()}addr ${printAddr(i.addr)}`;
-    case "call":
-      return `${dst()}call ${i.helper}(${i.args.map(printValue).join(", ")})`;
+    case "call": {
+      const args = i.args.map((a, k) => (k === 1 && i.callback ? `&${i.callback}` : printValue(a)));
+      return `${dst()}call ${i.helper}(${args.join(", ")})`;
+    }
     case "callLocal":
       return `${dst()}call ${i.func}(${i.args.map(printValue).join(", ")})`;
   }

@@ -114,8 +114,13 @@ export type Inst =
   | ({ op: "store"; width: Width; addr: Addr; value: Value } & At)
   /** dst = the address `addr` denotes (map value or stack slot pointer, or reg + off). */
   | ({ op: "addr"; dst: VReg; addr: Addr } & At)
-  /** A kernel helper call: args go to r1..r5, the result (if dst) comes from r0. */
-  | ({ op: "call"; helper: number; args: Value[]; dst?: VReg } & At)
+  /**
+   * A kernel helper call: args go to r1..r5, the result (if dst) comes from r0. With `callback`
+   * (bpf_loop), r2 holds the address of that Module function instead of args[1], which is only a
+   * placeholder (0): selection loads the address (`ld_imm64 r2, BPF_PSEUDO_FUNC`) right before
+   * the call.
+   */
+  | ({ op: "call"; helper: number; args: Value[]; dst?: VReg; callback?: string } & At)
   /** A BPF-to-BPF call of Module.funcs[...] by name. */
   | ({ op: "callLocal"; func: string; args: Value[]; dst?: VReg } & At);
 

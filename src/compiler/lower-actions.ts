@@ -5,7 +5,7 @@
 import { BuiltinError, Ctx, MapIndex, Status } from "./artifact.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
-import { isImm, type Block, type VReg } from "./ir.js";
+import { isImm, type Block, type Value, type VReg } from "./ir.js";
 import { copyBytesRuntime, copyToScratch } from "./lower-block.js";
 import { lowerExpr, lowerScalar, storeScratch } from "./lower-expr.js";
 import { internal, type Frame, type LowerContext } from "./lower-context.js";
@@ -54,19 +54,29 @@ export function lowerStorageReturn(
     copyToScratch(cx, v.at, to, v.length * v.elem.size);
     f.store(4, at.reg(cx.ctx, Ctx.valueLen), BigInt(v.length));
   } else if (v.kind === "bytes") {
-    // All returns of run-time-length bytes share one copy loop, entered with laundered operands:
-    // the verifier checks it once instead of once per path (e.g. per iteration of a search).
-    const tail = bytesTail(cx, s.span);
-    f.mov(v.off, tail.off);
-    f.mov(v.len, tail.len);
-    cx.launder(tail.off);
-    cx.launder(tail.len);
-    f.jump(tail.block);
+    // Inside a bpf_loop callback the copy runs in the storage function, after the loop.
+    if (cx.fn.loopExits) cx.fn.loopExits.returnBytes(v.off, v.len);
+    else jumpToBytesTail(cx, v.off, v.len, s.span);
     return;
   } else {
     throw internal(`returning ${v.kind} as bytes`, s.span);
   }
   cx.finish(Status.DONE);
+}
+
+/**
+ * Returns `len` bytes of the block at `off` as the result. All such returns share one copy loop,
+ * entered with laundered operands: the verifier checks it once instead of once per path (e.g.
+ * per iteration of a search).
+ */
+export function jumpToBytesTail(cx: LowerContext, off: Value, len: Value, pos: A.Span): void {
+  const f = cx.f;
+  const tail = bytesTail(cx, pos);
+  f.mov(off, tail.off);
+  f.mov(len, tail.len);
+  cx.launder(tail.off);
+  cx.launder(tail.len);
+  f.jump(tail.block);
 }
 
 const bytesTails = new WeakMap<LowerContext, { block: Block; off: VReg; len: VReg }>();
@@ -102,13 +112,15 @@ export function lowerResubmit(
   }
   f.store(8, at.reg(cx.ctx, Ctx.nextOffset), isImm(off) ? f.mov(off) : off);
   f.store(4, at.reg(cx.ctx, Ctx.nextSize), isImm(size) ? f.mov(size) : size);
-  f.jump(translateTail(cx, s.span));
+  // Inside a bpf_loop callback the tail runs in the storage function, after the loop.
+  if (cx.fn.loopExits) cx.fn.loopExits.resubmit();
+  else f.jump(translateTail(cx, s.span));
 }
 
 const tails = new WeakMap<LowerContext, Block>();
 
 /** The shared tail of every resubmit: checks and translates ctx.next_offset, then RESUBMIT. */
-function translateTail(cx: LowerContext, pos: A.Span): Block {
+export function translateTail(cx: LowerContext, pos: A.Span): Block {
   const existing = tails.get(cx);
   if (existing) return existing;
   const f = cx.f;

@@ -52,12 +52,26 @@ export interface FuncState {
   /** The ctx pointer (r1 at entry of the storage function); absent in noinline callees. */
   ctx?: VReg;
   failBlocks: Map<number, Block>;
+  /** In a bpf_loop callback (lower-loop-callback.ts): how the step's actions leave it. */
+  loopExits?: LoopExits;
+}
+
+/** How a bpf_loop callback ends the step: it stops the loop, the storage function finishes. */
+export interface LoopExits {
+  /** ctx holds the outcome already (status, error, value): the step ends. */
+  finished(): void;
+  /** ctx.next_offset / next_size are written: the resubmit's tail runs after the loop. */
+  resubmit(): void;
+  /** A run-time-length bytes result: the copy runs after the loop. */
+  returnBytes(off: Value, len: Value): void;
 }
 
 export class LowerContext {
   readonly errors = new Map<string, number>();
   usesExtents = false;
   fn!: FuncState;
+  /** Which bounded loops become bpf_loop callbacks (LowerOptions.loopCallbacks). */
+  loopCallbacks: "auto" | "always" | "never" = "auto";
   /** False under LowerOptions.unsafeNoBoundsChecks: block reads go unchecked ... */
   boundsChecks = true;
   /** ... and here is where each one is (for the warning). */
@@ -116,7 +130,8 @@ export class LowerContext {
     const ctx = this.ctx;
     if (extra.error !== undefined) f.store(4, at.reg(ctx, Ctx.error), BigInt(extra.error));
     f.store(4, at.reg(ctx, Ctx.status), BigInt(status));
-    f.ret(0n);
+    if (this.fn.loopExits) this.fn.loopExits.finished();
+    else f.ret(0n);
   }
 
   /** Offset of the hidden scratch slot values are laundered through (appended after the rest). */

@@ -15,6 +15,7 @@ import {
   storeScratch,
 } from "./lower-expr.js";
 import { internal, scalar, type Frame, type LowerContext, type LValue } from "./lower-context.js";
+import { callbackPlan, lowerLoopAsCallback } from "./lower-loop-callback.js";
 import { lowerScan } from "./lower-scan.js";
 import { foldBinary } from "./consts.js";
 
@@ -171,10 +172,14 @@ function lowerFor(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "for" 
   const endV = lowerScalar(cx, fr, s.end, ty);
   f.at(s.span);
   const end = isImm(endV) ? endV : f.mov(endV);
-  const i = f.mov(start);
   const limit = limitOf(cx, fr, s);
   // Needed unless both ends are constants (then the range itself bounds the loop).
   const checked = !(isImm(start) && isImm(end)) && limit !== undefined;
+  const iterations = checked ? limit : isImm(start) && isImm(end) ? end - start : undefined;
+  const plan = callbackPlan(cx, fr, s.body, iterations);
+  if (plan && lowerLoopAsCallback(cx, fr, { kind: "for", s, start, end, ty, checked }, limit, plan))
+    return;
+  const i = f.mov(start);
   // With a constant start the variable itself counts the iterations; otherwise a counter does.
   const counter: VReg | undefined = checked && !isImm(start) ? f.mov(0n) : undefined;
   const head = f.block("for");
@@ -212,6 +217,8 @@ function lowerFor(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "for" 
 function lowerWhile(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "while" }>): void {
   const f = cx.f;
   const limit = limitOf(cx, fr, s);
+  const plan = callbackPlan(cx, fr, s.body, limit ?? 1n);
+  if (plan && lowerLoopAsCallback(cx, fr, { kind: "while", s }, limit, plan)) return;
   const counter = f.mov(0n);
   const head = f.block("while");
   const check = f.block("limit");

@@ -32,6 +32,12 @@ export interface LowerOptions {
   /** Extents the map can hold when none is bound (default 256). */
   extentCapacity?: number;
   /**
+   * Which bounded loops run through bpf_loop (lower-loop-callback.ts): "auto" (default) those
+   * whose bound × body would cost the verifier much, "always" every one that can, "never" none
+   * (kernels before 5.17, XRP's).
+   */
+  loopCallbacks?: "auto" | "always" | "never";
+  /**
    * Leave out the checks of block reads (run-time offsets against the block size, run-time
    * indexes against their array's length). Unsafe: the Linux verifier rejects such a program.
    * For seeing that rejection (and the diagnostic it maps to); a warning (E0520) says so.
@@ -62,6 +68,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
   );
   const cx = new LowerContext(p, info, scratchLayout, mb, capacity);
   cx.fn = { f, ctx: f.params[0], failBlocks: new Map() };
+  cx.loopCallbacks = opts.loopCallbacks ?? "auto";
   cx.boundsChecks = !opts.unsafeNoBoundsChecks;
 
   // Arguments: ctx.args[i], 8 bytes each, brought into canonical form for their type.

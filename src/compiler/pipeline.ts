@@ -2,6 +2,7 @@
 //
 //   parse + check   check.ts: resolve, layouts, consts, types, control, storage  → checked AST
 //   lower           lower.ts: expressions, block reads, actions, scans, calls    → IR (ir.ts)
+//                   (large bounded loops as bpf_loop callbacks: lower-loop-callback.ts)
 //   retarget        targets/xrp.ts, target xrp only: ctx and maps onto XRP's struct bpf_xrp
 //   optimize        optimize.ts, each pass in opt/, up to three rounds:
 //                     const-fold, copy-prop, reassociate, strength, const-fold, addr-fold,

@@ -213,8 +213,22 @@ export function selectInst(
         ? copy
         : [...copy, insn(Class.ALU64 | Alu.ADD | Src.K, d, 0, 0, m.off, pos)];
     }
-    case "call":
-      return [insn(Class.JMP | Jmp.CALL, 0, PseudoCall.HELPER, 0, i.helper, pos)];
+    case "call": {
+      const call = insn(Class.JMP | Jmp.CALL, 0, PseudoCall.HELPER, 0, i.helper, pos);
+      if (i.callback === undefined) return [call];
+      // `r2 = &callback` (resolved like a local call: imm = its slot - this slot - 1).
+      onLocalCall(0, i.callback);
+      const address: Insn = {
+        code: LD_IMM64,
+        dst: 2,
+        src: PseudoLd.FUNC,
+        off: 0,
+        imm: 0,
+        imm2: 0,
+        pos,
+      };
+      return [address, call];
+    }
     case "callLocal":
       onLocalCall(0, i.func);
       return [insn(Class.JMP | Jmp.CALL, 0, PseudoCall.LOCAL, 0, 0, pos)];

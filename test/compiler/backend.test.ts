@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { disassemble } from "../../src/bpf/disasm.js";
 import { generate } from "../../src/compiler/backend.js";
 import { parseIr } from "../../src/compiler/ir-parse.js";
+import { printModule } from "../../src/compiler/ir-print.js";
 import { optimize } from "../../src/compiler/optimize.js";
 
 const listing = (text: string, opt = true): string => {
@@ -107,6 +108,47 @@ describe("back end", () => {
     );
     expect(out).toMatch(/\*\(u64 \*\)\(r10 - 0x8\) = r\d/);
     expect(out).toMatch(/r\d = \*\(u64 \*\)\(r10 - 0x8\)/);
+  });
+
+  it("passes a bpf_loop callback's address in r2, resolved like a call (and keeps the callee)", () => {
+    const text = `func f(%0) {
+      slot0: 8 bytes, align 8
+    @entry0:
+      store u64 [slot0], 0
+      %1 = addr [slot0]
+      %2 = call 181(10, &f.cb, %1, 0)
+      %3 = load u64 [slot0]
+      store u64 [%0+40], %3
+      ret 0
+    }
+    func f.cb(%0, %1) {
+    @entry0:
+      %2 = load u64 [%1]
+      %3 = add %2, %0
+      store u64 [%1], %3
+      ret 0
+    }
+    `;
+    expect(printModule(parseIr(text))).toContain("call 181(10, &f.cb, %1, 0)");
+    expect(listing(text)).toMatchInlineSnapshot(`
+      "r6 = r1
+      *(u64 *)(r10 - 0x8) = 0x0
+      r3 = r10
+      r3 += -0x8
+      r1 = 0xa
+      r4 = 0x0
+      r2, 0x4, 0x6
+      call 0xb5
+      r0 = *(u64 *)(r10 - 0x8)
+      *(u64 *)(r6 + 0x28) = r0
+      r0 = 0x0
+      exit
+      r0 = *(u64 *)(r2 + 0x0)
+      r0 += r1
+      *(u64 *)(r2 + 0x0) = r0
+      r0 = 0x0
+      exit"
+    `);
   });
 
   it("refuses a frame larger than 512 bytes (E0690)", () => {

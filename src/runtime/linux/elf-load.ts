@@ -12,15 +12,12 @@ import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";
 import { NativeBuffer } from "./native.js";
 import { type BpfProgram, loadProgram } from "./program.js";
-import { bpf, kernelCallError, OwnedFd, requireBpf } from "./syscall.js";
+import { loadBtf } from "./btf-load.js";
+import { type OwnedFd, requireBpf } from "./syscall.js";
 import { verifierStats, type VerifierStats } from "./verifier-stats.js";
 
 /** The ELF sections our loader loads: libbpf's name for sleepable syscall programs. */
 export const LOADABLE_SECTIONS = ["syscall"];
-
-const CMD_BTF_LOAD = 18;
-const BTF_LOAD_ATTR = 32;
-const BTF_LOG_SIZE = 1 << 20;
 
 export interface ElfLoadOptions {
   /** The program to load (function or section name); needed when the object has several. */
@@ -161,41 +158,4 @@ function kernelBtfOf(obj: ElfObject, linked: LinkedProgram): KernelBtf {
     fv.setUint32(8 * i + 4, r.typeId, true);
   });
   return { bytes: encodeBtf(types, strings), funcInfo, lineInfo };
-}
-
-/** BPF_BTF_LOAD; on refusal, loads again with a log and reports its last lines (E0810). */
-function loadBtf(bytes: Uint8Array, file: string): OwnedFd {
-  const attr = new NativeBuffer(BTF_LOAD_ATTR);
-  const data = new NativeBuffer(bytes.length);
-  try {
-    data.write(bytes);
-    attr.u64(0, data.address);
-    attr.u32(16, bytes.length);
-    const fd = bpf(CMD_BTF_LOAD, attr);
-    if (fd >= 0) return new OwnedFd(fd);
-    const log = new NativeBuffer(BTF_LOG_SIZE);
-    try {
-      attr.u64(8, log.address);
-      attr.u32(20, BTF_LOG_SIZE);
-      attr.u32(24, 1);
-      const again = bpf(CMD_BTF_LOAD, attr);
-      if (again >= 0) return new OwnedFd(again);
-      const end = log.bytes.indexOf(0);
-      const text = new TextDecoder()
-        .decode(log.bytes.subarray(0, end < 0 ? BTF_LOG_SIZE : end))
-        .trim();
-      const reason = text.split("\n").slice(-2).join("; ");
-      throw new KernelError(
-        "E0810",
-        `${file}: the kernel refused the object's BTF: ${reason || kernelCallError("BPF_BTF_LOAD", -fd).message}`,
-        -fd,
-        "check the object with `bpftool btf dump file`",
-      );
-    } finally {
-      log.free();
-    }
-  } finally {
-    attr.free();
-    data.free();
-  }
 }

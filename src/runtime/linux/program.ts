@@ -15,6 +15,8 @@ import {
   ProgFlag,
   ProgType,
 } from "./syscall.js";
+import { loadBtf } from "./btf-load.js";
+import { programBtf } from "./program-btf.js";
 import { failingInsn, failingInsnText, verifierReason } from "./verifier-log.js";
 import { explainVerifierReason } from "./verifier-messages.js";
 
@@ -154,12 +156,16 @@ export function loadProgram(
   const mapFds = maps.map((m) => (typeof m === "number" ? m : m.fd));
   const patched = insns.map((insn, i) => patchMapRef(insn, i, mapFds, file));
   const bytes = encode(patched);
+  // A program with a callback needs func_info: made here unless the caller brings its own BTF.
+  const made = options.btf ? undefined : programBtf(patched, options.name ?? "");
+  const madeFd = made ? loadBtf(made.bytes, file) : undefined;
 
   const attr = new NativeBuffer(AttrSize.PROG_LOAD);
   const text = new NativeBuffer(bytes.length);
   const license = new NativeBuffer(4);
   const fdArray = mapFds.length > 0 ? new NativeBuffer(4 * mapFds.length) : undefined;
-  const btf = options.btf;
+  const btf: ProgBtf | undefined =
+    options.btf ?? (made && madeFd ? { fd: madeFd.fd, funcInfo: made.funcInfo } : undefined);
   const funcInfo = btf?.funcInfo?.length ? new NativeBuffer(btf.funcInfo.length) : undefined;
   const lineInfo = btf?.lineInfo?.length ? new NativeBuffer(btf.lineInfo.length) : undefined;
   const statsLog = options.statsLog ? new NativeBuffer(STATS_LOG_SIZE) : undefined;
@@ -208,6 +214,7 @@ export function loadProgram(
     return new BpfProgram(fd, patched, stats, loadLog);
   } finally {
     for (const b of [attr, text, license, fdArray, funcInfo, lineInfo, statsLog]) b?.free();
+    madeFd?.close(); // the loaded program keeps its own reference to the BTF
   }
 }
 
