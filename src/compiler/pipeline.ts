@@ -35,7 +35,9 @@ export interface CompileOptions extends FrontEndOptions {
 
 /** Compiles one .ioc program. Bad programs throw IochainError / DiagnosticsError (E03xx–E06xx). */
 export function compile(source: string, file: string, opts: CompileOptions = {}): ProgramArtifact {
-  const { ir, artifact: lowered } = frontEnd(source, file, opts);
+  // XRP's kernel (5.12) predates bpf_loop (5.17): large loops stay plain loops there.
+  const frontOpts = opts.target === "xrp" ? { ...opts, loopCallbacks: "never" as const } : opts;
+  const { ir, artifact: lowered } = frontEnd(source, file, frontOpts);
   opts.dump?.("lower", ir);
   const artifact = opts.target === "xrp" ? retargetXrp(ir, lowered) : lowered;
   if (opts.target === "xrp") opts.dump?.("xrp", ir);

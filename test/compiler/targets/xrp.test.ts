@@ -85,16 +85,8 @@ function sameAnswers(
  * Compiles for xrp; undefined when the lowering ran a loop through bpf_loop, which XRP's 5.12
  * kernel lacks (E0640, refused on purpose; docs/xrp.md). Anything else propagates.
  */
-function compileXrp(source: string, file: string): ProgramArtifact | undefined {
-  try {
-    return compile(source, file, { target: "xrp" });
-  } catch (e) {
-    if (e instanceof IochainError && e.code === "E0640" && /bpf_loop/.test(e.message)) {
-      console.warn(`${path.basename(file)}: not on xrp: ${e.message}`);
-      return undefined;
-    }
-    throw e;
-  }
+function compileXrp(source: string, file: string): ProgramArtifact {
+  return compile(source, file, { target: "xrp" });
 }
 
 const isMapRef = (i: Insn) =>
@@ -167,7 +159,6 @@ describe("no maps in the code", () => {
         continue; // fixtures of compile errors
       }
       const xrp = compileXrp(source, file);
-      if (!xrp) continue;
       if (sim.insns.some(isMapRef)) simMaps++;
       expect(xrp.insns.filter(isMapRef), file).toEqual([]);
       expect(xrp.maps, file).toEqual([]);
@@ -274,7 +265,6 @@ describe("on a simulated XRP kernel = the sim target", () => {
       }
       const fixture = parseFixture(source, file);
       const xrp = compileXrp(source, file);
-      if (!xrp) continue;
       sameAnswers(
         { sim, xrp },
         fixture.data,
