@@ -3,25 +3,12 @@
 // finish (done / failed), or drain the output rows of a suspension and resume on the same block.
 // It enforces the declared maximum chain length and re-checks every read itself: a target never
 // sees a read outside the file, whatever the program asked for.
-import {
-  BuiltinError,
-  CTX_SIZE,
-  Ctx,
-  Status,
-  errorName,
-  type ProgramArtifact,
-} from "../compiler/artifact.js";
+import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
+import { ChainRecord, STATUS_UNSET, abiBroken } from "./chain-record.js";
 import { type ArgValue, encodeArgs } from "./args.js";
 import { type ExtentTable, translate } from "./extents.js";
-import {
-  type AggregateValue,
-  type ResultValue,
-  type Row,
-  decodeAggregates,
-  decodeRows,
-  decodeValue,
-} from "./outputs.js";
+import type { AggregateValue, ResultValue, Row } from "./outputs.js";
 
 /** One home of the program (VM, kernel): the maps' memory and a way to run one step. */
 export interface StepTarget {
@@ -84,18 +71,6 @@ export interface ChainResult {
   reads: { device: number; file: number };
 }
 
-/** The status value the driver leaves in ctx before a run: a program that never sets one is caught. */
-const STATUS_UNSET = 0xffffffff;
-
-function abiBroken(message: string): never {
-  throw new IochainError(
-    "E0931",
-    message,
-    undefined,
-    "the program broke the sim/linux ABI (docs/abi.md); if iochain compiled it, this is a compiler bug",
-  );
-}
-
 function checkArtifactFits(artifact: ProgramArtifact, target: StepTarget): void {
   const bad = (m: string): never => {
     throw new IochainError(
@@ -132,31 +107,12 @@ export function runChain(
   const scratch = target.scratch();
   const ctx = new Uint8Array(CTX_SIZE);
   const view = new DataView(ctx.buffer);
-  const rows: Row[] = [];
-  const reads = { device: 0, file: 0 };
-  let steps = 0;
-  let suspensions = 0;
-  let hops = 0;
+  const chain = new ChainRecord(artifact, scratch, view, maxSuspensions);
+  const { reads } = chain;
 
   scratch.fill(0);
   argSlots.forEach((slot, i) => view.setBigUint64(Ctx.args + i * 8, slot, true));
-
-  const finish = (status: ChainStatus, errorCode = 0, value: ResultValue = null): ChainResult => ({
-    status,
-    value,
-    error: status === "failed" ? errorName(artifact, errorCode) : null,
-    errorCode,
-    hops,
-    rows,
-    aggregates: decodeAggregates(artifact.aggregates, scratch),
-    steps,
-    suspensions,
-    reads,
-  });
-  const drainRows = (): void => {
-    rows.push(...decodeRows(artifact.output, scratch, view.getUint32(Ctx.rows, true)));
-    view.setUint32(Ctx.rows, 0, true);
-  };
+  const finish = chain.finish.bind(chain);
 
   let offset = artifact.start;
   let size = artifact.blockSize;
@@ -183,12 +139,13 @@ export function runChain(
       got = source.read(block.subarray(0, real), offset, real);
       reads.file++;
     }
-    hops++;
+    chain.hops++;
 
     // Run the program on this block until it leaves it (resubmit) or the chain ends.
     let resume = 0;
     for (;;) {
-      if (steps >= maxSteps) abiBroken(`the chain ran ${steps} steps without finishing`);
+      if (chain.steps >= maxSteps)
+        abiBroken(`the chain ran ${chain.steps} steps without finishing`);
       view.setBigUint64(Ctx.offset, offset, true);
       view.setUint32(Ctx.size, got, true);
       view.setUint32(Ctx.hop, hop, true);
@@ -202,34 +159,11 @@ export function runChain(
       view.setBigUint64(Ctx.nextDev, 0n, true);
       // ctx.rows is kept: rows accumulate across blocks until a suspension or the end drains them.
       target.runStep(ctx);
-      steps++;
-      const status = view.getUint32(Ctx.status, true);
-      if (status === Status.RESUBMIT) break;
-      if (status === Status.DONE) {
-        drainRows();
-        const value = decodeValue(
-          artifact,
-          scratch,
-          view.getBigUint64(Ctx.value, true),
-          view.getUint32(Ctx.valueLen, true),
-        );
-        return finish("done", 0, value);
-      }
-      if (status === Status.FAILED) {
-        drainRows();
-        return finish("failed", view.getUint32(Ctx.error, true));
-      }
-      if (status === Status.SUSPENDED) {
-        if (view.getUint32(Ctx.rows, true) === 0)
-          abiBroken("the program suspended with no rows in the output buffer");
-        drainRows();
-        suspensions++;
-        if (suspensions > maxSuspensions) return finish("suspended");
-        resume = 1;
-        continue;
-      }
-      if (status === STATUS_UNSET) abiBroken("the program ended a step without setting ctx.status");
-      abiBroken(`ctx.status = ${status} is not one of 0 RESUBMIT, 1 DONE, 2 FAILED, 3 SUSPENDED`);
+      chain.steps++;
+      if (view.getUint32(Ctx.status, true) === Status.RESUBMIT) break;
+      const settled = chain.settle("ctx.status");
+      if (settled !== "resume") return settled;
+      resume = 1;
     }
 
     // Resubmit: the declared chain length first, then the read itself.

@@ -12,23 +12,11 @@
 // and when the chain stops read the outcome from the header: done, failed, or suspended (take the
 // rows, set resume = 1, and issue the same block again).
 import { XRP_BUFFER_SIZE, XRP_CTX_SIZE, XrpCtx, XrpScratch } from "../bpf/elf/xrp-abi.js";
-import {
-  BuiltinError,
-  Ctx,
-  Status,
-  errorName,
-  type ProgramArtifact,
-} from "../compiler/artifact.js";
+import { BuiltinError, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { type ArgValue, encodeArgs } from "./args.js";
-import type { BlockSource, ChainResult, ChainStatus } from "./driver.js";
-import {
-  type ResultValue,
-  type Row,
-  decodeAggregates,
-  decodeRows,
-  decodeValue,
-} from "./outputs.js";
+import { ChainRecord, STATUS_UNSET, abiBroken } from "./chain-record.js";
+import type { BlockSource, ChainResult } from "./driver.js";
 import { type Engine, type Vm, createVm } from "./vm/index.js";
 
 export interface XrpSimOptions {
@@ -45,17 +33,7 @@ export interface XrpChainOptions {
   maxSteps?: number;
 }
 
-/** What the simulation leaves in header.status before a read_xrp: a program that sets none is caught. */
-const STATUS_UNSET = 0xffffffff;
-
-function abiBroken(message: string): never {
-  throw new IochainError(
-    "E0931",
-    message,
-    undefined,
-    "the program broke the xrp ABI (docs/xrp.md); if iochain compiled it, this is a compiler bug",
-  );
-}
+const XRP_ABI = "the xrp ABI (docs/xrp.md)";
 
 /** One program "loaded" into the simulated XRP kernel, for many chains. */
 export class XrpSim {
@@ -104,11 +82,7 @@ export class XrpSim {
     const h = this.header;
     const maxSteps = options.maxSteps ?? 10_000_000;
     const maxSuspensions = options.maxSuspensions ?? Infinity;
-    const rows: Row[] = [];
-    let steps = 0;
-    let hops = 0;
-    let reads = 0;
-    let suspensions = 0;
+    const chain = new ChainRecord(artifact, this.userScratch, h, maxSuspensions, XRP_ABI);
 
     // User space: a zeroed scratch with the arguments and the first read in its header.
     this.scratch.fill(0);
@@ -129,26 +103,7 @@ export class XrpSim {
       true,
     );
 
-    const finish = (
-      status: ChainStatus,
-      errorCode = 0,
-      value: ResultValue = null,
-    ): ChainResult => ({
-      status,
-      value,
-      error: status === "failed" ? errorName(artifact, errorCode) : null,
-      errorCode,
-      hops,
-      rows,
-      aggregates: decodeAggregates(artifact.aggregates, this.userScratch),
-      steps,
-      suspensions,
-      reads: { device: reads, file: 0 },
-    });
-    const drainRows = (): void => {
-      rows.push(...decodeRows(artifact.output, this.userScratch, h.getUint32(Ctx.rows, true)));
-      h.setUint32(Ctx.rows, 0, true);
-    };
+    const finish = chain.finish.bind(chain);
 
     let offset = artifact.start;
     let size = artifact.blockSize;
@@ -157,7 +112,8 @@ export class XrpSim {
       // The kernel: read, run, and follow next_addr[0] while the program leaves done = 0.
       h.setUint32(Ctx.status, STATUS_UNSET, true);
       for (;;) {
-        if (steps >= maxSteps) abiBroken(`the chain ran ${steps} steps without finishing`);
+        if (chain.steps >= maxSteps)
+          abiBroken(`the chain ran ${chain.steps} steps without finishing`, XRP_ABI);
         if (offset >= source.size) return finish("failed", BuiltinError.out_of_file);
         if (size === 0 || size > XRP_BUFFER_SIZE) return finish("failed", BuiltinError.bad_size);
         const real = Number(
@@ -165,19 +121,20 @@ export class XrpSim {
         );
         this.data.fill(0);
         source.read(this.data.subarray(0, real), offset, real);
-        reads++;
-        if (!resumed) hops++; // re-reading the block a suspension stopped on is not a hop
+        chain.reads.device++;
+        if (!resumed) chain.hops++; // re-reading the block a suspension stopped on is not a hop
         resumed = false;
         this.ctxView.setUint32(XrpCtx.done, 0, true);
         this.ctxView.setBigUint64(XrpCtx.nextAddr, 0n, true);
         this.ctxView.setBigUint64(XrpCtx.size, 0n, true);
         this.vm.run({ ctx: this.ctx, budget: this.options.budget });
-        steps++;
+        chain.steps++;
         const status = h.getUint32(Ctx.status, true);
         if (this.ctxView.getUint32(XrpCtx.done, true) !== 0) break;
         if (status !== Status.RESUBMIT)
           abiBroken(
             `the program left done = 0 with status ${status === STATUS_UNSET ? "unset" : status}, not RESUBMIT`,
+            XRP_ABI,
           );
         offset = this.ctxView.getBigUint64(XrpCtx.nextAddr, true);
         const next = this.ctxView.getBigUint64(XrpCtx.size, true);
@@ -185,37 +142,13 @@ export class XrpSim {
       }
 
       // User space: the chain stopped; its outcome is in the scratch header.
-      const status = h.getUint32(Ctx.status, true);
-      if (status === Status.DONE) {
-        drainRows();
-        const value = decodeValue(
-          artifact,
-          this.userScratch,
-          h.getBigUint64(Ctx.value, true),
-          h.getUint32(Ctx.valueLen, true),
-        );
-        return finish("done", 0, value);
-      }
-      if (status === Status.FAILED) {
-        drainRows();
-        return finish("failed", h.getUint32(Ctx.error, true));
-      }
-      if (status === Status.SUSPENDED) {
-        if (h.getUint32(Ctx.rows, true) === 0)
-          abiBroken("the program suspended with no rows in the output buffer");
-        drainRows();
-        suspensions++;
-        if (suspensions > maxSuspensions) return finish("suspended");
-        // Issue the block the chain stopped on again; the program's state is in scratch.
-        h.setUint32(Ctx.resume, 1, true);
-        offset = h.getBigUint64(Ctx.offset, true);
-        size = h.getUint32(Ctx.size, true) || artifact.blockSize;
-        resumed = true;
-        continue;
-      }
-      if (status === STATUS_UNSET)
-        abiBroken("the program set done = 1 without a status in the scratch header");
-      abiBroken(`header.status = ${status} is not one of 1 DONE, 2 FAILED, 3 SUSPENDED`);
+      const settled = chain.settle("header.status");
+      if (settled !== "resume") return settled;
+      // Issue the block the chain stopped on again; the program's state is in scratch.
+      h.setUint32(Ctx.resume, 1, true);
+      offset = h.getBigUint64(Ctx.offset, true);
+      size = h.getUint32(Ctx.size, true) || artifact.blockSize;
+      resumed = true;
     }
   }
 }
