@@ -240,7 +240,8 @@ function describeTarget(t: A.NameExpr): string {
 
 function loopLimit(env: BodyEnv, max: A.Expr): bigint | undefined {
   const t = checkExpr(env, max);
-  if (t && isGenericConst(max)) return undefined; // known at each inlined call
+  // Computed from len() of a `[T; _]` parameter: folded at each inlined call (lower-stmt.ts).
+  if (t && (t.kind === "int" || t.kind === "untyped") && isGenericConst(max)) return undefined;
   return requireConstInt(env, max, {
     min: 1n,
     max: BigInt(MAX_LOOP_ITERATIONS),

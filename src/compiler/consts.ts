@@ -207,3 +207,48 @@ export function isGenericConst(e: A.Expr): boolean {
       return false;
   }
 }
+
+/**
+ * The value of an expression isGenericConst accepts, for one instantiation: `lenOf` gives the
+ * length of each `len(...)` argument at this call. Folds with the checker's constant rules
+ * (untyped exact, typed overflow an error), as the checker would with the length written in.
+ */
+export function evalGenericConst(e: A.Expr, lenOf: (array: A.Expr) => number): Folded {
+  if (e.constValue !== undefined) return { value: e.constValue };
+  const t = e.ty?.kind === "int" ? e.ty : A.UNTYPED;
+  switch (e.kind) {
+    case "call":
+      if (e.callee.path[0]?.name === "len" && e.args[0]) return { value: BigInt(lenOf(e.args[0])) };
+      break;
+    case "binary": {
+      const a = evalGenericConst(e.left, lenOf);
+      if ("error" in a) return a;
+      const b = evalGenericConst(e.right, lenOf);
+      if ("error" in b) return b;
+      // Comparisons are bool: their operands' type decides.
+      const operands =
+        t.kind === "int"
+          ? t
+          : e.left.ty?.kind === "int"
+            ? e.left.ty
+            : e.right.ty?.kind === "int"
+              ? e.right.ty
+              : A.UNTYPED;
+      return foldBinary(e.op, a.value, b.value, operands);
+    }
+    case "unary": {
+      const v = evalGenericConst(e.operand, lenOf);
+      if ("error" in v) return v;
+      if (e.op === "-") return foldBinary("-", 0n, v.value, t);
+      if (e.op === "~") return { value: t.kind === "int" ? wrap(~v.value, t) : ~v.value };
+      return { value: v.value === 0n ? 1n : 0n };
+    }
+    case "cast": {
+      const v = evalGenericConst(e.operand, lenOf);
+      if ("error" in v) return v;
+      if (e.ty?.kind === "bool") return { value: v.value !== 0n ? 1n : 0n };
+      return { value: t.kind === "int" ? wrap(v.value, t) : v.value };
+    }
+  }
+  return { error: "not a constant at this call" };
+}

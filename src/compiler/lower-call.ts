@@ -78,6 +78,7 @@ function inline(cx: LowerContext, caller: Frame, fn: FnItem, args: LValue[], spa
     ret: { block: cont, regs, ty: rt },
     loops: [],
     depth: caller.depth + 1,
+    callSite: span,
   };
   lowerStmts(cx, frame, fn.body.stmts);
   if (f.isOpen) f.at(fn.body.span).jump(cont);

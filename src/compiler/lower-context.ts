@@ -45,6 +45,8 @@ export interface Frame {
   launderResults?: boolean;
   loops: { brk: Block; cont: Block }[];
   depth: number;
+  /** The call an inlined body was lowered for (errors that depend on its arguments name it). */
+  callSite?: A.Span;
 }
 
 export interface FuncState {

@@ -17,7 +17,9 @@ import {
 import { internal, scalar, type Frame, type LowerContext, type LValue } from "./lower-context.js";
 import { callbackPlan, lowerLoopAsCallback } from "./lower-loop-callback.js";
 import { lowerScan } from "./lower-scan.js";
-import { foldBinary } from "./consts.js";
+import { evalGenericConst, foldBinary, isGenericConst } from "./consts.js";
+import { MAX_LOOP_ITERATIONS } from "./check-stmt.js";
+import { IochainError } from "../diagnostics.js";
 
 export const LOOP_LIMIT_ERROR = "loop_limit";
 
@@ -134,29 +136,60 @@ function lowerAssign(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "as
   throw internal("assignment target", s.span);
 }
 
-/** The iteration limit of a loop: from the checker, or from `max len(keys)` at this call. */
+/**
+ * The iteration limit of a loop: from the checker, or, when it computes with `len()` of a
+ * `[T; _]` parameter (`max len(keys) / 2 + 1`, `0 .. len(keys) - 1`), folded at this call.
+ */
 function limitOf(
   cx: LowerContext,
   fr: Frame,
   s: { limit?: bigint; max?: A.Expr; start?: A.Expr; end?: A.Expr },
 ): bigint | undefined {
   if (s.limit !== undefined) return s.limit;
-  const evalConst = (e: A.Expr): bigint | undefined => {
-    const v = lowerExpr(cx, fr, e);
-    return v.kind === "scalar" && isImm(v.v) ? v.v : undefined;
-  };
-  if (s.max) {
-    const v = evalConst(s.max);
-    if (v === undefined || v < 1n)
-      throw internal("a loop bound that is not a constant", s.max.span);
-    return v;
-  }
-  if (s.start && s.end) {
-    const a = evalConst(s.start);
-    const b = evalConst(s.end);
-    if (a !== undefined && b !== undefined) return b > a ? b - a : 1n;
+  if (s.max) return inRange(fr, atThisCall(cx, fr, s.max), s.max, "a loop's `max`");
+  if (s.start && s.end && knownAtCall(s.start) && knownAtCall(s.end)) {
+    const a = atThisCall(cx, fr, s.start);
+    const b = atThisCall(cx, fr, s.end);
+    return b > a ? inRange(fr, b - a, s.end, "this loop's range") : 1n;
   }
   return undefined;
+}
+
+const knownAtCall = (e: A.Expr): boolean => e.constValue !== undefined || isGenericConst(e);
+
+/** A constant over `len()` of the arrays this inlined call passed (E0502 if it overflows). */
+function atThisCall(cx: LowerContext, fr: Frame, e: A.Expr): bigint {
+  if (!knownAtCall(e)) throw internal("a loop bound that is not a constant", e.span);
+  const r = evalGenericConst(e, (array) => {
+    const v = lowerExpr(cx, fr, array);
+    if (v.kind !== "array") throw internal("len of a non-array", array.span);
+    return v.length;
+  });
+  if ("error" in r) throw atCall(fr, "E0502", r.error, e.span);
+  return r.value;
+}
+
+function inRange(fr: Frame, n: bigint, e: A.Expr, what: string): bigint {
+  const most = BigInt(MAX_LOOP_ITERATIONS);
+  if (n < 1n || n > most)
+    throw atCall(
+      fr,
+      "E0516",
+      `${what} is ${n} for the arrays of this call, outside 1 ..= ${most}`,
+      e.span,
+      "the bound is computed from len() of the arrays passed in; keep it at least 1 for every array the function is called with",
+    );
+  return n;
+}
+
+/** An error in an inlined body that depends on the call: it names the call. */
+function atCall(fr: Frame, code: string, message: string, pos: A.Span, hint?: string) {
+  const err = new IochainError(code, message, pos, hint);
+  if (fr.callSite) {
+    const c = fr.callSite;
+    err.diagnostic.notes = [`in the call at ${c.file}:${c.line}:${c.col}`];
+  }
+  return err;
 }
 
 /** Where a loop that exceeds its max goes: the `loop_limit` failure (noinline callees just stop). */

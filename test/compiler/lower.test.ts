@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { ProgramArtifact } from "../../src/compiler/artifact.js";
 import { compile } from "../../src/compiler/pipeline.js";
+import type { IochainError } from "../../src/diagnostics.js";
 import type { ArgValue } from "../../src/runtime/args.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { runChain, type ChainResult, type StepTarget } from "../../src/runtime/driver.js";
@@ -194,6 +195,36 @@ describe("loops and calls", () => {
       (2n << 48n) | (7n << 32n) | (624485n << 8n) | 3n,
     );
     expect(run(a, b, { k: 99n }).value).toBe((3n << 48n) | (624485n << 8n) | 3n); // clamped to n = 3
+  });
+
+  it("rejects, naming the call, a loop bound over len() that is out of range for one call", () => {
+    const src = (max: string) => `
+      layout L: little { a: [u64; 3], b: [u64; 9] }
+      fn f2(keys: [u64; _]) -> u64 {
+        var i: u64 = 0;
+        while i < 2 max ${max} { i += 1; }
+        return i;
+      }
+      storage fn t() -> u64 block 128 { let l = L at 0; return f2(l.b) + f2(l.a); }`;
+    const diagnosticOf = (s: string) => {
+      try {
+        build(s);
+      } catch (e) {
+        return (e as IochainError).diagnostic;
+      }
+      throw new Error("compiled");
+    };
+    expect(run(build(src("len(keys) - 1")), new Uint8Array(128)).value).toBe(4n);
+    // max 1 for the 3 keys of l.a: its loop (two iterations) stops the chain
+    expect(run(build(src("len(keys) - 2")), new Uint8Array(128)).error).toBe("loop_limit");
+    const zero = diagnosticOf(src("len(keys) - 3"));
+    expect(zero).toMatchObject({ code: "E0516", pos: { line: 5, col: 25 } });
+    expect(zero.message).toContain("is 0");
+    expect(zero.notes).toEqual(["in the call at test.ioc:8:74"]);
+    expect(diagnosticOf(src("(len(keys) as u64) - 5"))).toMatchObject({
+      code: "E0502",
+      message: "the constant -2 overflows u64",
+    });
   });
 
   it("calls noinline functions as BPF-to-BPF calls", () => {
