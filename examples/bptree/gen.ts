@@ -5,7 +5,7 @@
 //
 //   node dist/examples/bptree/gen.js tree.db --keys 5000 --depth 4 [--seed 1] [--wide]
 import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
-import { fillForDepth, groupSizes, sortedKeys, treeDepth } from "../common/keys.js";
+import { groupSizes, sortedKeys, treeShape } from "../common/keys.js";
 import { Rng } from "../common/rng.js";
 import { writeFileAtomic } from "../../src/files.js";
 
@@ -65,18 +65,7 @@ export function bptreeShape(opts: BptreeOptions): {
   fanout: number;
   depth: number;
 } {
-  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1)
-    badOption(`a tree needs at least 1 key, got ${opts.keys}`);
-  let { leafFill = LEAF_MAX_KEYS, fanout = NODE_SLOTS } = opts;
-  if (opts.depth !== undefined) {
-    if (opts.depth < 1 || opts.depth > 16) badOption(`depth must be 1..16, got ${opts.depth}`);
-    ({ leafFill, fanout } = fillForDepth(opts.depth, opts.keys, LEAF_MAX_KEYS, NODE_SLOTS));
-  }
-  if (leafFill < 1 || leafFill > LEAF_MAX_KEYS)
-    badOption(`leaf fill must be 1..${LEAF_MAX_KEYS}, got ${leafFill}`);
-  if (fanout < 2 || fanout > NODE_SLOTS)
-    badOption(`fanout must be 2..${NODE_SLOTS}, got ${fanout}`);
-  return { leafFill, fanout, depth: treeDepth(opts.keys, leafFill, fanout) };
+  return treeShape(opts, LEAF_MAX_KEYS, NODE_SLOTS, { container: "a tree", item: "key" });
 }
 
 export function generateBptree(opts: BptreeOptions): Bptree {

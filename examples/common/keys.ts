@@ -84,3 +84,34 @@ export function fillForDepth(
     `a tree of ${depth} levels holds ${least}..${most} keys`,
   );
 }
+
+export interface ShapeOptions {
+  keys: number;
+  leafFill?: number;
+  fanout?: number;
+  depth?: number;
+}
+
+/**
+ * The leaf fill and fanout a generator's options ask for, checked against the format's limits:
+ * an explicit depth picks the fullest fill that gives it. `what` names a tree's contents in
+ * messages ("a tree needs at least 1 key").
+ */
+export function treeShape(
+  opts: ShapeOptions,
+  maxLeaf: number,
+  maxFanout: number,
+  what: { container: string; item: string },
+): { leafFill: number; fanout: number; depth: number } {
+  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1)
+    badOption(`${what.container} needs at least 1 ${what.item}, got ${opts.keys}`);
+  let { leafFill = maxLeaf, fanout = maxFanout } = opts;
+  if (opts.depth !== undefined) {
+    if (opts.depth < 1 || opts.depth > 16) badOption(`depth must be 1..16, got ${opts.depth}`);
+    ({ leafFill, fanout } = fillForDepth(opts.depth, opts.keys, maxLeaf, maxFanout));
+  }
+  if (leafFill < 1 || leafFill > maxLeaf)
+    badOption(`leaf fill must be 1..${maxLeaf}, got ${leafFill}`);
+  if (fanout < 2 || fanout > maxFanout) badOption(`fanout must be 2..${maxFanout}, got ${fanout}`);
+  return { leafFill, fanout, depth: treeDepth(opts.keys, leafFill, fanout) };
+}

@@ -6,7 +6,7 @@
 //   node dist/examples/slotted/gen.js table.db --keys 5000 [--depth 3] [--seed 1] [--wide]
 import { writeFileAtomic } from "../../src/files.js";
 import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
-import { fillForDepth, groupSizes, sortedKeys, treeDepth } from "../common/keys.js";
+import { groupSizes, sortedKeys, treeShape } from "../common/keys.js";
 import { Rng } from "../common/rng.js";
 
 export const PAGE_BYTES = 4096;
@@ -82,18 +82,7 @@ export function slottedShape(opts: SlottedOptions): {
   fanout: number;
   depth: number;
 } {
-  if (!Number.isSafeInteger(opts.keys) || opts.keys < 1)
-    badOption(`a table needs at least 1 row, got ${opts.keys}`);
-  let { leafFill = MAX_LEAF_CELLS, fanout = MAX_FANOUT } = opts;
-  if (opts.depth !== undefined) {
-    if (opts.depth < 1 || opts.depth > 16) badOption(`depth must be 1..16, got ${opts.depth}`);
-    ({ leafFill, fanout } = fillForDepth(opts.depth, opts.keys, MAX_LEAF_CELLS, MAX_FANOUT));
-  }
-  if (leafFill < 1 || leafFill > MAX_LEAF_CELLS)
-    badOption(`leaf fill must be 1..${MAX_LEAF_CELLS}, got ${leafFill}`);
-  if (fanout < 2 || fanout > MAX_FANOUT)
-    badOption(`fanout must be 2..${MAX_FANOUT}, got ${fanout}`);
-  return { leafFill, fanout, depth: treeDepth(opts.keys, leafFill, fanout) };
+  return treeShape(opts, MAX_LEAF_CELLS, MAX_FANOUT, { container: "a table", item: "row" });
 }
 
 /** Writes a page: header, sorted pointer array, cells shuffled into the content area's end. */
