@@ -20,13 +20,9 @@ import { pathToFileURL } from "node:url";
 import { loadCompile } from "../examples/common/harness.js";
 import { lookupBptree } from "../examples/bptree/reference.js";
 import type { ProgramArtifact } from "../src/compiler/artifact.js";
-import { ExtentDevice, FileBlockSource } from "../src/runtime/block-source.js";
-import { type ChainOptions, type StepTarget, runChain } from "../src/runtime/driver.js";
-import { encodeExtentTable, identityExtents } from "../src/runtime/extents.js";
-import { LinuxTarget } from "../src/runtime/linux/target.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import { runProgram } from "../src/runtime/run-program.js";
-import { SimTarget } from "../src/runtime/sim/target.js";
+import { openSession } from "../src/runtime/session.js";
 import { cArtifact, repoRoot } from "./c-programs.js";
 import { clangBuild, fmt } from "./clang.js";
 import { formatTable, type Row } from "./table.js";
@@ -153,26 +149,15 @@ export async function benchLookups(lookups = 5000): Promise<Row[]> {
             w.expected,
           ),
         );
-        const source = new FileBlockSource(data);
-        const { extentsInit, options } = extentsFor(artifact, source);
-        const t: StepTarget =
-          target === "linux"
-            ? LinuxTarget.create(artifact, { extentsInit })
-            : SimTarget.create(artifact, { extentsInit });
+        const session = openSession(artifact, { target, data });
         try {
           add(
             `${target}: runChain, loaded once`,
             bytecode,
-            rate(
-              lookups,
-              w.chains,
-              (args) => w.answer(runChain(artifact, t, source, { ...options, args })),
-              w.expected,
-            ),
+            rate(lookups, w.chains, (args) => w.answer(session.run(args)), w.expected),
           );
         } finally {
-          source.close();
-          t.close();
+          session.close();
         }
       }
     }
@@ -183,19 +168,6 @@ export async function benchLookups(lookups = 5000): Promise<Row[]> {
 }
 
 /** As runProgram does for a program with an extents map and no bound table: the file as one extent. */
-function extentsFor(
-  artifact: ProgramArtifact,
-  source: FileBlockSource,
-): { extentsInit?: Uint8Array; options: ChainOptions } {
-  const spec = artifact.maps.find((m) => m.name === "extents");
-  if (!spec || spec.init) return { options: {} };
-  const table = identityExtents(source.size);
-  return {
-    extentsInit: encodeExtentTable(table, spec.valueSize),
-    options: { extents: { map: table, device: new ExtentDevice(source, table) } },
-  };
-}
-
 function tryCompile(f: () => ProgramArtifact): ProgramArtifact | string {
   try {
     return f();
