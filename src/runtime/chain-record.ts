@@ -2,7 +2,7 @@
 // driver (sim, linux) and the XRP simulator share this, so both end chains, drain output rows and
 // count suspensions the same way.
 import { Ctx, Status, errorName, type ProgramArtifact } from "../compiler/artifact.js";
-import { IochainError } from "../diagnostics.js";
+import { abiBroken } from "./abi-broken.js";
 import type { ChainResult, ChainStatus } from "./driver.js";
 import {
   type ResultValue,
@@ -14,16 +14,6 @@ import {
 
 /** The status a runtime leaves in the ctx (or XRP's scratch header) before a run: a program that never sets one is caught. */
 export const STATUS_UNSET = 0xffffffff;
-
-/** A program broke the ABI it was compiled for: a compiler bug when iochain compiled it. */
-export function abiBroken(message: string, abi = "the sim/linux ABI (docs/abi.md)"): never {
-  throw new IochainError(
-    "E0931",
-    message,
-    undefined,
-    `the program broke ${abi}; if iochain compiled it, this is a compiler bug`,
-  );
-}
 
 export class ChainRecord {
   hops = 0;

@@ -5,7 +5,8 @@
 // sees a read outside the file, whatever the program asked for.
 import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
-import { ChainRecord, STATUS_UNSET, abiBroken } from "./chain-record.js";
+import { abiBroken } from "./abi-broken.js";
+import { ChainRecord, STATUS_UNSET } from "./chain-record.js";
 import { type ArgValue, encodeArgs } from "./args.js";
 import { type ExtentTable, translate } from "./extents.js";
 import type { AggregateValue, ResultValue, Row } from "./outputs.js";

@@ -2,21 +2,13 @@
 // the output rows and the aggregates (docs/abi.md "scratch layout").
 import type { AggregateSpec, OutputSpec, ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
+import { abiBroken } from "./abi-broken.js";
 import { type ScalarValue, fromSlot, readScalar, scalarSize, toBigInt } from "./scalars.js";
 
 export type Row = Record<string, ScalarValue>;
 export type ResultValue = ScalarValue | Uint8Array | null;
 /** avg is a (floating) number, null when nothing was counted. */
 export type AggregateValue = ScalarValue | number | null;
-
-function abiBroken(message: string): never {
-  throw new IochainError(
-    "E0931",
-    message,
-    undefined,
-    "the program broke the sim/linux ABI (docs/abi.md); if iochain compiled it, this is a compiler bug",
-  );
-}
 
 function inside(scratch: Uint8Array, offset: number, size: number, what: string): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + size > scratch.byteLength) {

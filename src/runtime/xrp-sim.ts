@@ -15,7 +15,8 @@ import { XRP_BUFFER_SIZE, XRP_CTX_SIZE, XrpCtx, XrpScratch } from "../bpf/elf/xr
 import { BuiltinError, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { type ArgValue, encodeArgs } from "./args.js";
-import { ChainRecord, STATUS_UNSET, abiBroken } from "./chain-record.js";
+import { abiBroken } from "./abi-broken.js";
+import { ChainRecord, STATUS_UNSET } from "./chain-record.js";
 import type { BlockSource, ChainResult } from "./driver.js";
 import { type Engine, type Vm, createVm } from "./vm/index.js";
 
