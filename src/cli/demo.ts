@@ -8,13 +8,10 @@ import path from "node:path";
 import { writeBptree } from "../../examples/bptree/gen.js";
 import { lookupBptree, type LookupResult } from "../../examples/bptree/reference.js";
 import { Rng } from "../../examples/common/rng.js";
-import type { ProgramArtifact } from "../compiler/artifact.js";
 import { packageRoot } from "../compiler/parse.js";
-import { FileBlockSource } from "../runtime/block-source.js";
-import { runChain, type ChainResult, type StepTarget } from "../runtime/driver.js";
+import type { ChainResult } from "../runtime/driver.js";
 import { bpfAvailable } from "../runtime/linux/syscall.js";
-import { LinuxTarget } from "../runtime/linux/target.js";
-import { SimTarget } from "../runtime/sim/target.js";
+import { KernelSession, SimSession, type ChainSession } from "../runtime/session.js";
 import { compileFile } from "./compile.js";
 import { parseCount } from "./options.js";
 
@@ -40,24 +37,26 @@ function agrees(r: ChainResult, ref: LookupResult): boolean {
   return r.status === "done" && r.value instanceof Uint8Array && hex(r.value) === hex(ref.value);
 }
 
-/** Runs every key through one target; returns how many disagree with the reference. */
-function runAll(artifact: ProgramArtifact, target: StepTarget, data: string, keys: bigint[], refs: LookupResult[]): { results: ChainResult[]; mismatches: number; seconds: number } {
-  const source = new FileBlockSource(data);
+/** Runs every key through one session; counts the answers that disagree with the reference. */
+function runAll(
+  session: ChainSession,
+  keys: bigint[],
+  refs: LookupResult[],
+): { results: ChainResult[]; mismatches: number; seconds: number } {
   const results: ChainResult[] = [];
   let mismatches = 0;
   const t0 = process.hrtime.bigint();
-  try {
-    keys.forEach((key, i) => {
-      const r = runChain(artifact, target, source, { args: { key } });
-      results.push(r);
-      if (!agrees(r, refs[i])) {
-        mismatches++;
-        if (mismatches <= 3) say(`   MISMATCH key ${key}: got ${describeResult(r)}; reference ${describeResult(refs[i])}`);
-      }
-    });
-  } finally {
-    source.close();
-  }
+  keys.forEach((key, i) => {
+    const r = session.run({ key });
+    results.push(r);
+    if (!agrees(r, refs[i])) {
+      mismatches++;
+      if (mismatches <= 3)
+        say(
+          `   MISMATCH key ${key}: got ${describeResult(r)}; reference ${describeResult(refs[i])}`,
+        );
+    }
+  });
   return { results, mismatches, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
@@ -66,7 +65,11 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("build a B+tree file, compile a lookup, run it on the simulator and in the kernel")
     .option("--keys <n>", "keys in the tree", "20000")
-    .option("--lookups <n>", "lookups to run on each target (half present keys, half absent)", "1000")
+    .option(
+      "--lookups <n>",
+      "lookups to run on each target (half present keys, half absent)",
+      "1000",
+    )
     .option("--seed <n>", "seed of the generator and of the chosen keys", "1")
     .option("--dir <dir>", "where to write the tree (default: a new temporary directory)")
     .action((opts: DemoOptions) => {
@@ -78,14 +81,18 @@ export function registerDemo(program: Command): void {
 
       say("iochain demo: a point lookup in BPF-KV's on-disk B+tree, from source to kernel\n");
       const tree = writeBptree(data, { keys: keyCount, seed });
-      say(`1. built ${data}: ${keyCount} keys, ${tree.depth} levels, ${tree.nodes} nodes, ${tree.bytes.length} bytes`);
+      say(
+        `1. built ${data}: ${keyCount} keys, ${tree.depth} levels, ${tree.nodes} nodes, ${tree.bytes.length} bytes`,
+      );
 
       const source = path.join(packageRoot(), "examples/bptree/lookup.ioc");
       const t0 = process.hrtime.bigint();
       const { artifact } = compileFile(source);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const maps = artifact.maps.map((m) => `${m.name} ${m.valueSize} B`).join(", ");
-      say(`2. compiled examples/bptree/lookup.ioc in ${ms.toFixed(0)} ms: ${artifact.insns.length} eBPF instructions; maps: ${maps}`);
+      say(
+        `2. compiled examples/bptree/lookup.ioc in ${ms.toFixed(0)} ms: ${artifact.insns.length} eBPF instructions; maps: ${maps}`,
+      );
 
       const rng = new Rng(seed);
       const keys = Array.from({ length: lookups }, (_, i) => {
@@ -94,12 +101,14 @@ export function registerDemo(program: Command): void {
       });
       const file = readFileSync(data);
       const refs = keys.map((k) => lookupBptree(file, k));
-      say(`   ${lookups} lookups, ${refs.filter((r) => !("error" in r)).length} of them for present keys; the TypeScript reference answers each too\n`);
+      say(
+        `   ${lookups} lookups, ${refs.filter((r) => !("error" in r)).length} of them for present keys; the TypeScript reference answers each too\n`,
+      );
 
-      const sim = SimTarget.create(artifact);
+      const sim = SimSession.open(artifact, { data });
       const simRun = (() => {
         try {
-          return runAll(artifact, sim, data, keys, refs);
+          return runAll(sim, keys, refs);
         } finally {
           sim.close();
         }
@@ -107,30 +116,40 @@ export function registerDemo(program: Command): void {
       say(`3. simulator (iochain's VM running the same bytecode):`);
       say(`   key ${keys[0]}: ${describeResult(simRun.results[0])}`);
       say(`   key ${keys[1]}: ${describeResult(simRun.results[1])}`);
-      say(`   ${lookups - simRun.mismatches}/${lookups} agree with the reference, ${(lookups / simRun.seconds).toFixed(0)} lookups/s\n`);
+      say(
+        `   ${lookups - simRun.mismatches}/${lookups} agree with the reference, ${(lookups / simRun.seconds).toFixed(0)} lookups/s\n`,
+      );
 
       let kernelMismatches = 0;
       const kernel = bpfAvailable();
       if (!kernel.ok) {
         say(`4. kernel: skipped — ${kernel.reason}`);
       } else {
-        const linux = LinuxTarget.create(artifact, { stats: true });
+        const linux = KernelSession.open(artifact, { data, stats: true });
         try {
           const info = linux.programInfo();
-          say(`4. kernel (BPF_PROG_TYPE_SYSCALL through bpf()): the verifier accepted it — ${info.verifiedInsns} instructions processed, ${info.xlatedBytes / 8} translated, ${info.jitedBytes} bytes JITed`);
-          const linuxRun = runAll(artifact, linux, data, keys, refs);
+          say(
+            `4. kernel (BPF_PROG_TYPE_SYSCALL through bpf()): the verifier accepted it — ${info.verifiedInsns} instructions processed, ${info.xlatedBytes / 8} translated, ${info.jitedBytes} bytes JITed`,
+          );
+          const linuxRun = runAll(linux, keys, refs);
           kernelMismatches = linuxRun.mismatches;
           const after = linux.programInfo();
           const perStep = after.runCount > 0n ? Number(after.runTimeNs / after.runCount) : 0;
           say(`   key ${keys[0]}: ${describeResult(linuxRun.results[0])}`);
-          say(`   ${lookups - linuxRun.mismatches}/${lookups} agree with the reference; ${after.runCount} program runs, ${perStep} ns each in the kernel; ${(lookups / linuxRun.seconds).toFixed(0)} lookups/s through BPF_PROG_TEST_RUN\n`);
+          say(
+            `   ${lookups - linuxRun.mismatches}/${lookups} agree with the reference; ${after.runCount} program runs, ${perStep} ns each in the kernel; ${(lookups / linuxRun.seconds).toFixed(0)} lookups/s through BPF_PROG_TEST_RUN\n`,
+          );
         } finally {
           linux.close();
         }
       }
 
       const ok = simRun.mismatches === 0 && kernelMismatches === 0;
-      say(ok ? "demo: every answer matched the reference." : "demo: some answers did NOT match the reference (see above).");
+      say(
+        ok
+          ? "demo: every answer matched the reference."
+          : "demo: some answers did NOT match the reference (see above).",
+      );
       if (!ok) process.exitCode = 1;
     });
 }
