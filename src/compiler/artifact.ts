@@ -38,6 +38,12 @@ export const BuiltinError = {
   out_of_block: 6,
   bad_size: 7,
 } as const;
+/**
+ * Errors only a runtime raises, never a program (so a program cannot `fail` with them):
+ * read_fault — a kernel chain's copy of a block from the mapped data file failed (the file was
+ * truncated under the mapping; docs/kernel-chains.md).
+ */
+export const RuntimeError = { read_fault: 8 } as const;
 export const FIRST_USER_ERROR = 16;
 
 export const MapIndex = { block: 0, scratch: 1, extents: 2 } as const;
@@ -113,6 +119,7 @@ export interface ProgramArtifact {
 
 /** Name of an error code, builtin or user-defined. */
 export function errorName(artifact: ProgramArtifact, code: number): string {
-  for (const [name, c] of Object.entries(BuiltinError)) if (c === code) return name;
+  for (const [name, c] of Object.entries({ ...BuiltinError, ...RuntimeError }))
+    if (c === code) return name;
   return artifact.errors.find((e) => e.code === code)?.name ?? `error_${code}`;
 }

@@ -31,6 +31,7 @@ export interface Libc {
     off: number,
   ) => NativePtr;
   munmap: (addr: NativePtr, len: number) => number;
+  madvise: (addr: NativePtr, len: number, advice: number) => number;
   close: (fd: number) => number;
   strerror: (errnum: number) => string;
   sysconf: (name: number) => number;
@@ -60,6 +61,7 @@ export function native(): Libc {
         "void *mmap(void *addr, size_t len, int prot, int flags, int fd, long off)",
       ) as Libc["mmap"],
       munmap: lib.func("int munmap(void *addr, size_t len)") as Libc["munmap"],
+      madvise: lib.func("int madvise(void *addr, size_t len, int advice)") as Libc["madvise"],
       close: lib.func("int close(int fd)") as Libc["close"],
       strerror: lib.func("const char *strerror(int errnum)") as Libc["strerror"],
       sysconf: lib.func("long sysconf(int name)") as Libc["sysconf"],

@@ -40,6 +40,60 @@ function initialValue(spec: MapSpec, options: LinuxTargetOptions): Uint8Array | 
   return full;
 }
 
+/** The artifact's maps in the kernel, filled; block and scratch mmapped. */
+export interface ArtifactMaps {
+  maps: BpfMap[];
+  block: Uint8Array;
+  scratch: Uint8Array;
+  extents: { map: BpfMap; spec: MapSpec } | undefined;
+}
+
+/** Creates the artifact's maps (docs/abi.md), fills them, and freezes the extents map unless told not to. */
+export function createArtifactMaps(
+  artifact: ProgramArtifact,
+  options: LinuxTargetOptions = {},
+): ArtifactMaps {
+  const maps: BpfMap[] = [];
+  try {
+    const views = new Map<string, Uint8Array>();
+    for (const spec of artifact.maps) {
+      const map = BpfMap.array({
+        valueSize: spec.valueSize,
+        mmapable: spec.mmapable,
+        readOnlyProg: spec.readOnlyProg,
+        name: spec.name,
+      });
+      maps.push(map);
+      const init = initialValue(spec, options);
+      // Read-only-for-programs maps cannot be mapped writable: those are filled by update().
+      if (spec.mmapable && !spec.readOnlyProg) {
+        const bytes = map.mmap().subarray(0, spec.valueSize);
+        if (init) bytes.set(init);
+        views.set(spec.name, bytes);
+      } else if (init) {
+        map.update(0, init);
+      }
+      if (spec.name === "extents" && spec.readOnlyProg && options.freezeExtents !== false)
+        map.freeze();
+    }
+    const block = views.get("block");
+    const scratch = views.get("scratch");
+    if (!block || !scratch) {
+      throw new KernelError(
+        "E0803",
+        `${artifact.name}: the artifact needs mmapable \`block\` and \`scratch\` maps (docs/abi.md), it has ${artifact.maps.map((m) => m.name).join(", ") || "none"}`,
+        0,
+      );
+    }
+    const e = artifact.maps.findIndex((m) => m.name === "extents");
+    const extents = e < 0 ? undefined : { map: maps[e], spec: artifact.maps[e] };
+    return { maps, block, scratch, extents };
+  } catch (err) {
+    for (const m of maps) m.close();
+    throw err;
+  }
+}
+
 export class LinuxTarget implements StepTarget {
   private constructor(
     private readonly maps: BpfMap[],
@@ -57,52 +111,20 @@ export class LinuxTarget implements StepTarget {
 
   static create(artifact: ProgramArtifact, options: LinuxTargetOptions = {}): LinuxTarget {
     requireBpf();
-    const maps: BpfMap[] = [];
+    const made = createArtifactMaps(artifact, options);
     let program: BpfProgram | undefined;
     try {
-      const views = new Map<string, Uint8Array>();
-      for (const spec of artifact.maps) {
-        const map = BpfMap.array({
-          valueSize: spec.valueSize,
-          mmapable: spec.mmapable,
-          readOnlyProg: spec.readOnlyProg,
-          name: spec.name,
-        });
-        maps.push(map);
-        const init = initialValue(spec, options);
-        // Read-only-for-programs maps cannot be mapped writable: those are filled by update().
-        if (spec.mmapable && !spec.readOnlyProg) {
-          const bytes = map.mmap().subarray(0, spec.valueSize);
-          if (init) bytes.set(init);
-          views.set(spec.name, bytes);
-        } else if (init) {
-          map.update(0, init);
-        }
-        if (spec.name === "extents" && spec.readOnlyProg && options.freezeExtents !== false)
-          map.freeze();
-      }
-      const block = views.get("block");
-      const scratch = views.get("scratch");
-      if (!block || !scratch) {
-        throw new KernelError(
-          "E0803",
-          `${artifact.name}: the artifact needs mmapable \`block\` and \`scratch\` maps (docs/abi.md), it has ${artifact.maps.map((m) => m.name).join(", ") || "none"}`,
-          0,
-        );
-      }
       program = loadProgram(artifact.insns, {
-        maps,
+        maps: made.maps,
         name: artifact.name,
         file: artifact.file,
         stats: options.stats,
       });
       const runner = new TestRunner(program, CTX_SIZE);
-      const e = artifact.maps.findIndex((m) => m.name === "extents");
-      const extents = e < 0 ? undefined : { map: maps[e], spec: artifact.maps[e] };
-      return new LinuxTarget(maps, program, runner, block, scratch, extents);
+      return new LinuxTarget(made.maps, program, runner, made.block, made.scratch, made.extents);
     } catch (err) {
       program?.close();
-      for (const m of maps) m.close();
+      for (const m of made.maps) m.close();
       throw err;
     }
   }

@@ -1,0 +1,338 @@
+// The chain program: whole chains inside the kernel (docs/kernel-chains.md). Beside a linux
+// artifact's step program, it is a sleepable syscall program that runs a batch of chains in one
+// BPF_PROG_TEST_RUN: per hop it copies the block at the chain's file offset from the data file,
+// mapped read-only in the caller, into the block map (bpf_copy_from_user), runs the step (the
+// artifact's own instructions, called as a subprogram with the same ctx), and follows its status —
+// with every check the user-space driver (runtime/driver.ts) makes, in the same order, so results
+// are the same ChainResult.
+//
+// Shape, chosen for the verifier (measured in shared/notes/kernel-chains.md): the hops of all the
+// batch's chains are iterations of one bpf_loop whose callback keeps every counter in the ctx
+// header, never on the stack; the verifier then checks the callback (and the step inside it) about
+// once, whatever the batch size and chain length. A run stops at a suspension or when its budget
+// of iterations is spent, with all state in ctx and maps, so the caller just runs it again.
+import { assembleLlvm } from "../../bpf/asm/llvm.js";
+import type { Insn } from "../../bpf/insn.js";
+import { LD_IMM64, PseudoLd } from "../../bpf/opcodes.js";
+import {
+  BuiltinError,
+  Ctx,
+  MapIndex,
+  RuntimeError,
+  Status,
+  type ProgramArtifact,
+} from "../artifact.js";
+import {
+  CHAIN_CTX_SIZE,
+  ChainCtx,
+  ChainEnd,
+  ChainHelper,
+  ChainRecord,
+  ChainStop,
+  MAX_BATCH,
+  chainRecordSize,
+} from "../chain-abi.js";
+import { IochainError } from "../../diagnostics.js";
+
+export interface ChainMapSpec {
+  name: "chains" | "zeros";
+  valueSize: number;
+  mmapable: boolean;
+  readOnlyProg: boolean;
+}
+
+export interface ChainProgram {
+  /** The chain program's instructions: its own code, then the step's, called as a subprogram. */
+  insns: Insn[];
+  /** Maps after the artifact's (their indices follow `artifact.maps`): the records, and zeros. */
+  maps: ChainMapSpec[];
+  /** Records in the chains map (the largest batch one run takes). */
+  capacity: number;
+  recordSize: number;
+  ctxSize: number;
+}
+
+/** Where the artifact's scratch is, and how big. */
+function scratchSize(artifact: ProgramArtifact): number {
+  return artifact.maps[MapIndex.scratch].valueSize;
+}
+
+/** The chain program of a linux artifact, with room for `capacity` chains per run. */
+export function buildChainProgram(artifact: ProgramArtifact, capacity: number): ChainProgram {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_BATCH) {
+    throw new IochainError(
+      "E0936",
+      `a kernel-chain batch holds 1..${MAX_BATCH} chains, not ${capacity}`,
+      undefined,
+      `choose --batch between 1 and ${MAX_BATCH}`,
+    );
+  }
+  const names = artifact.maps.map((m) => m.name);
+  if (names[MapIndex.block] !== "block" || names[MapIndex.scratch] !== "scratch") {
+    throw new IochainError(
+      "E0935",
+      `${artifact.name}: kernel chains need the block and scratch maps at indices 0 and 1 (docs/abi.md), the artifact has ${names.join(", ") || "none"}`,
+    );
+  }
+  const block = artifact.blockSize;
+  const scratch = scratchSize(artifact);
+  const recordSize = chainRecordSize(scratch);
+  const chains = artifact.maps.length;
+  const zeros = chains + 1;
+  const text = chainAssembly({
+    block,
+    scratch,
+    recordSize,
+    capacity,
+    maps: { block: MapIndex.block, scratch: MapIndex.scratch, chains, zeros },
+    start: artifact.start,
+    maxChain: artifact.maxChain,
+  });
+  const own = assembleLlvm(text.main + text.hop, `<${artifact.name} chain program>`);
+  linkCallback(own, assembleLlvm(text.main).length);
+  return {
+    insns: [...own, ...artifact.insns],
+    maps: [
+      { name: "chains", valueSize: recordSize * capacity, mmapable: true, readOnlyProg: false },
+      {
+        name: "zeros",
+        valueSize: Math.max(block, scratch),
+        mmapable: false,
+        readOnlyProg: true,
+      },
+    ],
+    capacity,
+    recordSize,
+    ctxSize: CHAIN_CTX_SIZE,
+  };
+}
+
+/** Points the one callback address (`ld_pseudo rX, 4, 0`) in main at the hop callback. */
+function linkCallback(insns: Insn[], hopIndex: number): void {
+  let slot = 0;
+  for (let i = 0; i < hopIndex; i++) {
+    const insn = insns[i];
+    if (insn.code === LD_IMM64 && insn.src === PseudoLd.FUNC) {
+      let target = 0;
+      for (let k = 0; k < hopIndex; k++) target += insns[k].code === LD_IMM64 ? 2 : 1;
+      insns[i] = { ...insn, imm: target - (slot + 1) };
+    }
+    slot += insn.code === LD_IMM64 ? 2 : 1;
+  }
+}
+
+interface Shape {
+  block: number;
+  scratch: number;
+  recordSize: number;
+  capacity: number;
+  maps: { block: number; scratch: number; chains: number; zeros: number };
+  start: bigint;
+  maxChain: number;
+}
+
+/**
+ * The program as kernel/LLVM assembly. main runs bpf_loop over the hop callback; the step follows
+ * (label `step`). Registers in the callback: r6 ctx, r7 the read's offset, r8 a record, r9 sizes.
+ */
+function chainAssembly(s: Shape): { main: string; hop: string } {
+  const H = ChainCtx;
+  const R = ChainRecord;
+  const mapValue = (reg: string, map: number): string =>
+    `ld_pseudo ${reg}, ${PseudoLd.MAP_VALUE}, ${map}, 0`;
+  const argCopies = Array.from({ length: Ctx.maxArgs }, (_, i) => {
+    const at = Ctx.args + 8 * i;
+    return `  r1 = *(u64 *)(r8 + ${at})\n  *(u64 *)(r6 + ${at}) = r1`;
+  }).join("\n");
+  const outCopies = Array.from({ length: Ctx.args / 8 }, (_, i) => {
+    const at = 8 * i;
+    return `  r1 = *(u64 *)(r6 + ${at})\n  *(u64 *)(r8 + ${at}) = r1`;
+  }).join("\n");
+  // The record of the chain at ctx.next, in r8 (the bound check is for the verifier: next < end
+  // <= capacity is the caller's promise, checked in user space).
+  const record = (bad: string): string => `  r1 = *(u32 *)(r6 + ${H.next})
+  if r1 >= ${s.capacity} goto ${bad}
+  r1 *= ${s.recordSize}
+  ${mapValue("r8", s.maps.chains)}
+  r8 += r1`;
+  const fail = (label: string, code: number): string => `${label}:
+  r1 = ${code}
+  goto driver_end`;
+
+  const main = `
+; main(ctx): one bpf_loop over the hop callback, its context the ctx pointer on the stack
+  *(u64 *)(r10 - 8) = r1
+  r1 = *(u32 *)(r1 + ${H.budget})
+  ld_pseudo r2, 0x4, 0, 0
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call ${ChainHelper.loop}
+  r1 = *(u64 *)(r10 - 8)
+  if r0 s>= 0 goto main_out
+  *(u32 *)(r1 + ${H.loopError}) = w0
+main_out:
+  r0 = 0
+  exit
+`;
+
+  const hop = `
+; hop(index, &ctx): one hop of the chain at ctx.next, starting it first if none is under way
+hop:
+  r6 = *(u64 *)(r2 + 0)
+  r1 = *(u32 *)(r6 + ${H.active})
+  if r1 != 0 goto have_chain
+  r1 = *(u32 *)(r6 + ${H.next})
+  r2 = *(u32 *)(r6 + ${H.end})
+  if r1 < r2 goto start_chain
+  r1 = ${ChainStop.DONE}
+  *(u32 *)(r6 + ${H.stop}) = w1
+  r0 = 1
+  exit
+start_chain:
+${record("bad_record")}
+${argCopies}
+  ${mapValue("r1", s.maps.scratch)}
+  r2 = ${s.scratch}
+  ${mapValue("r3", s.maps.zeros)}
+  call ${ChainHelper.probeReadKernel}
+  r1 = ${s.start} ll
+  *(u64 *)(r6 + ${H.offset}) = r1
+  r1 = 0
+  *(u32 *)(r6 + ${H.hop}) = w1
+  *(u32 *)(r6 + ${H.hops}) = w1
+  *(u32 *)(r6 + ${H.steps}) = w1
+  *(u32 *)(r6 + ${H.resume}) = w1
+  *(u32 *)(r6 + ${Ctx.rows}) = w1
+  r1 = ${s.block}
+  *(u32 *)(r6 + ${H.size}) = w1
+  r1 = 1
+  *(u32 *)(r6 + ${H.active}) = w1
+have_chain:
+  r1 = *(u32 *)(r6 + ${H.resume})
+  if r1 != 0 goto run_step
+; the read: inside the file, at most the block, zero-filled past the file's end
+  r7 = *(u64 *)(r6 + ${H.offset})
+  r1 = *(u64 *)(r6 + ${H.fileSize})
+  if r7 >= r1 goto fail_out_of_file
+  r1 -= r7
+  r9 = *(u32 *)(r6 + ${H.size})
+  if r9 <= r1 goto read_sized
+  r9 = r1
+read_sized:
+  if r9 > ${s.block} goto fail_bad_size
+  if r9 == 0 goto fail_bad_size
+  if r9 == ${s.block} goto read_copy
+  ${mapValue("r1", s.maps.block)}
+  r2 = ${s.block}
+  ${mapValue("r3", s.maps.zeros)}
+  call ${ChainHelper.probeReadKernel}
+read_copy:
+  ${mapValue("r1", s.maps.block)}
+  r2 = r9
+  r3 = *(u64 *)(r6 + ${H.base})
+  r3 += r7
+  call ${ChainHelper.copyFromUser}
+  if r0 s< 0 goto fail_read
+  *(u32 *)(r6 + ${H.got}) = w9
+  r1 = *(u32 *)(r6 + ${H.hops})
+  r1 += 1
+  *(u32 *)(r6 + ${H.hops}) = w1
+; the step, on the block in the block map, with the ctx's in fields set and its out fields cleared
+run_step:
+  r1 = *(u64 *)(r6 + ${H.offset})
+  *(u64 *)(r6 + ${Ctx.offset}) = r1
+  r1 = *(u32 *)(r6 + ${H.got})
+  *(u32 *)(r6 + ${Ctx.size}) = w1
+  r1 = *(u32 *)(r6 + ${H.hop})
+  *(u32 *)(r6 + ${Ctx.hop}) = w1
+  r1 = *(u32 *)(r6 + ${H.resume})
+  *(u32 *)(r6 + ${Ctx.resume}) = w1
+  r1 = 0
+  *(u32 *)(r6 + ${H.resume}) = w1
+  *(u64 *)(r6 + ${Ctx.nextOffset}) = r1
+  *(u32 *)(r6 + ${Ctx.nextSize}) = w1
+  *(u32 *)(r6 + ${Ctx.error}) = w1
+  *(u64 *)(r6 + ${Ctx.value}) = r1
+  *(u32 *)(r6 + ${Ctx.valueLen}) = w1
+  *(u64 *)(r6 + ${Ctx.nextDev}) = r1
+  r1 = -1
+  *(u32 *)(r6 + ${Ctx.status}) = w1
+  r1 = r6
+  call local step
+  r1 = *(u32 *)(r6 + ${H.steps})
+  r1 += 1
+  *(u32 *)(r6 + ${H.steps}) = w1
+  r1 = *(u32 *)(r6 + ${Ctx.status})
+  if r1 == ${Status.RESUBMIT} goto resubmit
+  if r1 == ${Status.SUSPENDED} goto suspended
+; done, failed, or a status that breaks the ABI: the record says so, user space settles it
+  r2 = ${ChainEnd.PROGRAM}
+  r1 = 0
+  goto end_chain
+suspended:
+  r1 = 1
+  *(u32 *)(r6 + ${H.resume}) = w1
+  r1 = ${ChainStop.SUSPENDED}
+  *(u32 *)(r6 + ${H.stop}) = w1
+  r0 = 1
+  exit
+; resubmit: the declared chain length first, then the read's size; the offset is checked by the read
+resubmit:
+  r1 = *(u32 *)(r6 + ${H.hop})
+  r1 += 1
+  if r1 >= ${s.maxChain} goto fail_chain_too_long
+  *(u32 *)(r6 + ${H.hop}) = w1
+  r1 = *(u32 *)(r6 + ${Ctx.nextSize})
+  if r1 == 0 goto fail_bad_size
+  if r1 > ${s.block} goto fail_bad_size
+  *(u32 *)(r6 + ${H.size}) = w1
+  r1 = *(u64 *)(r6 + ${Ctx.nextOffset})
+  *(u64 *)(r6 + ${H.offset}) = r1
+  r0 = 0
+  exit
+${fail("fail_out_of_file", BuiltinError.out_of_file)}
+${fail("fail_chain_too_long", BuiltinError.chain_too_long)}
+${fail("fail_bad_size", BuiltinError.bad_size)}
+fail_read:
+  *(u32 *)(r6 + ${H.readError}) = w0
+  r1 = ${RuntimeError.read_fault}
+driver_end:
+  r2 = ${ChainEnd.DRIVER}
+; the chain is over (r2: how, r1: the driver's error): its record, then on to the next chain
+end_chain:
+  r9 = r2
+  r7 = r1
+${record("bad_record")}
+${outCopies}
+  r1 = *(u32 *)(r6 + ${H.hops})
+  *(u32 *)(r8 + ${R.hops}) = w1
+  r1 = *(u32 *)(r6 + ${H.steps})
+  *(u32 *)(r8 + ${R.steps}) = w1
+  *(u32 *)(r8 + ${R.end}) = w9
+  *(u32 *)(r8 + ${R.error}) = w7
+  r1 = *(u32 *)(r6 + ${H.readError})
+  *(u32 *)(r8 + ${R.readError}) = w1
+  r1 = 0
+  *(u32 *)(r6 + ${H.readError}) = w1
+  *(u32 *)(r6 + ${H.active}) = w1
+  r1 = *(u32 *)(r6 + ${H.next})
+  r1 += 1
+  *(u32 *)(r6 + ${H.next}) = w1
+  r1 = r8
+  r1 += ${R.scratch}
+  r2 = ${s.scratch}
+  ${mapValue("r3", s.maps.scratch)}
+  call ${ChainHelper.probeReadKernel}
+  r0 = 0
+  exit
+; a record index past the map: cannot happen (user space checks end <= capacity); stop the run
+bad_record:
+  r1 = ${ChainStop.BAD_RECORD}
+  *(u32 *)(r6 + ${H.stop}) = w1
+  r0 = 1
+  exit
+step:
+`;
+  return { main, hop };
+}

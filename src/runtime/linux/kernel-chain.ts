@@ -1,0 +1,248 @@
+// Kernel chains (docs/kernel-chains.md): the artifact's chain program (compiler/targets/
+// kernel-chain.ts) loaded over the artifact's maps plus the batch's records, and run over a
+// data file mapped read-only in this process. One BPF_PROG_TEST_RUN runs a whole batch of chains;
+// it comes back early only when a chain suspends (its rows are drained here and it resumes on the
+// same block) or when its iteration budget is spent (it is simply run again).
+//
+// One target belongs to one thread: the block, scratch and records are its own. Threads each open
+// their own target (runtime/batch-threads.ts), never sharing per-CPU buffers (a sleepable program
+// can sleep in a page fault while another task runs it on the same CPU).
+import { CTX_SIZE, Ctx, type ProgramArtifact } from "../../compiler/artifact.js";
+import {
+  ChainCtx,
+  ChainEnd,
+  ChainRecord as Rec,
+  ChainStop,
+  DEFAULT_BATCH,
+  MAX_LOOP_ITERATIONS,
+} from "../../compiler/chain-abi.js";
+import { type ChainProgram, buildChainProgram } from "../../compiler/targets/kernel-chain.js";
+import { IochainError } from "../../diagnostics.js";
+import { type ArgValue, encodeArgs } from "../args.js";
+import { ChainRecord } from "../chain-record.js";
+import type { ChainResult } from "../driver.js";
+import type { Row } from "../outputs.js";
+import { KernelError } from "./errors.js";
+import type { FileMapping } from "./file-mapping.js";
+import { BpfMap } from "./maps.js";
+import { type BpfProgram, type ProgInfo, loadProgram } from "./program.js";
+import { requireBpf } from "./syscall.js";
+import { type LinuxTargetOptions, createArtifactMaps } from "./target.js";
+import { TestRunner } from "./test-run.js";
+import { describeErrno } from "./native.js";
+
+export interface KernelChainOptions extends LinuxTargetOptions {
+  /** Chains per test run (the records the program holds); default DEFAULT_BATCH. */
+  batch?: number;
+}
+
+export interface ChainRunOptions {
+  /** As ChainOptions.maxSuspensions: stop a chain at its (n+1)th suspension (default: never). */
+  maxSuspensions?: number;
+}
+
+/** What a chain carried over its suspensions, before its record ends it. */
+interface Carried {
+  rows: Row[];
+  suspensions: number;
+  /** Ended by user space at a suspension (maxSuspensions), not by its record. */
+  result?: ChainResult;
+}
+
+export class KernelChainTarget {
+  /** Test runs made (for the syscalls-per-chain figure). */
+  runs = 0;
+
+  private constructor(
+    readonly artifact: ProgramArtifact,
+    readonly chain: ChainProgram,
+    private readonly maps: BpfMap[],
+    private readonly program: BpfProgram,
+    private readonly runner: TestRunner,
+    private readonly scratch: Uint8Array,
+    private readonly records: Uint8Array,
+  ) {}
+
+  static create(artifact: ProgramArtifact, options: KernelChainOptions = {}): KernelChainTarget {
+    requireBpf();
+    const chain = buildChainProgram(artifact, options.batch ?? DEFAULT_BATCH);
+    const made = createArtifactMaps(artifact, options);
+    const maps = [...made.maps];
+    let program: BpfProgram | undefined;
+    try {
+      const [recordsSpec, zerosSpec] = chain.maps;
+      const records = BpfMap.array({ valueSize: recordsSpec.valueSize, name: "chains" });
+      maps.push(records);
+      const zeros = BpfMap.array({
+        valueSize: zerosSpec.valueSize,
+        mmapable: false,
+        readOnlyProg: true,
+        name: "zeros",
+      });
+      maps.push(zeros);
+      zeros.freeze();
+      program = loadProgram(chain.insns, {
+        maps,
+        name: `${artifact.name}_chain`,
+        file: artifact.file,
+        stats: options.stats,
+      });
+      const runner = new TestRunner(program, chain.ctxSize);
+      const recordBytes = records.mmap().subarray(0, recordsSpec.valueSize);
+      return new KernelChainTarget(
+        artifact,
+        chain,
+        maps,
+        program,
+        runner,
+        made.scratch,
+        recordBytes,
+      );
+    } catch (err) {
+      program?.close();
+      for (const m of maps) m.close();
+      throw err;
+    }
+  }
+
+  /** Chains one test run takes. */
+  get capacity(): number {
+    return this.chain.capacity;
+  }
+
+  /** Runs one chain per argument set over the mapped file; results in the same order. */
+  runChains(
+    data: FileMapping,
+    argsList: readonly Record<string, ArgValue>[],
+    options: ChainRunOptions = {},
+  ): ChainResult[] {
+    // Every argument set is checked before anything runs.
+    const slots = argsList.map((args) => encodeArgs(this.artifact.params, args));
+    const results: ChainResult[] = [];
+    for (let first = 0; first < slots.length; first += this.capacity) {
+      const batch = slots.slice(first, first + this.capacity);
+      results.push(...this.runBatch(data, batch, options));
+    }
+    return results;
+  }
+
+  private runBatch(
+    data: FileMapping,
+    slots: readonly bigint[][],
+    options: ChainRunOptions,
+  ): ChainResult[] {
+    const R = this.chain.recordSize;
+    const view = new DataView(
+      this.records.buffer,
+      this.records.byteOffset,
+      this.records.byteLength,
+    );
+    slots.forEach((args, i) => {
+      view.setUint32(i * R + Rec.end, ChainEnd.NONE, true);
+      for (let a = 0; a < Ctx.maxArgs; a++)
+        view.setBigUint64(i * R + Ctx.args + 8 * a, args[a] ?? 0n, true);
+    });
+    const carried: Carried[] = slots.map(() => ({ rows: [], suspensions: 0 }));
+    const ctx = new DataView(
+      this.runner.ctx.buffer,
+      this.runner.ctx.byteOffset,
+      this.chain.ctxSize,
+    );
+    this.runner.ctx.fill(0);
+    ctx.setBigUint64(ChainCtx.base, data.address, true);
+    ctx.setBigUint64(ChainCtx.fileSize, data.size, true);
+    ctx.setUint32(ChainCtx.next, 0, true);
+    ctx.setUint32(ChainCtx.end, slots.length, true);
+    const budget = Math.min(MAX_LOOP_ITERATIONS, slots.length * (this.artifact.maxChain + 1));
+    const maxSuspensions = options.maxSuspensions ?? Infinity;
+    for (;;) {
+      ctx.setUint32(ChainCtx.budget, budget, true);
+      ctx.setUint32(ChainCtx.stop, ChainStop.BUDGET, true);
+      this.runner.run();
+      this.runs++;
+      const loopError = ctx.getInt32(ChainCtx.loopError, true);
+      if (loopError < 0) {
+        throw new KernelError(
+          "E0803",
+          `${this.artifact.name}: the chain program's bpf_loop failed: ${describeErrno(-loopError)}`,
+          -loopError,
+        );
+      }
+      const stop = ctx.getUint32(ChainCtx.stop, true);
+      if (stop === ChainStop.DONE) break;
+      if (stop === ChainStop.BUDGET) continue;
+      if (stop !== ChainStop.SUSPENDED) {
+        throw new IochainError(
+          "E0999",
+          `internal error: ${this.artifact.name}: the chain program stopped with code ${stop} at record ${ctx.getUint32(ChainCtx.next, true)}`,
+        );
+      }
+      this.suspend(ctx, carried[ctx.getUint32(ChainCtx.next, true)], maxSuspensions);
+    }
+    return slots.map((_, i) => carried[i].result ?? this.settleRecord(i, carried[i]));
+  }
+
+  /** The chain at ctx.next suspended: take its rows; resume it, or end it at maxSuspensions. */
+  private suspend(ctx: DataView, carried: Carried, maxSuspensions: number): void {
+    const stepCtx = new DataView(ctx.buffer, ctx.byteOffset, CTX_SIZE);
+    const record = new ChainRecord(this.artifact, this.scratch, stepCtx, maxSuspensions);
+    record.suspensions = carried.suspensions;
+    record.rows.push(...carried.rows);
+    record.hops = ctx.getUint32(ChainCtx.hops, true);
+    record.steps = ctx.getUint32(ChainCtx.steps, true);
+    record.reads.file = record.hops;
+    const settled = record.settle("ctx.status");
+    carried.rows = record.rows;
+    carried.suspensions = record.suspensions;
+    if (settled === "resume") return; // the chain program set `resume`; rows is 0 again
+    // Past maxSuspensions: the chain ends here, and the batch goes on with the next one.
+    carried.result = settled;
+    ctx.setUint32(ChainCtx.active, 0, true);
+    ctx.setUint32(ChainCtx.resume, 0, true);
+    ctx.setUint32(ChainCtx.next, ctx.getUint32(ChainCtx.next, true) + 1, true);
+  }
+
+  /** The result of record i, settled as the driver settles a chain's last step. */
+  private settleRecord(i: number, carried: Carried): ChainResult {
+    const R = this.chain.recordSize;
+    const at = this.records.byteOffset + i * R;
+    const view = new DataView(this.records.buffer, at, R);
+    const scratchSize = this.scratch.byteLength;
+    const scratch = this.records.subarray(i * R + Rec.scratch, i * R + Rec.scratch + scratchSize);
+    const record = new ChainRecord(this.artifact, scratch, view);
+    record.rows.push(...carried.rows);
+    record.suspensions = carried.suspensions;
+    record.hops = view.getUint32(Rec.hops, true);
+    record.steps = view.getUint32(Rec.steps, true);
+    record.reads.file = record.hops;
+    const end = view.getUint32(Rec.end, true);
+    if (end === ChainEnd.DRIVER) return record.finish("failed", view.getUint32(Rec.error, true));
+    if (end === ChainEnd.PROGRAM) {
+      const settled = record.settle("ctx.status");
+      if (settled !== "resume") return settled;
+    }
+    throw new IochainError(
+      "E0999",
+      `internal error: ${this.artifact.name}: kernel chain record ${i} ended as ${end}`,
+    );
+  }
+
+  /** bpf_copy_from_user's return for a chain that ended with read_fault (else 0). */
+  readError(i: number): number {
+    const view = new DataView(
+      this.records.buffer,
+      this.records.byteOffset + i * this.chain.recordSize,
+    );
+    return view.getInt32(Rec.readError, true);
+  }
+
+  programInfo(): ProgInfo {
+    return this.program.info();
+  }
+
+  close(): void {
+    this.runner.close();
+    this.program.close();
+    for (const m of this.maps) m.close();
+  }
+}
