@@ -1,6 +1,7 @@
 // Runs every benchmark section and prints its table. Add a section: one entry in SECTIONS.
 //   npm run bench            (all sections)
 //   node dist/bench/main.js vm   (only sections whose name contains "vm")
+import { benchAnchors } from "./anchors.js";
 import { benchClang } from "./clang.js";
 import { benchCompile, benchKernel } from "./compile.js";
 import { benchLookups } from "./lookups.js";
@@ -26,6 +27,10 @@ const SECTIONS: Section[] = [
   {
     name: "lookups: bptree lookups/s (TypeScript pread, runtime targets)",
     run: () => benchLookups(),
+  },
+  {
+    name: "anchors: C pread loop and io_uring loop (bptree t3/t5, warm page cache)",
+    run: () => benchAnchors(),
   },
 ];
 
