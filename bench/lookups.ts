@@ -22,7 +22,7 @@ import { lookupBptree } from "../examples/bptree/reference.js";
 import type { ProgramArtifact } from "../src/compiler/artifact.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import { runProgram } from "../src/runtime/run-program.js";
-import { openSession } from "../src/runtime/session.js";
+import { openSession } from "../src/runtime/open-session.js";
 import { cArtifact, repoRoot } from "./c-programs.js";
 import { clangBuild, fmt } from "./clang.js";
 import { formatTable, type Row } from "./table.js";

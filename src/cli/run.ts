@@ -1,11 +1,20 @@
 // iochain run FILE --target sim|linux --data DATA --arg NAME=VALUE ... [--json]
+// iochain run FILE --data DATA --args-file FILE|- [--batch K] [--threads T]   (one result per line)
 import type { Command } from "commander";
+import type { ProgramArtifact } from "../compiler/artifact.js";
+import { DEFAULT_BATCH, MAX_BATCH } from "../compiler/chain-abi.js";
+import { IochainError } from "../diagnostics.js";
 import type { ArgValue } from "../runtime/args.js";
+import { runThreaded } from "../runtime/batch-threads.js";
 import type { ChainResult } from "../runtime/driver.js";
-import { formatResultJson, jsonScalar } from "../runtime/result-json.js";
-import { runProgram, type TargetName } from "../runtime/run-program.js";
+import type { ReadAhead } from "../runtime/linux/file-mapping.js";
+import { type ChainMode, type SessionOptions, openSession } from "../runtime/open-session.js";
+import { formatResultJson, jsonScalar, resultToJson } from "../runtime/result-json.js";
+import type { TargetName } from "../runtime/run-program.js";
+import { sessionSyscalls } from "../runtime/session-syscalls.js";
+import { readArgsFile } from "./args-file.js";
 import { compileFile, UNSAFE_FLAG } from "./compile.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, parseCount } from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
 
@@ -20,6 +29,11 @@ interface RunCliOptions {
   direct?: boolean;
   unsafeNoBoundsChecks?: boolean;
   verifierLog?: string;
+  chain?: string;
+  argsFile?: string;
+  batch?: string;
+  threads?: string;
+  readAhead?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -36,21 +50,132 @@ export function registerRun(program: Command): void {
     .option("--real-device", "read at translated device addresses (the device under the data file)")
     .option("--direct", "read with O_DIRECT")
     .option(...UNSAFE_FLAG)
-    .option("--verifier-log <file>", "if the kernel rejects the program, write the verifier's whole log here")
-    .action((file: string, opts: RunCliOptions) => {
+    .option(
+      "--verifier-log <file>",
+      "if the kernel rejects the program, write the verifier's whole log here",
+    )
+    .option(
+      "--chain <mode>",
+      "linux: kernel (whole chains in one test run; the default) or step (a test run per hop)",
+    )
+    .option(
+      "--args-file <file>",
+      "one chain per line of JSON arguments (- for stdin); prints one JSON result per line",
+    )
+    .option("--batch <k>", `kernel chains per test run (1..${MAX_BATCH}, default ${DEFAULT_BATCH})`)
+    .option(
+      "--threads <t>",
+      "with --args-file: worker threads, each with its own session (default 1)",
+    )
+    .option(
+      "--read-ahead <mode>",
+      "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
+    )
+    .action(async (file: string, opts: RunCliOptions) => {
       const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
-      const { artifact } = compileFile(file, opts.bindExtents, undefined, undefined, opts.unsafeNoBoundsChecks);
-      const result = withVerifierLog(opts.verifierLog, () => runProgram(artifact, {
+      const { artifact } = compileFile(
+        file,
+        opts.bindExtents,
+        undefined,
+        undefined,
+        opts.unsafeNoBoundsChecks,
+      );
+      const options: SessionOptions = {
         target,
         data: opts.data,
-        args: opts.arg,
         extents: opts.extents,
         realDevice: opts.realDevice,
         direct: opts.direct,
-      }));
+        chain:
+          opts.chain === undefined
+            ? undefined
+            : parseChoice<ChainMode>("--chain", opts.chain, ["kernel", "step"]),
+        batch:
+          opts.batch === undefined ? undefined : parseCount("--batch", opts.batch, 1, MAX_BATCH),
+        readAhead:
+          opts.readAhead === undefined
+            ? undefined
+            : parseChoice<ReadAhead>("--read-ahead", opts.readAhead, ["random", "normal"]),
+      };
+      const threads =
+        opts.threads === undefined ? 1 : parseCount("--threads", opts.threads, 1, 256);
+      if (opts.argsFile !== undefined) {
+        if (Object.keys(opts.arg).length > 0)
+          throw new IochainError(
+            "E0910",
+            "--arg and --args-file cannot be combined",
+            undefined,
+            "put every argument set in the file, one JSON object per line",
+          );
+        const argsList = readArgsFile(opts.argsFile);
+        await withVerifierLog(opts.verifierLog, () =>
+          runBatchCli(artifact, options, argsList, threads),
+        );
+        return;
+      }
+      if (threads > 1)
+        throw new IochainError(
+          "E0910",
+          "--threads needs --args-file (one chain runs on one thread)",
+        );
+      const result = withVerifierLog(opts.verifierLog, () => {
+        const session = openSession(artifact, options);
+        try {
+          if (session.fallback) process.stderr.write(`note: ${session.fallback}\n`);
+          return session.run(opts.arg);
+        } finally {
+          session.close();
+        }
+      });
       process.stdout.write(opts.json ? formatResultJson(result) : formatResultText(result));
       if (result.status === "failed") process.exitCode = 2;
     });
+}
+
+/** Runs every argument set, prints one JSON result per line in input order, and a summary on stderr. */
+async function runBatchCli(
+  artifact: ProgramArtifact,
+  options: SessionOptions,
+  argsList: Record<string, ArgValue>[],
+  threads: number,
+): Promise<void> {
+  let results: ChainResult[];
+  let ns: number;
+  let syscalls: number;
+  if (threads > 1) {
+    const run = await runThreaded(artifact, options, argsList, threads);
+    if (run.fallback) process.stderr.write(`note: ${run.fallback}\n`);
+    ({ results, ns, syscalls } = run);
+  } else {
+    const session = openSession(artifact, options);
+    try {
+      if (session.fallback) process.stderr.write(`note: ${session.fallback}\n`);
+      const start = process.hrtime.bigint();
+      results = session.runBatch(argsList);
+      ns = Number(process.hrtime.bigint() - start);
+      syscalls = sessionSyscalls(session, results);
+    } finally {
+      session.close();
+    }
+  }
+  process.stdout.write(results.map((r) => JSON.stringify(resultToJson(r)) + "\n").join(""));
+  process.stderr.write(batchSummary(results, ns, syscalls) + "\n");
+}
+
+/** `N chains (D done, F failed) in S s: X chains/s, H hops/chain, C syscalls/chain`. */
+export function batchSummary(
+  results: readonly ChainResult[],
+  ns: number,
+  syscalls: number,
+): string {
+  const n = results.length;
+  const done = results.filter((r) => r.status === "done").length;
+  const failed = results.filter((r) => r.status === "failed").length;
+  const seconds = ns / 1e9;
+  const per = (x: number): string => (n === 0 ? "0" : (x / n).toFixed(2));
+  const rate = seconds > 0 ? Math.round(n / seconds) : 0;
+  const hops = results.reduce((s, r) => s + r.hops, 0);
+  return `${n} chains (${done} done, ${failed} failed) in ${seconds.toFixed(3)} s: ${rate} chains/s, ${per(hops)} hops/chain, ${per(syscalls)} syscalls/chain`;
 }
 
 /** The human form: what happened, then the value, rows and aggregates. */
@@ -63,7 +188,13 @@ export function formatResultText(r: ChainResult): string {
   if (r.value !== null) lines.push(`value: ${jsonScalar(r.value)}`);
   if (r.rows.length) {
     lines.push(`rows: ${r.rows.length}`);
-    for (const row of r.rows.slice(0, 20)) lines.push("  " + Object.entries(row).map(([k, v]) => `${k}=${jsonScalar(v)}`).join(" "));
+    for (const row of r.rows.slice(0, 20))
+      lines.push(
+        "  " +
+          Object.entries(row)
+            .map(([k, v]) => `${k}=${jsonScalar(v)}`)
+            .join(" "),
+      );
     if (r.rows.length > 20) lines.push(`  ... ${r.rows.length - 20} more (--json prints them all)`);
   }
   for (const [k, v] of Object.entries(r.aggregates)) lines.push(`${k}: ${jsonScalar(v)}`);

@@ -117,9 +117,13 @@ export interface ProgramArtifact {
   files: string[];
 }
 
+const BUILTIN_NAMES = new Map<number, string>(
+  Object.entries({ ...BuiltinError, ...RuntimeError }).map(([name, code]) => [code, name]),
+);
+
 /** Name of an error code, builtin or user-defined. */
 export function errorName(artifact: ProgramArtifact, code: number): string {
-  for (const [name, c] of Object.entries({ ...BuiltinError, ...RuntimeError }))
-    if (c === code) return name;
+  const builtin = BUILTIN_NAMES.get(code);
+  if (builtin !== undefined) return builtin;
   return artifact.errors.find((e) => e.code === code)?.name ?? `error_${code}`;
 }

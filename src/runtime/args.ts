@@ -8,7 +8,7 @@ export type ArgValue = bigint | number | boolean;
 
 /** The 64-bit ctx slots of the arguments, in parameter order. Every parameter is required. */
 export function encodeArgs(params: readonly ParamSpec[], args: Record<string, ArgValue>): bigint[] {
-  const declared = params.map((p) => `${p.name}: ${p.type}`).join(", ") || "none";
+  const declared = (): string => params.map((p) => `${p.name}: ${p.type}`).join(", ") || "none";
   if (params.length > Ctx.maxArgs) {
     throw new IochainError(
       "E0935",
@@ -21,7 +21,7 @@ export function encodeArgs(params: readonly ParamSpec[], args: Record<string, Ar
         "E0930",
         `unknown argument \`${name}\``,
         undefined,
-        `the program's parameters: ${declared}`,
+        `the program's parameters: ${declared()}`,
       );
     }
   }
@@ -32,7 +32,7 @@ export function encodeArgs(params: readonly ParamSpec[], args: Record<string, Ar
         "E0930",
         `missing argument \`${p.name}\` (${p.type})`,
         undefined,
-        `pass every parameter: ${declared}`,
+        `pass every parameter: ${declared()}`,
       );
     }
     if (typeof raw === "number" && !Number.isSafeInteger(raw)) {

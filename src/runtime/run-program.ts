@@ -4,7 +4,7 @@
 import type { ProgramArtifact } from "../compiler/artifact.js";
 import type { ArgValue } from "./args.js";
 import type { ChainOptions, ChainResult } from "./driver.js";
-import { type SessionOptions, openSession } from "./session.js";
+import { type SessionOptions, openSession } from "./open-session.js";
 
 export { type TargetName, loadExtents } from "./session.js";
 

@@ -19,14 +19,21 @@ export const scalarSize: Record<ScalarType, number> = {
 
 export const isSigned = (t: ScalarType): boolean => t.startsWith("i");
 
-/** The inclusive range of values a parameter of type `t` accepts. */
-export function scalarRange(t: ScalarType): { min: bigint; max: bigint } {
+function rangeOf(t: ScalarType): { min: bigint; max: bigint } {
   if (t === "bool") return { min: 0n, max: 1n };
   const bits = BigInt(scalarSize[t] * 8);
   return isSigned(t)
     ? { min: -(1n << (bits - 1n)), max: (1n << (bits - 1n)) - 1n }
     : { min: 0n, max: (1n << bits) - 1n };
 }
+
+const RANGES = Object.fromEntries(
+  (Object.keys(scalarSize) as ScalarType[]).map((t) => [t, rangeOf(t)]),
+) as Record<ScalarType, { readonly min: bigint; readonly max: bigint }>;
+
+/** The inclusive range of values a parameter of type `t` accepts. */
+export const scalarRange = (t: ScalarType): { readonly min: bigint; readonly max: bigint } =>
+  RANGES[t];
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

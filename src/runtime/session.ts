@@ -77,7 +77,7 @@ export interface RefillableTarget extends StepTarget {
 }
 
 /** The open data file: where chains read, and what the target's extents map must hold for it. */
-interface DataBinding {
+export interface DataBinding {
   source: FileBlockSource;
   extents: ChainOptions["extents"];
   /** The extents map's contents for this file; undefined when the program has none or is bound. */
@@ -85,7 +85,7 @@ interface DataBinding {
   close(): void;
 }
 
-function bindData(artifact: ProgramArtifact, options: DataOptions): DataBinding {
+export function bindData(artifact: ProgramArtifact, options: DataOptions): DataBinding {
   const source = new FileBlockSource(options.data, { direct: options.direct });
   let real: RawDevice | undefined;
   const close = (): void => {
@@ -171,6 +171,11 @@ export class ChainSession<T extends RefillableTarget = RefillableTarget> {
   /** The open data file. */
   get source(): FileBlockSource {
     return this.data.source;
+  }
+
+  /** Runs one chain per argument set, in order (the kernel-chain session runs them in batches). */
+  runBatch(argsList: readonly Record<string, ArgValue>[], options: RunOptions = {}): ChainResult[] {
+    return argsList.map((args) => this.run(args, options));
   }
 
   /** Runs one chain with these arguments over the session's data. */
@@ -263,10 +268,4 @@ export class SimSession extends ChainSession<SimTarget> {
       (target, data, create) => new SimSession(artifact, target, data, create),
     );
   }
-}
-
-export function openSession(artifact: ProgramArtifact, options: SessionOptions): ChainSession {
-  return options.target === "linux"
-    ? KernelSession.open(artifact, options)
-    : SimSession.open(artifact, options);
 }

@@ -7,7 +7,7 @@
 // One target belongs to one thread: the block, scratch and records are its own. Threads each open
 // their own target (runtime/batch-threads.ts), never sharing per-CPU buffers (a sleepable program
 // can sleep in a page fault while another task runs it on the same CPU).
-import { CTX_SIZE, Ctx, type ProgramArtifact } from "../../compiler/artifact.js";
+import { CTX_SIZE, Ctx, Status, errorName, type ProgramArtifact } from "../../compiler/artifact.js";
 import {
   ChainCtx,
   ChainEnd,
@@ -21,7 +21,8 @@ import { IochainError } from "../../diagnostics.js";
 import { type ArgValue, encodeArgs } from "../args.js";
 import { ChainRecord } from "../chain-record.js";
 import type { ChainResult } from "../driver.js";
-import type { Row } from "../outputs.js";
+import { type AggregateValue, type ResultValue, type Row, decodeAggregates } from "../outputs.js";
+import { fromSlot } from "../scalars.js";
 import { KernelError } from "./errors.js";
 import type { FileMapping } from "./file-mapping.js";
 import { BpfMap } from "./maps.js";
@@ -41,7 +42,7 @@ export interface ChainRunOptions {
   maxSuspensions?: number;
 }
 
-/** What a chain carried over its suspensions, before its record ends it. */
+/** What a suspended chain carried over its suspensions, before its record ends it. */
 interface Carried {
   rows: Row[];
   suspensions: number;
@@ -61,7 +62,19 @@ export class KernelChainTarget {
     private readonly runner: TestRunner,
     private readonly scratch: Uint8Array,
     private readonly records: Uint8Array,
-  ) {}
+  ) {
+    this.recordsView = new DataView(records.buffer, records.byteOffset, records.byteLength);
+    this.ctx = new DataView(runner.ctx.buffer, runner.ctx.byteOffset, chain.ctxSize);
+    if (
+      artifact.result.kind === "bytes" &&
+      artifact.result.offset + artifact.result.length > scratch.byteLength
+    )
+      throw new IochainError("E0935", `${artifact.name}: the result lies outside the scratch map`);
+  }
+
+  private readonly recordsView: DataView;
+  /** The chain program's ctx (the test run's buffer): header fields and the step's ctx. */
+  private readonly ctx: DataView;
 
   static create(artifact: ProgramArtifact, options: KernelChainOptions = {}): KernelChainTarget {
     requireBpf();
@@ -118,48 +131,46 @@ export class KernelChainTarget {
   ): ChainResult[] {
     // Every argument set is checked before anything runs.
     const slots = argsList.map((args) => encodeArgs(this.artifact.params, args));
-    const results: ChainResult[] = [];
+    const results: ChainResult[] = new Array<ChainResult>(slots.length);
     for (let first = 0; first < slots.length; first += this.capacity) {
-      const batch = slots.slice(first, first + this.capacity);
-      results.push(...this.runBatch(data, batch, options));
+      const count = Math.min(this.capacity, slots.length - first);
+      this.runBatch(data, slots, first, count, options, results);
     }
     return results;
   }
 
+  /** Chains first..first+count-1 in one batch: records 0..count-1. */
   private runBatch(
     data: FileMapping,
     slots: readonly bigint[][],
+    first: number,
+    count: number,
     options: ChainRunOptions,
-  ): ChainResult[] {
+    results: ChainResult[],
+  ): void {
     const R = this.chain.recordSize;
-    const view = new DataView(
-      this.records.buffer,
-      this.records.byteOffset,
-      this.records.byteLength,
-    );
-    slots.forEach((args, i) => {
-      view.setUint32(i * R + Rec.end, ChainEnd.NONE, true);
-      for (let a = 0; a < Ctx.maxArgs; a++)
-        view.setBigUint64(i * R + Ctx.args + 8 * a, args[a] ?? 0n, true);
-    });
-    const carried: Carried[] = slots.map(() => ({ rows: [], suspensions: 0 }));
-    const ctx = new DataView(
-      this.runner.ctx.buffer,
-      this.runner.ctx.byteOffset,
-      this.chain.ctxSize,
-    );
+    const records = this.recordsView;
+    for (let i = 0; i < count; i++) {
+      const args = slots[first + i];
+      records.setUint32(i * R + Rec.end, ChainEnd.NONE, true);
+      for (let a = 0; a < args.length; a++)
+        records.setBigUint64(i * R + Ctx.args + 8 * a, args[a], true);
+    }
+    const ctx = this.ctx;
     this.runner.ctx.fill(0);
     ctx.setBigUint64(ChainCtx.base, data.address, true);
     ctx.setBigUint64(ChainCtx.fileSize, data.size, true);
-    ctx.setUint32(ChainCtx.next, 0, true);
-    ctx.setUint32(ChainCtx.end, slots.length, true);
-    const budget = Math.min(MAX_LOOP_ITERATIONS, slots.length * (this.artifact.maxChain + 1));
+    ctx.setUint32(ChainCtx.end, count, true);
+    const budget = Math.min(MAX_LOOP_ITERATIONS, count * (this.artifact.maxChain + 1));
     const maxSuspensions = options.maxSuspensions ?? Infinity;
+    const carried = new Map<number, Carried>();
     for (;;) {
       ctx.setUint32(ChainCtx.budget, budget, true);
       ctx.setUint32(ChainCtx.stop, ChainStop.BUDGET, true);
       this.runner.run();
       this.runs++;
+      const stop = ctx.getUint32(ChainCtx.stop, true);
+      if (stop === ChainStop.DONE) break;
       const loopError = ctx.getInt32(ChainCtx.loopError, true);
       if (loopError < 0) {
         throw new KernelError(
@@ -168,22 +179,27 @@ export class KernelChainTarget {
           -loopError,
         );
       }
-      const stop = ctx.getUint32(ChainCtx.stop, true);
-      if (stop === ChainStop.DONE) break;
       if (stop === ChainStop.BUDGET) continue;
+      const next = ctx.getUint32(ChainCtx.next, true);
       if (stop !== ChainStop.SUSPENDED) {
         throw new IochainError(
           "E0999",
-          `internal error: ${this.artifact.name}: the chain program stopped with code ${stop} at record ${ctx.getUint32(ChainCtx.next, true)}`,
+          `internal error: ${this.artifact.name}: the chain program stopped with code ${stop} at record ${next}`,
         );
       }
-      this.suspend(ctx, carried[ctx.getUint32(ChainCtx.next, true)], maxSuspensions);
+      let c = carried.get(next);
+      if (!c) carried.set(next, (c = { rows: [], suspensions: 0 }));
+      this.suspend(c, maxSuspensions);
     }
-    return slots.map((_, i) => carried[i].result ?? this.settleRecord(i, carried[i]));
+    for (let i = 0; i < count; i++) {
+      const c = carried.get(i);
+      results[first + i] = c?.result ?? this.settleRecord(i, c);
+    }
   }
 
   /** The chain at ctx.next suspended: take its rows; resume it, or end it at maxSuspensions. */
-  private suspend(ctx: DataView, carried: Carried, maxSuspensions: number): void {
+  private suspend(carried: Carried, maxSuspensions: number): void {
+    const ctx = this.ctx;
     const stepCtx = new DataView(ctx.buffer, ctx.byteOffset, CTX_SIZE);
     const record = new ChainRecord(this.artifact, this.scratch, stepCtx, maxSuspensions);
     record.suspensions = carried.suspensions;
@@ -191,10 +207,11 @@ export class KernelChainTarget {
     record.hops = ctx.getUint32(ChainCtx.hops, true);
     record.steps = ctx.getUint32(ChainCtx.steps, true);
     record.reads.file = record.hops;
+    // As the driver: rows drained (ctx.rows back to 0), an empty suspension is an ABI violation.
     const settled = record.settle("ctx.status");
     carried.rows = record.rows;
     carried.suspensions = record.suspensions;
-    if (settled === "resume") return; // the chain program set `resume`; rows is 0 again
+    if (settled === "resume") return; // the chain program set `resume`
     // Past maxSuspensions: the chain ends here, and the batch goes on with the next one.
     carried.result = settled;
     ctx.setUint32(ChainCtx.active, 0, true);
@@ -203,20 +220,52 @@ export class KernelChainTarget {
   }
 
   /** The result of record i, settled as the driver settles a chain's last step. */
-  private settleRecord(i: number, carried: Carried): ChainResult {
+  private settleRecord(i: number, carried: Carried | undefined): ChainResult {
     const R = this.chain.recordSize;
-    const at = this.records.byteOffset + i * R;
-    const view = new DataView(this.records.buffer, at, R);
-    const scratchSize = this.scratch.byteLength;
-    const scratch = this.records.subarray(i * R + Rec.scratch, i * R + Rec.scratch + scratchSize);
-    const record = new ChainRecord(this.artifact, scratch, view);
-    record.rows.push(...carried.rows);
-    record.suspensions = carried.suspensions;
-    record.hops = view.getUint32(Rec.hops, true);
-    record.steps = view.getUint32(Rec.steps, true);
-    record.reads.file = record.hops;
-    const end = view.getUint32(Rec.end, true);
-    if (end === ChainEnd.DRIVER) return record.finish("failed", view.getUint32(Rec.error, true));
+    const base = i * R;
+    const view = this.recordsView;
+    const end = view.getUint32(base + Rec.end, true);
+    const hops = view.getUint32(base + Rec.hops, true);
+    const steps = view.getUint32(base + Rec.steps, true);
+    const status = view.getUint32(base + Ctx.status, true);
+    // The common case without the general machinery: a chain that ran to done or failed with no
+    // rows left in its buffer and none carried from suspensions.
+    if (
+      end === ChainEnd.PROGRAM &&
+      !carried &&
+      view.getUint32(base + Ctx.rows, true) === 0 &&
+      (status === Status.DONE || status === Status.FAILED) &&
+      (this.artifact.result.kind !== "bytes" ||
+        view.getUint32(base + Ctx.valueLen, true) <= this.artifact.result.length)
+    ) {
+      const failed = status === Status.FAILED;
+      const errorCode = failed ? view.getUint32(base + Ctx.error, true) : 0;
+      return {
+        status: failed ? "failed" : "done",
+        value: failed ? null : this.valueAt(base),
+        error: failed ? errorName(this.artifact, errorCode) : null,
+        errorCode,
+        hops,
+        rows: [],
+        aggregates: this.aggregatesAt(base),
+        steps,
+        suspensions: 0,
+        reads: { device: 0, file: hops },
+      };
+    }
+    const scratch = this.scratchImage(base);
+    const record = new ChainRecord(
+      this.artifact,
+      scratch,
+      new DataView(view.buffer, view.byteOffset + base, R),
+    );
+    if (carried) record.rows.push(...carried.rows);
+    record.suspensions = carried?.suspensions ?? 0;
+    record.hops = hops;
+    record.steps = steps;
+    record.reads.file = hops;
+    if (end === ChainEnd.DRIVER)
+      return record.finish("failed", view.getUint32(base + Rec.error, true));
     if (end === ChainEnd.PROGRAM) {
       const settled = record.settle("ctx.status");
       if (settled !== "resume") return settled;
@@ -225,6 +274,25 @@ export class KernelChainTarget {
       "E0999",
       `internal error: ${this.artifact.name}: kernel chain record ${i} ended as ${end}`,
     );
+  }
+
+  private scratchImage(base: number): Uint8Array {
+    const at = base + Rec.scratch;
+    return this.records.subarray(at, at + this.scratch.byteLength);
+  }
+
+  private valueAt(base: number): ResultValue {
+    const r = this.artifact.result;
+    if (r.kind === "none") return null;
+    if (r.kind === "scalar")
+      return fromSlot(this.recordsView.getBigUint64(base + Ctx.value, true), r.type);
+    const at = base + Rec.scratch + r.offset;
+    return this.records.slice(at, at + this.recordsView.getUint32(base + Ctx.valueLen, true));
+  }
+
+  private aggregatesAt(base: number): Record<string, AggregateValue> {
+    const aggregates = this.artifact.aggregates;
+    return aggregates.length === 0 ? {} : decodeAggregates(aggregates, this.scratchImage(base));
   }
 
   /** bpf_copy_from_user's return for a chain that ended with read_fault (else 0). */

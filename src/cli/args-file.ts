@@ -1,0 +1,58 @@
+// `iochain run --args-file FILE`: one JSON object of arguments per line ({"key": 42}), `-` for
+// standard input. Integers may be JSON numbers or decimal strings; numbers are read from their
+// text, so values beyond 2^53 keep every digit. Blank lines are skipped.
+import { readFileSync } from "node:fs";
+import { IochainError } from "../diagnostics.js";
+import type { ArgValue } from "../runtime/args.js";
+import { parseArgValue } from "./run-args.js";
+
+/** Bare JSON integers become strings before parsing, so that none loses digits. */
+const BARE_INTEGER = /([:,[]\s*)(-?\d+)(?=\s*[,}\]])/g;
+
+export function readArgsFile(path: string): Record<string, ArgValue>[] {
+  let text: string;
+  try {
+    text = readFileSync(path === "-" ? 0 : path, "utf8");
+  } catch (err) {
+    throw new IochainError(
+      "E0901",
+      `${path}: cannot read the arguments file: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    );
+  }
+  const out: Record<string, ArgValue>[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    const where = `${path === "-" ? "<stdin>" : path}:${i + 1}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line.replace(BARE_INTEGER, '$1"$2"'));
+    } catch (err) {
+      throw new IochainError(
+        "E0910",
+        `${where}: not a JSON object: ${(err as Error).message}`,
+        undefined,
+        'one object per line, for example {"key": 42}',
+      );
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new IochainError(
+        "E0910",
+        `${where}: expected a JSON object of arguments`,
+        undefined,
+        'for example {"key": 42}',
+      );
+    }
+    const args: Record<string, ArgValue> = {};
+    for (const [name, value] of Object.entries(parsed)) {
+      if (typeof value === "boolean") args[name] = value;
+      else if (typeof value === "string") args[name] = parseArgValue(name, value, where);
+      else
+        throw new IochainError(
+          "E0910",
+          `${where}: argument \`${name}\` must be an integer (a number or a decimal string) or a boolean`,
+        );
+    }
+    out.push(args);
+  });
+  return out;
+}
