@@ -69,6 +69,8 @@ export async function runThreaded(
       fallback: fallback?.kind === "ready" ? fallback.fallback : undefined,
     };
   } finally {
+    // Workers end on their own once they answered (their sessions closed); one that failed while
+    // opening may still hold a session: ending it then is safe (it is waiting, not in a native call).
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

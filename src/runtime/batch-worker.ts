@@ -20,15 +20,17 @@ try {
   send({ kind: "ready", fallback: session.fallback });
   port.once("message", (m: ToWorker) => {
     if (m.kind !== "go") return;
+    // The session is closed before the answer goes out: the main thread may end this thread then.
+    let answer: FromWorker;
     try {
       const before = sessionSyscalls(session, []);
       const results = session.runBatch(args);
-      send({ kind: "done", results, syscalls: sessionSyscalls(session, results) - before });
+      answer = { kind: "done", results, syscalls: sessionSyscalls(session, results) - before };
     } catch (err) {
-      send({ kind: "error", error: describe(err) });
-    } finally {
-      session.close();
+      answer = { kind: "error", error: describe(err) };
     }
+    session.close();
+    send(answer);
   });
 } catch (err) {
   send({ kind: "error", error: describe(err) });

@@ -3,27 +3,52 @@
 // file's permissions (only what this process could read) and caches the tree's upper levels.
 // No JavaScript view of the mapping is ever made: a file truncated under it would turn a read
 // from JavaScript into SIGBUS, while the kernel's copy just fails with EFAULT.
+//
+// A file changed under the mapping (truncated, rewritten) could hand a chain bytes of two
+// versions, or zeros past a new end inside the last page: `changed()` tells the caller (one fstat,
+// after each batch), which maps the file again and runs the batch again (kernel-chain.ts).
 import { closeSync, fstatSync, openSync } from "node:fs";
 import { IochainError } from "../../diagnostics.js";
-import { describeErrno, native, type NativePtr, PROT_READ, roundUpToPage } from "./native.js";
+import {
+  describeErrno,
+  native,
+  NativeBuffer,
+  type NativePtr,
+  PROT_READ,
+  roundUpToPage,
+} from "./native.js";
 
 const MAP_SHARED = 0x01;
 const MAP_FAILED = (1n << 64n) - 1n;
+/** struct stat on x86-64 and arm64 (asm-generic) alike: st_size, st_mtim, st_ctim. */
+const STAT_SIZE = 144;
+const Stat = { size: 48, mtime: 88, ctime: 104 } as const;
 
 /** madvise advice: MADV_RANDOM reads one page per fault; MADV_NORMAL keeps the kernel's read-around. */
 export const Advice = { normal: 0, random: 1 } as const;
 export type ReadAhead = keyof typeof Advice;
 
+interface Mapped {
+  /** The file's size when it was mapped: the chain program reads nothing past it. */
+  size: bigint;
+  address: bigint;
+  ptr: NativePtr | undefined;
+  length: number;
+  /** size, mtime and ctime (seconds and nanoseconds) as fstat gave them when mapped. */
+  stamp: string;
+}
+
 export class FileMapping {
+  private readonly stat = new NativeBuffer(STAT_SIZE);
+  private mapped: Mapped;
+
   private constructor(
     readonly path: string,
-    /** The file's size when it was mapped: the chain program reads nothing past it. */
-    readonly size: bigint,
-    /** The mapping's address in this process (0 for an empty file, which is not mapped). */
-    readonly address: bigint,
-    private ptr: NativePtr | undefined,
-    private readonly length: number,
-  ) {}
+    private fd: number,
+    private readonly readAhead: ReadAhead,
+  ) {
+    this.mapped = this.map();
+  }
 
   static open(path: string, readAhead: ReadAhead = "random"): FileMapping {
     let fd: number;
@@ -38,8 +63,7 @@ export class FileMapping {
       );
     }
     try {
-      const st = fstatSync(fd, { bigint: true });
-      if (!st.isFile()) {
+      if (!fstatSync(fd).isFile()) {
         throw new IochainError(
           "E0901",
           `${path}: kernel chains map the data file, and this is not a regular file`,
@@ -47,29 +71,75 @@ export class FileMapping {
           "give a regular file as --data",
         );
       }
-      if (st.size === 0n) return new FileMapping(path, 0n, 0n, undefined, 0);
-      if (st.size > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new IochainError("E0901", `${path}: ${st.size} bytes is too large to map`);
-      }
-      const lib = native();
-      const length = roundUpToPage(Number(st.size));
-      const ptr = lib.mmap(null, length, PROT_READ, MAP_SHARED, fd, 0);
-      const address = lib.koffi.address(ptr);
-      if (address === MAP_FAILED) {
-        throw new IochainError(
-          "E0901",
-          `${path}: cannot map the data file: ${describeErrno(lib.koffi.errno())}`,
-        );
-      }
-      lib.madvise(ptr, length, Advice[readAhead]);
-      return new FileMapping(path, st.size, address, ptr, length);
-    } finally {
-      closeSync(fd); // the mapping keeps the file open
+      return new FileMapping(path, fd, readAhead);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
   }
 
+  /** The file's size when it was (last) mapped. */
+  get size(): bigint {
+    return this.mapped.size;
+  }
+
+  /** The mapping's address in this process (0 for an empty file, which is not mapped). */
+  get address(): bigint {
+    return this.mapped.address;
+  }
+
+  /** Whether the file changed (size, contents or attributes) since it was mapped. One fstat. */
+  changed(): boolean {
+    return this.stampNow() !== this.mapped.stamp;
+  }
+
+  /** Maps the file again as it is now. */
+  remap(): void {
+    this.unmap();
+    this.mapped = this.map();
+  }
+
   close(): void {
-    if (this.ptr) native().munmap(this.ptr, this.length);
-    this.ptr = undefined;
+    this.unmap();
+    this.stat.free();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private stampNow(): string {
+    if (native().fstat(this.fd, this.stat.ptr) !== 0)
+      throw new IochainError(
+        "E0901",
+        `${this.path}: fstat failed: ${describeErrno(native().koffi.errno())}`,
+      );
+    const v = this.stat.view;
+    const at = (o: number): string => `${v.getBigInt64(o, true)}.${v.getBigInt64(o + 8, true)}`;
+    return `${v.getBigInt64(Stat.size, true)}/${at(Stat.mtime)}/${at(Stat.ctime)}`;
+  }
+
+  private map(): Mapped {
+    const stamp = this.stampNow();
+    const size = this.stat.view.getBigInt64(Stat.size, true);
+    if (size === 0n) return { size, address: 0n, ptr: undefined, length: 0, stamp };
+    if (size > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new IochainError("E0901", `${this.path}: ${size} bytes is too large to map`);
+    const lib = native();
+    const length = roundUpToPage(Number(size));
+    const ptr = lib.mmap(null, length, PROT_READ, MAP_SHARED, this.fd, 0);
+    const address = lib.koffi.address(ptr);
+    if (address === MAP_FAILED) {
+      throw new IochainError(
+        "E0901",
+        `${this.path}: cannot map the data file: ${describeErrno(lib.koffi.errno())}`,
+      );
+    }
+    lib.madvise(ptr, length, Advice[this.readAhead]);
+    return { size, address, ptr, length, stamp };
+  }
+
+  private unmap(): void {
+    const { ptr, length } = this.mapped;
+    if (ptr) native().munmap(ptr, length);
+    this.mapped = { ...this.mapped, ptr: undefined, address: 0n, size: 0n };
   }
 }

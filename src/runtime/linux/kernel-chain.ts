@@ -32,6 +32,9 @@ import { type LinuxTargetOptions, createArtifactMaps } from "./target.js";
 import { TestRunner } from "./test-run.js";
 import { describeErrno } from "./native.js";
 
+/** Runs of one batch over a file that keeps changing before giving up. */
+const MAX_ATTEMPTS = 3;
+
 export interface KernelChainOptions extends LinuxTargetOptions {
   /** Chains per test run (the records the program holds); default DEFAULT_BATCH. */
   batch?: number;
@@ -134,7 +137,21 @@ export class KernelChainTarget {
     const results: ChainResult[] = new Array<ChainResult>(slots.length);
     for (let first = 0; first < slots.length; first += this.capacity) {
       const count = Math.min(this.capacity, slots.length - first);
-      this.runBatch(data, slots, first, count, options, results);
+      // A file changed under the mapping may have fed the batch bytes of two versions: map it
+      // again and run the batch again, so every answer comes from one version of the file.
+      for (let attempt = 1; ; attempt++) {
+        this.runBatch(data, slots, first, count, options, results);
+        if (!data.changed()) break;
+        if (attempt === MAX_ATTEMPTS) {
+          throw new IochainError(
+            "E0938",
+            `${data.path}: the data file changed during each of ${MAX_ATTEMPTS} runs of a batch`,
+            undefined,
+            "run the chains when the file is not being written",
+          );
+        }
+        data.remap();
+      }
     }
     return results;
   }

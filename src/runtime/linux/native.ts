@@ -32,6 +32,8 @@ export interface Libc {
   ) => NativePtr;
   munmap: (addr: NativePtr, len: number) => number;
   madvise: (addr: NativePtr, len: number, advice: number) => number;
+  /** `int fstat(int fd, struct stat *buf)` (glibc ≥ 2.33 exports it). */
+  fstat: (fd: number, buf: NativePtr) => number;
   close: (fd: number) => number;
   strerror: (errnum: number) => string;
   sysconf: (name: number) => number;
@@ -62,6 +64,7 @@ export function native(): Libc {
       ) as Libc["mmap"],
       munmap: lib.func("int munmap(void *addr, size_t len)") as Libc["munmap"],
       madvise: lib.func("int madvise(void *addr, size_t len, int advice)") as Libc["madvise"],
+      fstat: lib.func("int fstat(int fd, void *buf)") as Libc["fstat"],
       close: lib.func("int close(int fd)") as Libc["close"],
       strerror: lib.func("const char *strerror(int errnum)") as Libc["strerror"],
       sysconf: lib.func("long sysconf(int name)") as Libc["sysconf"],
