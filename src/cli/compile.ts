@@ -1,4 +1,4 @@
-// iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir]
+// iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir|chain-header] [--batch K]
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { writeElf } from "../bpf/elf/writer.js";
@@ -10,10 +10,13 @@ import { compile } from "../compiler/pipeline.js";
 import { IochainError, render } from "../diagnostics.js";
 import { loadExtents } from "../runtime/run-program.js";
 import { readText, writeFileAtomic } from "../files.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, parseCount } from "./options.js";
+import { DEFAULT_BATCH, MAX_BATCH } from "../compiler/chain-abi.js";
+import { chainAbiHeader, chainProgramDefines } from "../compiler/targets/chain-abi-header.js";
+import { MapIndex } from "../compiler/artifact.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
-const EMITS = ["elf", "raw", "asm", "ir"] as const;
+const EMITS = ["elf", "raw", "asm", "ir", "chain-header"] as const;
 type Emit = (typeof EMITS)[number];
 
 /** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for sim. */
@@ -35,7 +38,12 @@ interface CompileCliOptions {
   extents?: string;
   dumpIr?: boolean;
   unsafeNoBoundsChecks?: boolean;
+  batch?: string;
 }
+
+/** Kernel chains need the block and scratch maps (compiler/targets/kernel-chain.ts). */
+const hasChainMaps = (a: ProgramArtifact): boolean =>
+  a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
 
 /** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
 export const UNSAFE_FLAG = ["--unsafe-no-bounds-checks", "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads"] as const;
@@ -60,7 +68,8 @@ export function registerCompile(program: Command): void {
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing) or ir")
+    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)")
+    .option("--batch <k>", `linux objects: records of the chain program <name>_chain, chains per test run (1..${MAX_BATCH}, default ${DEFAULT_BATCH})`)
     .option("--extents <json>", "bind the program to this extent table at compile time")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
@@ -73,6 +82,10 @@ export function registerCompile(program: Command): void {
       if (emit === "raw" && target === "xrp") {
         throw new IochainError("E0912", "--target xrp writes an ELF object (XRP's loader reads ELF), not raw bytecode", undefined, "use --emit elf, or --emit asm for a listing");
       }
+      const batch = opts.batch === undefined ? DEFAULT_BATCH : parseCount("--batch", opts.batch, 1, MAX_BATCH);
+      if (emit === "chain-header" && target !== "linux") {
+        throw new IochainError("E0912", `--emit chain-header describes kernel chains: it needs --target linux, not ${target}`);
+      }
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
       const wantIr = opts.dumpIr || emit === "ir";
@@ -80,9 +93,13 @@ export function registerCompile(program: Command): void {
         lastIr = text;
         if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
       } : undefined, target, opts.unsafeNoBoundsChecks);
+      // linux objects carry the chain program beside the step program (docs/elf.md).
+      const chain = target === "linux" && hasChainMaps(artifact) ? { capacity: batch } : undefined;
       const out =
         emit === "elf"
-          ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile })
+          ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile, chain })
+          : emit === "chain-header"
+            ? chainAbiHeader() + chainProgramDefines(artifact, batch)
           : emit === "raw"
             ? encode(artifact.insns)
             : emit === "ir"
@@ -96,7 +113,7 @@ export function registerCompile(program: Command): void {
         return;
       }
       writeFileAtomic(opts.output, out);
-      process.stdout.write(`${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})\n`);
+      process.stdout.write(`${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${emit === "elf" && chain ? `, chain program ${artifact.name}_chain (batch ${batch})` : ""}\n`);
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.
       if (target === "xrp") process.stderr.write(`note: ${opts.output} is for an XRP-patched kernel (BPF_PROG_TYPE_XRP): untested, it cannot be loaded here (docs/xrp.md)\n`);
     });

@@ -3,6 +3,8 @@
 // a DATASEC + VAR per map section, which libbpf needs to make those maps BPF_F_MMAPABLE and the
 // kernel uses to print map contents (`bpftool map dump`).
 import { CTX_SIZE, Ctx } from "../../compiler/artifact.js";
+import { CHAIN_CTX_SIZE } from "../../compiler/chain-abi.js";
+import { CHAIN_CTX_FIELDS, type CScalar } from "../../compiler/targets/chain-abi-header.js";
 import { BtfBuilder, FuncLinkage, VarLinkage } from "../btf.js";
 
 /** What differs between targets at the ELF level. */
@@ -53,6 +55,22 @@ export const LINUX_ABI: TargetAbi = {
   returnType: (b) => b.int("int", 4, true),
 };
 
+export const s32Type = (b: BtfBuilder): number => b.typedef("__s32", b.int("int", 4, true));
+
+const scalarType = (b: BtfBuilder, t: CScalar): number =>
+  t === "__u64" ? u64Type(b) : t === "__u32" ? u32Type(b) : s32Type(b);
+
+/**
+ * `struct iochain_chain_ctx` (docs/abi.md, "Kernel chains"): the step's ctx, then the chain
+ * program's header (field names from chain-abi-header.ts, offsets from chain-abi.ts).
+ */
+export function describeChainCtx(b: BtfBuilder, stepCtx: number): number {
+  return b.struct("iochain_chain_ctx", CHAIN_CTX_SIZE, [
+    { name: "step", offset: 0, type: stepCtx },
+    ...CHAIN_CTX_FIELDS.map((f) => ({ name: f.name, offset: f.offset, type: scalarType(b, f.type) })),
+  ]);
+}
+
 export interface MapVariable {
   /** ELF section (`.data.block`), which is also the DATASEC's name. */
   section: string;
@@ -100,16 +118,25 @@ export interface DescribedProgram {
 
 export function describeProgram(
   abi: TargetAbi,
-  functions: readonly { name: string; main: boolean }[],
+  functions: readonly { name: string; main: boolean; chain?: boolean }[],
   maps: readonly MapVariable[],
 ): DescribedProgram {
   const b = new BtfBuilder();
-  const ctxPtr = b.ptr(abi.describeCtx(b));
+  const ctx = abi.describeCtx(b);
+  const ctxPtr = b.ptr(ctx);
   const entryProto = b.funcProto(abi.returnType(b), [{ name: "ctx", type: ctxPtr }]);
+  // A chain program's entry (writer.ts, WriteElfOptions.chain) takes the chain ctx.
+  let chainProto: number | undefined;
   // Callees: the verifier checks static functions in their caller's context and ignores their
   // BTF arguments, so one prototype (no declared parameters, u64 result) serves all of them.
   let calleeProto: number | undefined;
   const funcIds = functions.map((f) => {
+    if (f.main && f.chain) {
+      chainProto ??= b.funcProto(abi.returnType(b), [
+        { name: "ctx", type: b.ptr(describeChainCtx(b, ctx)) },
+      ]);
+      return b.func(f.name, chainProto, FuncLinkage.GLOBAL);
+    }
     if (f.main) return b.func(f.name, entryProto, FuncLinkage.GLOBAL);
     calleeProto ??= b.funcProto(u64Type(b), []);
     return b.func(f.name, calleeProto, FuncLinkage.STATIC);

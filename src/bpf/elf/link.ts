@@ -81,10 +81,13 @@ export function linkProgram(obj: ElfObject, name?: string): LinkedProgram {
     throw new BpfError("E0135", `${file}: ${what}`, undefined, hint);
   };
   const offered = programNames(obj);
+  // Without a name, an object of one storage function and its chain program (`<name>_chain`,
+  // writer.ts) offers the storage function: the program a step at a time runs.
+  const primary = offered.filter((p) => !offered.some((q) => p.name === `${q.name}_chain`));
   const chosen =
     name === undefined
-      ? offered.length === 1
-        ? offered[0]
+      ? primary.length === 1
+        ? primary[0]
         : fail(
             offered.length === 0
               ? "the object has no program (a global function in a section other than .text)"

@@ -46,6 +46,13 @@ export interface LayoutOptions {
   mapSymbol: (index: number) => string | undefined;
   /** For messages. */
   file: string;
+  /**
+   * Where this program's code starts in its sections (bytes): when an object holds several
+   * programs, each is laid out after the ones before it (the entry in the shared program section,
+   * its callees after theirs in `.text`). Default 0.
+   */
+  mainOffset?: number;
+  textOffset?: number;
 }
 
 const isBranch = (insn: Insn): boolean => {
@@ -123,7 +130,7 @@ export function layoutProgram(insns: readonly Insn[], opts: LayoutOptions): Prog
   });
 
   const functions: FunctionLayout[] = [];
-  let textBytes = 0;
+  let textBytes = opts.textOffset ?? 0;
   sorted.forEach((first, k) => {
     const end = sorted[k + 1] ?? insns.length;
     const size = (slots[end] - slots[first]) * INSN_BYTES;
@@ -133,7 +140,7 @@ export function layoutProgram(insns: readonly Insn[], opts: LayoutOptions): Prog
       first,
       end,
       section: main ? opts.mainSection : SECTION.TEXT,
-      offset: main ? 0 : textBytes,
+      offset: main ? (opts.mainOffset ?? 0) : textBytes,
       size,
       main,
     });

@@ -15,7 +15,9 @@ import { encode, INSN_BYTES, slotOffsets, type Insn, type SourcePos } from "../i
 import { describeProgram, LINUX_ABI, type MapVariable, type TargetAbi } from "./artifact-btf.js";
 import { SECTION, SHF, SHT, STB, STT } from "./constants.js";
 import { ElfObjectWriter } from "./object-writer.js";
-import { layoutProgram, type FunctionLayout } from "./program-layout.js";
+import { layoutProgram, type FunctionLayout, type ProgramLayout } from "./program-layout.js";
+import { buildChainProgram } from "../../compiler/targets/kernel-chain.js";
+import { LD_IMM64 } from "../opcodes.js";
 import { XRP_ABI } from "./xrp-abi.js";
 
 export type ElfTarget = "linux" | "xrp";
@@ -28,12 +30,25 @@ export interface WriteElfOptions {
   sources?: Readonly<Record<string, string>>;
   /** Reads a file positions name that neither of the above gives (e.g. from disk); undefined if unknown. */
   readSource?: (file: string) => string | undefined;
+  /**
+   * linux: also write the chain program (compiler/targets/kernel-chain.ts) as a second program,
+   * `<name>_chain` in `syscall`, with records for `capacity` chains (`.data.chains`) and its
+   * zero page (`.rodata.zeros`). Ignored for xrp, whose kernel has no bpf_loop.
+   */
+  chain?: { capacity: number };
 }
+
+/** The chain program of storage function NAME is NAME + this. */
+export const CHAIN_SUFFIX = "_chain";
+
+/** Bytes of instructions as encoded (ld_imm64 takes two slots). */
+const encodedSize = (insns: readonly Insn[]): number =>
+  insns.reduce((n, i) => n + (i.code === LD_IMM64 ? 2 : 1), 0) * INSN_BYTES;
 
 export const TARGET_ABI: Record<ElfTarget, TargetAbi> = { linux: LINUX_ABI, xrp: XRP_ABI };
 
 /** Section of a map: programs that may only read it get `.rodata.*` (libbpf: BPF_F_RDONLY_PROG, frozen). */
-export const mapSectionName = (m: Pick<MapSpec, "name" | "readOnlyProg">): string =>
+export const mapSectionName = (m: { name: string; readOnlyProg: boolean }): string =>
   `${m.readOnlyProg ? ".rodata" : ".data"}.${m.name}`;
 
 export const LICENSE = "GPL";
@@ -48,46 +63,82 @@ export function writeElf(artifact: ProgramArtifact, options: WriteElfOptions): U
       `${file}: the storage function's name '${artifact.name}' is not a C identifier, which ELF symbols and BTF need`,
     );
   const maps = artifact.maps.map((m, i) => mapVariable(m, i, file));
-  const layout = layoutProgram(artifact.insns, {
+  const chainEntries = new Set<string>();
+  const programs: { insns: readonly Insn[]; layout: ProgramLayout }[] = [];
+  const step = layoutProgram(artifact.insns, {
     mainSection: abi.section,
     mainName: artifact.name,
     calleeName: (k) => `${artifact.name}_fn${k}`,
     mapSymbol: (i) => maps[i]?.variable.name,
     file,
   });
+  programs.push({ insns: artifact.insns, layout: step });
+  if (options.chain && options.target === "linux") {
+    // The chain program: its own code (main, the hop callback), then a copy of the step and of
+    // its callees, laid out after the step program's in `syscall` and `.text` so that the step
+    // program's bytes stay as they are without it.
+    const chain = buildChainProgram(artifact, options.chain.capacity);
+    const own = chain.insns.length - artifact.insns.length;
+    for (const [i, m] of chain.maps.entries())
+      maps.push(mapVariable({ ...m, init: undefined }, artifact.maps.length + i, file));
+    const bytesOf = (section: string): number =>
+      encodedSize(step.sections.get(section) ?? []);
+    const name = `${artifact.name}${CHAIN_SUFFIX}`;
+    const layout = layoutProgram(chain.insns, {
+      mainSection: abi.section,
+      mainName: name,
+      calleeName: (k, index) =>
+        index < own ? `${name}_hop` : index === own ? `${name}_step` : `${name}_fn${k - 2}`,
+      mapSymbol: (i) => maps[i]?.variable.name,
+      file,
+      mainOffset: bytesOf(abi.section),
+      textOffset: bytesOf(SECTION.TEXT),
+    });
+    for (const f of layout.functions) if (f.main) chainEntries.add(f.name);
+    programs.push({ insns: chain.insns, layout });
+  }
+  const functions = programs.flatMap((p) => p.layout.functions);
 
   const described = describeProgram(
     abi,
-    layout.functions,
+    functions.map((f) => ({ ...f, chain: chainEntries.has(f.name) })),
     maps.map((m) => m.variable),
   );
   const ext: BtfExt = { funcInfo: [], lineInfo: [] };
   const lines = new SourceLines(file, options);
-  const slots = slotOffsets(artifact.insns);
-  let lastPos: SourcePos | undefined;
-  layout.functions.forEach((f, k) => {
-    sectionEntry(ext.funcInfo, f.section).push({ insnOff: f.offset, typeId: described.funcIds[k] });
-    const records = lineInfo(f, artifact.insns, slots, lastPos ?? { file, line: 0, col: 0 }, lines);
-    sectionEntry(ext.lineInfo, f.section).push(...records);
-    lastPos = records.at(-1) ?? lastPos;
-  });
+  let k = 0;
+  for (const p of programs) {
+    const slots = slotOffsets(p.insns);
+    let lastPos: SourcePos | undefined;
+    for (const f of p.layout.functions) {
+      sectionEntry(ext.funcInfo, f.section).push({ insnOff: f.offset, typeId: described.funcIds[k++] });
+      const records = lineInfo(f, p.insns, slots, lastPos ?? { file, line: 0, col: 0 }, lines);
+      sectionEntry(ext.lineInfo, f.section).push(...records);
+      lastPos = records.at(-1) ?? lastPos;
+    }
+  }
+  // func_info and line_info go in order of their offsets within a section.
+  for (const e of [...ext.funcInfo, ...ext.lineInfo])
+    (e.records as { insnOff: number }[]).sort((a, b) => a.insnOff - b.insnOff);
   const btfExt = encodeBtfExt(ext, described.btf.strings); // adds strings: before the .BTF encode
   const btf = described.btf.encode();
 
   const w = new ElfObjectWriter();
   w.addSymbol({ name: basename(file), value: 0, size: 0, bind: STB.LOCAL, type: STT.FILE });
-  const execSections = [SECTION.TEXT, abi.section].filter((s) => layout.sections.has(s));
+  const execSections = [SECTION.TEXT, abi.section].filter((s) =>
+    programs.some((p) => p.layout.sections.has(s)),
+  );
   for (const name of execSections) {
     w.addSection({
       name,
       type: SHT.PROGBITS,
       flags: SHF.ALLOC | SHF.EXECINSTR,
-      data: encode(layout.sections.get(name)!),
+      data: encode(programs.flatMap((p) => p.layout.sections.get(name) ?? [])),
       align: 8,
     });
     w.addSectionSymbol(name);
   }
-  for (const f of layout.functions)
+  for (const f of functions)
     w.addSymbol({
       name: f.name,
       section: f.section,
@@ -96,7 +147,7 @@ export function writeElf(artifact: ProgramArtifact, options: WriteElfOptions): U
       bind: f.main ? STB.GLOBAL : STB.LOCAL,
       type: STT.FUNC,
     });
-  for (const r of layout.relocations) w.addRelocation(r);
+  for (const p of programs) for (const r of p.layout.relocations) w.addRelocation(r);
   for (const m of maps) {
     w.addSection({
       name: m.variable.section,
@@ -141,7 +192,11 @@ interface PlannedMap {
   readOnly: boolean;
 }
 
-function mapVariable(m: MapSpec, index: number, file: string): PlannedMap {
+function mapVariable(
+  m: Omit<MapSpec, "name"> & { name: string },
+  index: number,
+  file: string,
+): PlannedMap {
   if (!IDENTIFIER.test(m.name))
     throw new BpfError("E0134", `${file}: map #${index} is named '${m.name}', not a C identifier`);
   if (!Number.isInteger(m.valueSize) || m.valueSize <= 0)
