@@ -6,7 +6,7 @@ import type { ProgramArtifact } from "../compiler/artifact.js";
 import type { ArgValue } from "./args.js";
 import type { ChainResult } from "./driver.js";
 import { FileMapping, type ReadAhead } from "./linux/file-mapping.js";
-import { KernelChainTarget } from "./linux/kernel-chain.js";
+import { KernelChainTarget, type PackedResults } from "./linux/kernel-chain.js";
 import type { ProgInfo } from "./linux/program.js";
 import {
   type DataBinding,
@@ -102,6 +102,11 @@ export class KernelChainSession {
         `internal error: ${this.artifact.name}: session used after close()`,
       );
     return this.current.runChains(this.data.mapping, argsList, options);
+  }
+
+  /** The columnar form (KernelChainTarget.runPacked): slots in, flat arrays out. */
+  runPacked(args: Uint8Array, count: number): PackedResults {
+    return this.current.runPacked(this.data.mapping, args, count);
   }
 
   /**

@@ -34,6 +34,9 @@ import {
 } from "../chain-abi.js";
 import { IochainError } from "../../diagnostics.js";
 
+/** Scratch areas up to this size are zeroed and saved with plain stores, larger ones by a helper. */
+const UNROLLED_SCRATCH = 256;
+
 export interface ChainMapSpec {
   name: "chains" | "zeros";
   valueSize: number;
@@ -155,6 +158,26 @@ function chainAssembly(s: Shape): { main: string; hop: string } {
   r1 *= ${s.recordSize}
   ${mapValue("r8", s.maps.chains)}
   r8 += r1`;
+  // Scratch is zeroed at each chain's start and copied into its record at its end: a small one
+  // with plain stores (cheaper than a helper call per chain), a large one with probe_read_kernel.
+  const unrolled = s.scratch % 8 === 0 && s.scratch <= UNROLLED_SCRATCH;
+  const words = Array.from({ length: s.scratch / 8 }, (_, i) => 8 * i);
+  const zeroScratch = unrolled
+    ? `  ${mapValue("r1", s.maps.scratch)}
+  r2 = 0
+${words.map((at) => `  *(u64 *)(r1 + ${at}) = r2`).join("\n")}`
+    : `  ${mapValue("r1", s.maps.scratch)}
+  r2 = ${s.scratch}
+  ${mapValue("r3", s.maps.zeros)}
+  call ${ChainHelper.probeReadKernel}`;
+  const saveScratch = unrolled
+    ? `  ${mapValue("r2", s.maps.scratch)}
+${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + at}) = r1`).join("\n")}`
+    : `  r1 = r8
+  r1 += ${R.scratch}
+  r2 = ${s.scratch}
+  ${mapValue("r3", s.maps.scratch)}
+  call ${ChainHelper.probeReadKernel}`;
   const fail = (label: string, code: number): string => `${label}:
   r1 = ${code}
   goto driver_end`;
@@ -192,10 +215,7 @@ hop:
 start_chain:
 ${record("bad_record")}
 ${argCopies}
-  ${mapValue("r1", s.maps.scratch)}
-  r2 = ${s.scratch}
-  ${mapValue("r3", s.maps.zeros)}
-  call ${ChainHelper.probeReadKernel}
+${zeroScratch}
   r1 = ${s.start} ll
   *(u64 *)(r6 + ${H.offset}) = r1
   r1 = 0
@@ -319,11 +339,7 @@ ${outCopies}
   r1 = *(u32 *)(r6 + ${H.next})
   r1 += 1
   *(u32 *)(r6 + ${H.next}) = w1
-  r1 = r8
-  r1 += ${R.scratch}
-  r2 = ${s.scratch}
-  ${mapValue("r3", s.maps.scratch)}
-  call ${ChainHelper.probeReadKernel}
+${saveScratch}
   r0 = 0
   exit
 ; a record index past the map: cannot happen (user space checks end <= capacity); stop the run

@@ -45,6 +45,21 @@ export interface ChainRunOptions {
   maxSuspensions?: number;
 }
 
+/**
+ * Packed results (runPacked): per chain its status (Status.DONE or FAILED; SUSPENDED only past
+ * maxSuspensions, which runPacked does not set), error code, blocks read, and its value: a scalar
+ * result's 64-bit slot, or a byte result's bytes at i * width (bytesLength[i] of them).
+ */
+export interface PackedResults {
+  status: Uint8Array;
+  errorCode: Uint32Array;
+  hops: Uint32Array;
+  scalar: BigUint64Array;
+  bytes: Uint8Array;
+  bytesLength: Uint32Array;
+  width: number;
+}
+
 /** What a suspended chain carried over its suspensions, before its record ends it. */
 interface Carried {
   rows: Row[];
@@ -67,6 +82,7 @@ export class KernelChainTarget {
     private readonly records: Uint8Array,
   ) {
     this.recordsView = new DataView(records.buffer, records.byteOffset, records.byteLength);
+    this.recordBuffer = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
     this.ctx = new DataView(runner.ctx.buffer, runner.ctx.byteOffset, chain.ctxSize);
     if (
       artifact.result.kind === "bytes" &&
@@ -76,13 +92,15 @@ export class KernelChainTarget {
   }
 
   private readonly recordsView: DataView;
+  /** The same bytes as a Buffer, for copies without a view per record. */
+  private readonly recordBuffer: Buffer;
   /** The chain program's ctx (the test run's buffer): header fields and the step's ctx. */
   private readonly ctx: DataView;
 
   static create(artifact: ProgramArtifact, options: KernelChainOptions = {}): KernelChainTarget {
     requireBpf();
     const chain = buildChainProgram(artifact, options.batch ?? DEFAULT_BATCH);
-    const made = createArtifactMaps(artifact, options);
+    const made = createArtifactMaps(artifact, { ...options, privateBlock: true });
     const maps = [...made.maps];
     let program: BpfProgram | undefined;
     try {
@@ -135,12 +153,85 @@ export class KernelChainTarget {
     // Every argument set is checked before anything runs.
     const slots = argsList.map((args) => encodeArgs(this.artifact.params, args));
     const results: ChainResult[] = new Array<ChainResult>(slots.length);
-    for (let first = 0; first < slots.length; first += this.capacity) {
-      const count = Math.min(this.capacity, slots.length - first);
-      // A file changed under the mapping may have fed the batch bytes of two versions: map it
-      // again and run the batch again, so every answer comes from one version of the file.
+    this.inBatches(data, slots.length, (first, count) => {
+      const R = this.chain.recordSize;
+      for (let i = 0; i < count; i++) {
+        const args = slots[first + i];
+        for (let a = 0; a < args.length; a++)
+          this.recordsView.setBigUint64(i * R + Ctx.args + 8 * a, args[a], true);
+      }
+      const carried = this.execute(data, count, options);
+      for (let i = 0; i < count; i++) {
+        const c = carried?.get(i);
+        results[first + i] = c?.result ?? this.settleRecord(i, c);
+      }
+    });
+    return results;
+  }
+
+  /**
+   * The columnar form for many chains of a program without output rows: arguments as 8-byte
+   * little-endian slots (chain i's parameter j at (i * params + j) * 8, as ctx.args holds them),
+   * results into flat arrays, nothing allocated per chain. Each chain's outcome is what runChains
+   * gives (the same checks; an ABI violation throws the same error).
+   */
+  runPacked(data: FileMapping, args: Uint8Array, count: number): PackedResults {
+    const params = this.artifact.params.length;
+    if (this.artifact.output)
+      throw new IochainError(
+        "E0937",
+        `${this.artifact.name} emits rows: run it with runChains (packed results hold no rows)`,
+      );
+    if (args.byteLength !== count * params * 8)
+      throw new IochainError(
+        "E0930",
+        `${count} chains of ${params} parameters need ${count * params * 8} bytes of arguments, not ${args.byteLength}`,
+      );
+    const width = this.artifact.result.kind === "bytes" ? this.artifact.result.length : 0;
+    const out: PackedResults = {
+      status: new Uint8Array(count),
+      errorCode: new Uint32Array(count),
+      hops: new Uint32Array(count),
+      scalar: new BigUint64Array(this.artifact.result.kind === "scalar" ? count : 0),
+      bytes: new Uint8Array(count * width),
+      bytesLength: new Uint32Array(width ? count : 0),
+      width,
+    };
+    const records = this.recordBuffer;
+    const argBytes = Buffer.from(args.buffer, args.byteOffset, args.byteLength);
+    const R = this.chain.recordSize;
+    this.inBatches(data, count, (first, n) => {
+      for (let i = 0; i < n; i++)
+        argBytes.copy(
+          records,
+          i * R + Ctx.args,
+          (first + i) * params * 8,
+          (first + i + 1) * params * 8,
+        );
+      if (this.execute(data, n, {}) !== undefined)
+        throw new IochainError(
+          "E0999",
+          `internal error: ${this.artifact.name} suspended without rows`,
+        );
+      for (let i = 0; i < n; i++) this.packRecord(i, first + i, out);
+    });
+    return out;
+  }
+
+  /**
+   * Runs `batch(first, count)` over each batch of the chains. A file changed under the mapping may
+   * have fed a batch bytes of two versions: the file is mapped again and the batch run again, so
+   * every answer comes from one version of the file.
+   */
+  private inBatches(
+    data: FileMapping,
+    total: number,
+    batch: (first: number, count: number) => void,
+  ): void {
+    for (let first = 0; first < total; first += this.capacity) {
+      const count = Math.min(this.capacity, total - first);
       for (let attempt = 1; ; attempt++) {
-        this.runBatch(data, slots, first, count, options, results);
+        batch(first, count);
         if (!data.changed()) break;
         if (attempt === MAX_ATTEMPTS) {
           throw new IochainError(
@@ -153,26 +244,21 @@ export class KernelChainTarget {
         data.remap();
       }
     }
-    return results;
   }
 
-  /** Chains first..first+count-1 in one batch: records 0..count-1. */
-  private runBatch(
+  /**
+   * Runs records 0..count-1 (their arguments written) to their ends: test runs until the chain
+   * program says the batch is done, draining and resuming suspended chains on the way. Returns
+   * what suspended chains carried (undefined when none suspended).
+   */
+  private execute(
     data: FileMapping,
-    slots: readonly bigint[][],
-    first: number,
     count: number,
     options: ChainRunOptions,
-    results: ChainResult[],
-  ): void {
+  ): Map<number, Carried> | undefined {
     const R = this.chain.recordSize;
-    const records = this.recordsView;
-    for (let i = 0; i < count; i++) {
-      const args = slots[first + i];
-      records.setUint32(i * R + Rec.end, ChainEnd.NONE, true);
-      for (let a = 0; a < args.length; a++)
-        records.setBigUint64(i * R + Ctx.args + 8 * a, args[a], true);
-    }
+    for (let i = 0; i < count; i++)
+      this.recordsView.setUint32(i * R + Rec.end, ChainEnd.NONE, true);
     const ctx = this.ctx;
     this.runner.ctx.fill(0);
     ctx.setBigUint64(ChainCtx.base, data.address, true);
@@ -180,14 +266,14 @@ export class KernelChainTarget {
     ctx.setUint32(ChainCtx.end, count, true);
     const budget = Math.min(MAX_LOOP_ITERATIONS, count * (this.artifact.maxChain + 1));
     const maxSuspensions = options.maxSuspensions ?? Infinity;
-    const carried = new Map<number, Carried>();
+    let carried: Map<number, Carried> | undefined;
     for (;;) {
       ctx.setUint32(ChainCtx.budget, budget, true);
       ctx.setUint32(ChainCtx.stop, ChainStop.BUDGET, true);
       this.runner.run();
       this.runs++;
       const stop = ctx.getUint32(ChainCtx.stop, true);
-      if (stop === ChainStop.DONE) break;
+      if (stop === ChainStop.DONE) return carried;
       const loopError = ctx.getInt32(ChainCtx.loopError, true);
       if (loopError < 0) {
         throw new KernelError(
@@ -204,14 +290,57 @@ export class KernelChainTarget {
           `internal error: ${this.artifact.name}: the chain program stopped with code ${stop} at record ${next}`,
         );
       }
+      carried ??= new Map();
       let c = carried.get(next);
       if (!c) carried.set(next, (c = { rows: [], suspensions: 0 }));
       this.suspend(c, maxSuspensions);
     }
-    for (let i = 0; i < count; i++) {
-      const c = carried.get(i);
-      results[first + i] = c?.result ?? this.settleRecord(i, c);
+  }
+
+  /** Record i into packed results at index k: the common ends directly, the rest as runChains. */
+  private packRecord(i: number, k: number, out: PackedResults): void {
+    const base = i * this.chain.recordSize;
+    const view = this.recordsView;
+    const status = view.getUint32(base + Ctx.status, true);
+    const end = view.getUint32(base + Rec.end, true);
+    out.hops[k] = view.getUint32(base + Rec.hops, true);
+    const plain = end === ChainEnd.PROGRAM && view.getUint32(base + Ctx.rows, true) === 0;
+    if (end === ChainEnd.DRIVER || (plain && status === Status.FAILED)) {
+      out.status[k] = Status.FAILED;
+      out.errorCode[k] = view.getUint32(
+        base + (end === ChainEnd.DRIVER ? Rec.error : Ctx.error),
+        true,
+      );
+      return;
     }
+    const r = this.artifact.result;
+    if (plain && status === Status.DONE) {
+      out.status[k] = Status.DONE;
+      if (r.kind === "scalar") out.scalar[k] = view.getBigUint64(base + Ctx.value, true);
+      else if (r.kind === "bytes") {
+        const len = view.getUint32(base + Ctx.valueLen, true);
+        if (len > r.length) this.settleRecord(i, undefined); // throws the driver's error
+        const at = base + Rec.scratch + r.offset;
+        this.recordBuffer.copy(out.bytes, k * r.length, at, at + len);
+        out.bytesLength[k] = len;
+      }
+      return;
+    }
+    const result = this.settleRecord(i, undefined);
+    out.status[k] =
+      result.status === "done"
+        ? Status.DONE
+        : result.status === "failed"
+          ? Status.FAILED
+          : Status.SUSPENDED;
+    out.errorCode[k] = result.errorCode;
+    const v = result.value;
+    if (v instanceof Uint8Array) {
+      out.bytes.set(v, k * out.width);
+      out.bytesLength[k] = v.length;
+    } else if (typeof v === "bigint") out.scalar[k] = BigInt.asUintN(64, v);
+    else if (typeof v === "number" || typeof v === "boolean")
+      out.scalar[k] = BigInt.asUintN(64, BigInt(v));
   }
 
   /** The chain at ctx.next suspended: take its rows; resume it, or end it at maxSuspensions. */

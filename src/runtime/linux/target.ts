@@ -43,30 +43,37 @@ function initialValue(spec: MapSpec, options: LinuxTargetOptions): Uint8Array | 
 /** The artifact's maps in the kernel, filled; block and scratch mmapped. */
 export interface ArtifactMaps {
   maps: BpfMap[];
-  block: Uint8Array;
+  /** The block map's value mmapped (undefined when `privateBlock`: only programs touch it). */
+  block: Uint8Array | undefined;
   scratch: Uint8Array;
   extents: { map: BpfMap; spec: MapSpec } | undefined;
 }
 
-/** Creates the artifact's maps (docs/abi.md), fills them, and freezes the extents map unless told not to. */
+/**
+ * Creates the artifact's maps (docs/abi.md), fills them, and freezes the extents map unless told
+ * not to. `privateBlock`: the block map is not mmapable (kernel chains fill it from inside the
+ * kernel; a small non-mmapable value is kmalloc'd, and bpf_copy_from_user into it is cheaper than
+ * into vmalloc'd mmapable memory, which hardened usercopy looks up).
+ */
 export function createArtifactMaps(
   artifact: ProgramArtifact,
-  options: LinuxTargetOptions = {},
+  options: LinuxTargetOptions & { privateBlock?: boolean } = {},
 ): ArtifactMaps {
   const maps: BpfMap[] = [];
   try {
     const views = new Map<string, Uint8Array>();
     for (const spec of artifact.maps) {
+      const mmapable = spec.mmapable && !(spec.name === "block" && options.privateBlock);
       const map = BpfMap.array({
         valueSize: spec.valueSize,
-        mmapable: spec.mmapable,
+        mmapable,
         readOnlyProg: spec.readOnlyProg,
         name: spec.name,
       });
       maps.push(map);
       const init = initialValue(spec, options);
       // Read-only-for-programs maps cannot be mapped writable: those are filled by update().
-      if (spec.mmapable && !spec.readOnlyProg) {
+      if (mmapable && !spec.readOnlyProg) {
         const bytes = map.mmap().subarray(0, spec.valueSize);
         if (init) bytes.set(init);
         views.set(spec.name, bytes);
@@ -78,7 +85,7 @@ export function createArtifactMaps(
     }
     const block = views.get("block");
     const scratch = views.get("scratch");
-    if (!block || !scratch) {
+    if ((!block && !options.privateBlock) || !scratch) {
       throw new KernelError(
         "E0803",
         `${artifact.name}: the artifact needs mmapable \`block\` and \`scratch\` maps (docs/abi.md), it has ${artifact.maps.map((m) => m.name).join(", ") || "none"}`,
@@ -121,7 +128,7 @@ export class LinuxTarget implements StepTarget {
         stats: options.stats,
       });
       const runner = new TestRunner(program, CTX_SIZE);
-      return new LinuxTarget(made.maps, program, runner, made.block, made.scratch, made.extents);
+      return new LinuxTarget(made.maps, program, runner, made.block!, made.scratch, made.extents);
     } catch (err) {
       program?.close();
       for (const m of made.maps) m.close();

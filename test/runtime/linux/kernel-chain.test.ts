@@ -301,3 +301,37 @@ describe.skipIf(noBpf !== undefined)("a file changed under a session", () => {
     }
   });
 });
+
+describe.skipIf(noBpf !== undefined)("packed results", () => {
+  it("runPacked gives each chain's status, error, hops and value as runBatch does", () => {
+    const artifact = compileRel("examples/bptree/lookup.ioc");
+    const data = path.join(tmp, "packed.db");
+    const tree = writeBptree(data, { seed: 7, keys: 5000, depth: 3 });
+    const rng = new Rng(3);
+    const keys = Array.from({ length: 700 }, (_, i) =>
+      i % 2 ? tree.keys[rng.below(tree.keys.length)] : rng.u64(),
+    );
+    truncateSync(data, tree.bytes.length - 700); // some values past the end: out_of_file
+    const slots = new Uint8Array(keys.length * 8);
+    keys.forEach((k, i) => new DataView(slots.buffer).setBigUint64(i * 8, k, true));
+    const session = KernelChainSession.open(artifact, { data, batch: 64 });
+    try {
+      const want = session.runBatch(keys.map((key) => ({ key })));
+      const got = session.runPacked(slots, keys.length);
+      const errors = new Set<string>();
+      want.forEach((w, i) => {
+        expect(got.status[i], `key ${keys[i]}`).toBe(w.status === "done" ? 1 : 2);
+        expect(got.errorCode[i]).toBe(w.errorCode);
+        expect(got.hops[i]).toBe(w.hops);
+        if (w.error) errors.add(w.error);
+        const value = got.bytes.subarray(i * got.width, i * got.width + got.bytesLength[i]);
+        expect(Buffer.from(value).toString("hex")).toBe(
+          w.value instanceof Uint8Array ? Buffer.from(w.value).toString("hex") : "",
+        );
+      });
+      expect([...errors].sort()).toEqual(["not_found", "out_of_file"]);
+    } finally {
+      session.close();
+    }
+  });
+});
