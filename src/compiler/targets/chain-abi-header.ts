@@ -219,7 +219,8 @@ export function chainProgramDefines(artifact: ProgramArtifact, capacity: number)
   return `
 /* ${artifact.name} (${artifact.file}), chain program ${artifact.name}_chain, batch ${capacity}.
  * examples/c-driver: driver OBJ DATA KEYS --batch ${capacity} --result ${resultFlag} --max-chain ${artifact.maxChain}
- * (params: ${artifact.params.map((p) => `${p.name}: ${p.type}`).join(", ") || "none"}) */
+ * params: ${artifact.params.map((p) => `${p.name}: ${p.type}`).join(", ") || "none"}
+ * errors: ${artifact.errors.map((e) => `${e.code} ${e.name}`).join(", ") || "none of its own"} */
 #define IOCHAIN_PROGRAM "${artifact.name}_chain"
 #define IOCHAIN_PROGRAM_BATCH ${capacity}
 #define IOCHAIN_PROGRAM_BLOCK_SIZE ${artifact.blockSize}
