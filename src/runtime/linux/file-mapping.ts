@@ -20,9 +20,11 @@ import {
 
 const MAP_SHARED = 0x01;
 const MAP_FAILED = (1n << 64n) - 1n;
-/** struct stat on x86-64 and arm64 (asm-generic) alike: st_size, st_mtim, st_ctim. */
+/** struct stat on x86-64 and arm64 (asm-generic) alike: st_size at 48, st_mtim at 88, st_ctim at 104. */
 const STAT_SIZE = 144;
-const Stat = { size: 48, mtime: 88, ctime: 104 } as const;
+const ST_SIZE = 48;
+/** The 32-bit words of st_size, st_mtim and st_ctim: what "the file changed" compares. */
+const STAMP_WORDS = [48, 52, 88, 92, 96, 100, 104, 108, 112, 116];
 
 /** madvise advice: MADV_RANDOM reads one page per fault; MADV_NORMAL keeps the kernel's read-around. */
 export const Advice = { normal: 0, random: 1 } as const;
@@ -35,7 +37,7 @@ interface Mapped {
   ptr: NativePtr | undefined;
   length: number;
   /** size, mtime and ctime (seconds and nanoseconds) as fstat gave them when mapped. */
-  stamp: string;
+  stamp: Uint32Array;
 }
 
 export class FileMapping {
@@ -90,7 +92,12 @@ export class FileMapping {
 
   /** Whether the file changed (size, contents or attributes) since it was mapped. One fstat. */
   changed(): boolean {
-    return this.stampNow() !== this.mapped.stamp;
+    this.fstat();
+    const v = this.stat.view;
+    const stamp = this.mapped.stamp;
+    for (let i = 0; i < STAMP_WORDS.length; i++)
+      if (v.getUint32(STAMP_WORDS[i], true) !== stamp[i]) return true;
+    return false;
   }
 
   /** Maps the file again as it is now. */
@@ -106,20 +113,19 @@ export class FileMapping {
     this.fd = -1;
   }
 
-  private stampNow(): string {
+  private fstat(): void {
     if (native().fstat(this.fd, this.stat.ptr) !== 0)
       throw new IochainError(
         "E0901",
         `${this.path}: fstat failed: ${describeErrno(native().koffi.errno())}`,
       );
-    const v = this.stat.view;
-    const at = (o: number): string => `${v.getBigInt64(o, true)}.${v.getBigInt64(o + 8, true)}`;
-    return `${v.getBigInt64(Stat.size, true)}/${at(Stat.mtime)}/${at(Stat.ctime)}`;
   }
 
   private map(): Mapped {
-    const stamp = this.stampNow();
-    const size = this.stat.view.getBigInt64(Stat.size, true);
+    this.fstat();
+    const v = this.stat.view;
+    const stamp = Uint32Array.from(STAMP_WORDS, (at) => v.getUint32(at, true));
+    const size = this.stat.view.getBigInt64(ST_SIZE, true);
     if (size === 0n) return { size, address: 0n, ptr: undefined, length: 0, stamp };
     if (size > BigInt(Number.MAX_SAFE_INTEGER))
       throw new IochainError("E0901", `${this.path}: ${size} bytes is too large to map`);
