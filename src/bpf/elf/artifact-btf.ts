@@ -79,6 +79,12 @@ export interface MapVariable {
   size: number;
   /** Layout of the value, for BTF: raw bytes, or the extent table. */
   layout: "bytes" | "extents";
+  /**
+   * Only programs touch it: a static VAR, so that libbpf does not make the map BPF_F_MMAPABLE
+   * and the kernel kmallocs a small value instead of vmalloc'ing it (bpf_copy_from_user into it
+   * then skips hardened usercopy's vmalloc lookup).
+   */
+  private?: boolean;
 }
 
 /** The extent table: `u64 generation; u64 count; {u64 file_offset, length, dev_addr}[n]`. */
@@ -142,7 +148,8 @@ export function describeProgram(
     return b.func(f.name, calleeProto, FuncLinkage.STATIC);
   });
   for (const m of maps) {
-    const variable = b.variable(m.name, valueType(b, m), VarLinkage.GLOBAL);
+    const linkage = m.private ? VarLinkage.STATIC : VarLinkage.GLOBAL;
+    const variable = b.variable(m.name, valueType(b, m), linkage);
     b.datasec(m.section, m.size, [{ type: variable, offset: 0, size: m.size }]);
   }
   return { btf: b, funcIds };

@@ -8,7 +8,7 @@
 // through R_BPF_64_64 relocations, license "GPL", `.BTF` (context struct, functions, one DATASEC
 // per map) and `.BTF.ext` (func_info, and line_info pointing at the .ioc lines).
 import { basename } from "node:path";
-import type { MapSpec, ProgramArtifact } from "../../compiler/artifact.js";
+import { MapIndex, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
 import { BpfError } from "../../diagnostics.js";
 import { encodeBtfExt, type BtfExt, type LineInfo } from "../btf-ext.js";
 import { encode, INSN_BYTES, slotOffsets, type Insn, type SourcePos } from "../insn.js";
@@ -37,6 +37,9 @@ export interface WriteElfOptions {
    */
   chain?: { capacity: number };
 }
+
+/** The chain program's block map in an object (libbpf's map name: at most 15 characters). */
+export const HOP_BLOCK_SECTION = ".data.hop_block";
 
 /** The chain program of storage function NAME is NAME + this. */
 export const CHAIN_SUFFIX = "_chain";
@@ -81,6 +84,20 @@ export function writeElf(artifact: ProgramArtifact, options: WriteElfOptions): U
     const own = chain.insns.length - artifact.insns.length;
     for (const [i, m] of chain.maps.entries())
       maps.push(mapVariable({ ...m, init: undefined }, artifact.maps.length + i, file));
+    // Its own block map, which only the kernel touches (as the runtime's privateBlock): the step
+    // program's `.data.block` stays mmapable for step-at-a-time drivers.
+    const hopBlock = maps.length;
+    maps.push({
+      variable: {
+        section: HOP_BLOCK_SECTION,
+        name: HOP_BLOCK_SECTION.slice(".data.".length),
+        size: artifact.blockSize,
+        layout: "bytes",
+        private: true,
+      },
+      data: new Uint8Array(artifact.blockSize),
+      readOnly: false,
+    });
     const bytesOf = (section: string): number =>
       encodedSize(step.sections.get(section) ?? []);
     const name = `${artifact.name}${CHAIN_SUFFIX}`;
@@ -89,7 +106,7 @@ export function writeElf(artifact: ProgramArtifact, options: WriteElfOptions): U
       mainName: name,
       calleeName: (k, index) =>
         index < own ? `${name}_hop` : index === own ? `${name}_step` : `${name}_fn${k - 2}`,
-      mapSymbol: (i) => maps[i]?.variable.name,
+      mapSymbol: (i) => maps[i === MapIndex.block ? hopBlock : i]?.variable.name,
       file,
       mainOffset: bytesOf(abi.section),
       textOffset: bytesOf(SECTION.TEXT),

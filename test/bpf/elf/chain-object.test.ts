@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { linkProgram, programNames } from "../../../src/bpf/elf/link.js";
 import { readElf } from "../../../src/bpf/elf/reader.js";
-import { writeElf } from "../../../src/bpf/elf/writer.js";
+import { HOP_BLOCK_SECTION, writeElf } from "../../../src/bpf/elf/writer.js";
+import { LD_IMM64, PseudoLd } from "../../../src/bpf/opcodes.js";
 import { encode } from "../../../src/bpf/insn.js";
 import { MapIndex, type ProgramArtifact } from "../../../src/compiler/artifact.js";
 import { compile } from "../../../src/compiler/pipeline.js";
@@ -114,17 +115,32 @@ describe("linux objects carry the chain program", () => {
 
       // The chain program links back to what the runtime loads; its maps follow the artifact's.
       const chain = buildChainProgram(artifact, CAPACITY);
+      // The chain program has its own block map (.data.hop_block, not mmapable under libbpf):
+      // its references to it are the runtime's references to map 0.
       const linked = linkProgram(obj, chainName);
-      expect(stripPos(linked.insns)).toEqual(stripPos(chain.insns));
-      expect(encode(linked.insns)).toEqual(encode(chain.insns));
-      expect(linked.maps.map((m) => m.section)).toEqual([
+      const sections = [
         ...artifact.maps.map((m) => (m.readOnlyProg ? `.rodata.${m.name}` : `.data.${m.name}`)),
         ".data.chains",
         ".rodata.zeros",
-      ]);
-      expect(linked.maps.at(-2)!.valueSize).toBe(chain.recordSize * CAPACITY);
-      expect(linked.maps.at(-1)!.valueSize).toBe(chain.maps[1].valueSize);
-      expect(linked.maps.at(-1)!.init.every((b) => b === 0)).toBe(true);
+        HOP_BLOCK_SECTION,
+      ];
+      expect(linked.maps.map((m) => m.section)).toEqual(sections);
+      const asRuntime = linked.insns.map((insn) => {
+        if (insn.code !== LD_IMM64 || insn.src !== PseudoLd.MAP_VALUE) return insn;
+        const section = linked.maps[insn.imm].section;
+        return { ...insn, imm: section === HOP_BLOCK_SECTION ? MapIndex.block : sections.indexOf(section) };
+      });
+      expect(stripPos(asRuntime)).toEqual(stripPos(chain.insns));
+      expect(encode(asRuntime)).toEqual(encode(chain.insns));
+      const used = new Set(
+        linked.insns.filter((i) => i.code === LD_IMM64 && i.src === PseudoLd.MAP_VALUE).map((i) => i.imm),
+      );
+      expect(used.has(sections.indexOf(".data.block")), "the chain program uses its own block").toBe(false);
+      const map = (section: string) => linked.maps[sections.indexOf(section)];
+      expect(map(".data.chains").valueSize).toBe(chain.recordSize * CAPACITY);
+      expect(map(".rodata.zeros").valueSize).toBe(chain.maps[1].valueSize);
+      expect(map(".rodata.zeros").init.every((b) => b === 0)).toBe(true);
+      expect(map(HOP_BLOCK_SECTION).valueSize).toBe(artifact.blockSize);
       expect(linked.funcInfo.length).toBeGreaterThanOrEqual(3); // main, hop, step (+ callees)
 
       const name = rel.replace(/\.ioc$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
@@ -163,7 +179,21 @@ describe("linux objects carry the chain program", () => {
             encoding: "utf8",
           });
           expect(show.status, show.stderr).toBe(0);
-          expect((JSON.parse(show.stdout) as { tag: string }).tag, program).toBe(ours[program]);
+          const info = JSON.parse(show.stdout) as { tag: string; map_ids: number[] };
+          expect(info.tag, program).toBe(ours[program]);
+          if (program !== chainName) continue;
+          // libbpf makes the records mmapable (the driver maps them), the hop block not.
+          const flags = new Map(
+            info.map_ids.map((id) => {
+              const m = JSON.parse(
+                spawnSync("bpftool", ["-j", "map", "show", "id", String(id)], { encoding: "utf8" }).stdout,
+              ) as { name: string; flags: number };
+              return [m.name, m.flags];
+            }),
+          );
+          expect(flags.get(".data.chains")! & 0x400, ".data.chains mmapable").toBe(0x400);
+          expect(flags.has(".data.block"), "the chain program uses .data.block").toBe(false);
+          expect(flags.has(HOP_BLOCK_SECTION)).toBe(true);
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
