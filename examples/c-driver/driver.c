@@ -492,19 +492,20 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < k.count; i++) print_answer(&o, &k, i, &answers[i], values);
 	fflush(stdout);
 
-	unsigned long long hops = 0, failed = 0;
+	unsigned long long hops = 0, ended[OUT_BROKEN + 1] = { 0 };
 	for (size_t i = 0; i < k.count; i++) {
 		hops += answers[i].hops;
-		failed += answers[i].outcome != OUT_DONE;
+		ended[answers[i].outcome]++;
 	}
 	qsort(passes, o.repeat, sizeof *passes, compare_double);
 	double per = k.count ? passes[o.repeat / 2] / (double)k.count : 0;
 	fprintf(stderr,
 		"%zu chains, batch %zu: %.3f us/chain (median of %u passes; best %.3f), %.2f blocks/chain, "
-		"%.2f test runs per batch, %llu not done\n",
+		"%.2f test runs per batch; %llu done, %llu failed, %llu suspended, %llu abi violations\n",
 		k.count, batch, per, o.repeat, k.count ? passes[0] / (double)k.count : 0,
 		k.count ? (double)hops / (double)k.count : 0,
-		k.count ? (double)n.runs / (double)((k.count + batch - 1) / batch) : 0, failed);
+		k.count ? (double)n.runs / (double)((k.count + batch - 1) / batch) : 0, ended[OUT_DONE],
+		ended[OUT_FAILED], ended[OUT_SUSPENDED], ended[OUT_BROKEN]);
 
 	munmap(c.records, c.records_length);
 	bpf_object__close(c.obj);
