@@ -95,6 +95,8 @@ export function registerCompile(program: Command): void {
       } : undefined, target, opts.unsafeNoBoundsChecks);
       // linux objects carry the chain program beside the step program (docs/elf.md).
       const chain = target === "linux" && hasChainMaps(artifact) ? { capacity: batch } : undefined;
+      if (emit === "elf" && target === "linux" && !chain) process.stderr.write(`note: ${artifact.name} has no block and scratch maps: the object has no chain program\n`);
+      if (opts.batch !== undefined && target !== "linux") process.stderr.write(`note: --batch sizes the chain program of linux objects; --target ${target} has none\n`);
       const out =
         emit === "elf"
           ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile, chain })
