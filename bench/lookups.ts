@@ -30,10 +30,19 @@ import { type Args, workload } from "./workloads.js";
 
 const VALUE_BIT = 1n << 63n;
 
-/** The lookup as a TypeScript programmer writes it over a file: one pread per node. */
-function preadLookup(fd: number, node: Buffer, key: bigint): Buffer | undefined {
+/**
+ * The lookup as a TypeScript programmer writes it over a file: one pread per node. `reads.n`
+ * counts the preads (bench/chains.ts reports them as hops and syscalls).
+ */
+export function preadLookup(
+  fd: number,
+  node: Buffer,
+  key: bigint,
+  reads = { n: 0 },
+): Buffer | undefined {
   let offset = 0;
   for (let level = 0; level < 7; level++) {
+    reads.n++;
     if (readSync(fd, node, 0, 512, offset) !== 512) throw new Error(`short read at ${offset}`);
     const num = Number(node.readBigUInt64LE(0));
     const leaf = node.readBigUInt64LE(8) === 1n;
@@ -51,6 +60,7 @@ function preadLookup(fd: number, node: Buffer, key: bigint): Buffer | undefined 
     }
     if (lo === num || node.readBigUInt64LE(16 + 8 * lo) !== key) return undefined;
     const at = Number(node.readBigUInt64LE(264 + 8 * lo) & ~VALUE_BIT);
+    reads.n++;
     readSync(fd, node, 0, 512, at - (at % 512));
     return Buffer.from(node.subarray(at % 512, (at % 512) + 64));
   }

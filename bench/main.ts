@@ -2,6 +2,7 @@
 //   npm run bench            (all sections)
 //   node dist/bench/main.js vm   (only sections whose name contains "vm")
 import { benchAnchors } from "./anchors.js";
+import { benchChains } from "./chains.js";
 import { benchClang } from "./clang.js";
 import { benchCompile, benchKernel } from "./compile.js";
 import { benchLookups } from "./lookups.js";
@@ -31,6 +32,11 @@ const SECTIONS: Section[] = [
   {
     name: "anchors: C pread loop and io_uring loop (bptree t3/t5, warm page cache)",
     run: () => benchAnchors(),
+  },
+  {
+    // Prints its own tables (warm t3/t5, range, cold t5) as it goes; returns the goals table.
+    name: "chains: kernel chains vs C anchors (bptree t3/t5, range; warm and cold)",
+    run: () => benchChains(),
   },
 ];
 
