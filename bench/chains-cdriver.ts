@@ -2,8 +2,8 @@
 // with iochain's compiled object — libbpf loads lookup.ioc's chain program from
 // `iochain compile --target linux -o lookup.o`, the driver maps the tree and runs the anchors' key
 // file in batches of K (K = 1 and 64). Its answers are checked against the reference like every
-// other row's. Until the driver's README.md is there (it is being written), this hook returns why
-// it has no rows, and the table shows that reason instead.
+// other row's. Where it cannot run (no driver yet, no libbpf), this hook returns why, and the
+// table shows that reason instead of rows.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +31,7 @@ export function cDriverRows(
   lookups: Lookups,
   artifact: ProgramArtifact,
   rounds: number,
+  notFound: number,
 ): Measured[] | string {
   if (!existsSync(join(DRIVER_DIR, "README.md")) || !existsSync(join(DRIVER_DIR, "driver.c")))
     return "not run: examples/c-driver has no README.md yet";
@@ -74,7 +75,8 @@ export function cDriverRows(
         lookups.data.tree,
         lookups.data.keyFile,
       ]);
-      // "N chains, batch K: X us/chain (median of R passes; best Y), H blocks/chain, T test runs per batch, F not done"
+      // "N chains, batch K: X us/chain (median of R passes; best Y), H blocks/chain, T test runs
+      // per batch; D done, F failed, S suspended, A abi violations" (the answers are checked below)
       const m =
         /: ([\d.]+) us\/chain \(median of \d+ passes; best ([\d.]+)\), ([\d.]+) blocks\/chain, ([\d.]+) test runs per batch/.exec(
           out.stderr,
@@ -87,7 +89,11 @@ export function cDriverRows(
         .split("\n")
         .map((line) => {
           const v = line.split("\t")[1] ?? "";
-          return { value: /^[0-9a-f]+$/.test(v) ? Buffer.from(v, "hex") : undefined, hops: 0 };
+          if (/^[0-9a-f]+$/.test(v)) return { value: Buffer.from(v, "hex"), hops: 0 };
+          // Anything but not_found (a suspension, an ABI violation, another error) is wrong here.
+          if (v.split(" ")[0] !== "error" || Number(v.split(" ")[1]) !== notFound)
+            throw new Error(`C driver K=${k}: ${line}`);
+          return { value: undefined, hops: 0 };
         });
       const got = foldValues(answers);
       checkAnswers(`C driver K=${k}`, { ...got, hops: want.hops }, want);

@@ -40,7 +40,7 @@ export async function benchWarm({ tree, keys, rounds }: WarmOptions): Promise<Ro
     for (const form of ["objects", "packed"] as const)
       rows.push(kernelChains(opts(batch === 1 ? SLOW.unbatched : keys), batch, form, notFound));
   for (const threads of [1, 2]) rows.push(await threaded(opts(keys), threads, { batch: 64 }));
-  const driver = cDriverRows(lookups, artifact, rounds);
+  const driver = cDriverRows(lookups, artifact, rounds, notFound);
   if (typeof driver !== "string") rows.push(...driver);
 
   const cPread = rows.find((r) => r.path === "C pread loop");
