@@ -1,6 +1,6 @@
-// What one row of the chains section measured, and the round timer all of them share: one checked
-// pass first (it also warms the page cache and the JIT), then `rounds` timed passes; the median is
-// the figure, the fastest pass beside it (the least disturbed on a shared, loaded machine).
+// What one row of the chains section measured, and the round timer all of them share. Callers run
+// one checked pass first (it also warms the page cache and the JIT), then `rounds` timed passes;
+// the median is the figure, the fastest pass beside it (the least disturbed on a shared machine).
 import { readFileSync } from "node:fs";
 
 export interface Measured {
