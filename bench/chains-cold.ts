@@ -10,7 +10,7 @@ import { deviceLatency, evictFromPageCache } from "./cold.js";
 import { loadLookups } from "./chains-data.js";
 import type { Measured } from "./chains-measure.js";
 import { threaded } from "./chains-paths.js";
-import { exampleProgram } from "./chains-program.js";
+import { errorCode, exampleProgram } from "./chains-program.js";
 import { baseRow, fmt, fromAnchor, missingRow, ratio } from "./chains-rows.js";
 import type { Row } from "./table.js";
 
@@ -55,18 +55,26 @@ export async function benchCold(opts: {
     return typeof m === "string" ? { path: a.name, reason: m } : m;
   });
   const path = { lookups, artifact, rounds: runs, n: keys };
+  const notFound = errorCode(artifact, "not_found");
   const chains: Measured[] = [];
   for (const threads of [1, 2, 8, 32])
     chains.push(
       await threaded(path, threads, {
         batch: 64,
+        notFound,
         readAhead: "random",
         before: evict,
         warmup: false,
       }),
     );
   chains.push(
-    await threaded(path, 1, { batch: 64, readAhead: "normal", before: evict, warmup: false }),
+    await threaded(path, 1, {
+      batch: 64,
+      notFound,
+      readAhead: "normal",
+      before: evict,
+      warmup: false,
+    }),
   );
   rows.push(...chains);
 

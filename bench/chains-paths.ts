@@ -5,7 +5,7 @@
 // worker threads (runThreaded: each thread its own session).
 import { closeSync, openSync } from "node:fs";
 import type { ProgramArtifact } from "../src/compiler/artifact.js";
-import { runThreaded } from "../src/runtime/batch-threads.js";
+import { runThreadedPacked } from "../src/runtime/batch-threads.js";
 import { KernelChainSession } from "../src/runtime/kernel-chain-session.js";
 import type { ReadAhead } from "../src/runtime/linux/file-mapping.js";
 import { openSession } from "../src/runtime/open-session.js";
@@ -128,17 +128,23 @@ export function kernelChains(
 
 /**
  * Batches of `batch` on `threads` worker threads, each with its own session over a share of the
- * keys. Each round starts the threads again (their start-up and program load are not timed:
- * runThreaded's clock starts when all are ready); `before` runs first each round (cold: eviction).
- * The timed span includes sending every ChainResult back to the main thread (structured clone), as
- * `iochain run --threads` pays it: warm, that copy costs more than the chains themselves.
+ * keys, packed (runThreadedPacked: the result buffers are transferred back, not copied; with
+ * ChainResult objects the structured clone back to the main thread costs more than the chains).
+ * Each round starts the threads again (their start-up and program load are not timed: the clock
+ * starts when all are ready); `before` runs first each round (cold: eviction).
  */
 export async function threaded(
   { lookups, artifact, rounds, n }: PathOptions,
   threads: number,
-  opts: { batch: number; readAhead?: ReadAhead; before?: () => void; warmup?: boolean },
+  opts: {
+    batch: number;
+    notFound: number;
+    readAhead?: ReadAhead;
+    before?: () => void;
+    warmup?: boolean;
+  },
 ): Promise<Measured> {
-  const args = lookups.args.slice(0, n);
+  const slots = lookups.slots.subarray(0, 8 * n);
   const want = lookups.expectedFor(n);
   const options = {
     target: "linux" as const,
@@ -150,13 +156,13 @@ export async function threaded(
   const passNs: number[] = [];
   let syscalls = 0;
   let device = 0;
-  const label = `kernel chains K=${opts.batch}, ${threads} thread${threads > 1 ? "s" : ""}${opts.readAhead ? `, readAhead ${opts.readAhead}` : ""}`;
+  const label = `kernel chains K=${opts.batch}, runPacked, ${threads} thread${threads > 1 ? "s" : ""}${opts.readAhead ? `, readAhead ${opts.readAhead}` : ""}`;
   for (let r = opts.warmup === false ? 0 : -1; r < rounds; r++) {
     opts.before?.();
     const bytes = readBytes();
-    const run = await runThreaded(artifact, options, args, threads);
+    const run = await runThreadedPacked(artifact, options, slots, n, threads);
     // Every pass is checked (each one is a fresh set of threads and sessions).
-    checkAnswers(label, foldResults(run.results), want);
+    checkAnswers(label, foldPacked([run.results], opts.notFound), want);
     if (r < 0) continue;
     device += readBytes() - bytes;
     passNs.push(run.ns);

@@ -39,7 +39,8 @@ export async function benchWarm({ tree, keys, rounds }: WarmOptions): Promise<Ro
   for (const batch of [1, 8, 64, 256])
     for (const form of ["objects", "packed"] as const)
       rows.push(kernelChains(opts(batch === 1 ? SLOW.unbatched : keys), batch, form, notFound));
-  for (const threads of [1, 2]) rows.push(await threaded(opts(keys), threads, { batch: 64 }));
+  for (const threads of [1, 2])
+    rows.push(await threaded(opts(keys), threads, { batch: 64, notFound }));
   const driver = cDriverRows(lookups, artifact, rounds, notFound);
   if (typeof driver !== "string") rows.push(...driver);
 

@@ -143,9 +143,12 @@ async function runBatchCli(
   let ns: number;
   let syscalls: number;
   if (threads > 1) {
-    const run = await runThreaded(artifact, options, argsList, threads);
+    // The workers print the lines themselves: one string back instead of every result object.
+    const run = await runThreaded(artifact, options, argsList, threads, "json");
     if (run.fallback) process.stderr.write(`note: ${run.fallback}\n`);
-    ({ results, ns, syscalls } = run);
+    process.stdout.write(run.results);
+    process.stderr.write(batchSummary(summaryOf(run.results), run.ns, run.syscalls) + "\n");
+    return;
   } else {
     const session = openSession(artifact, options);
     try {
@@ -162,9 +165,17 @@ async function runBatchCli(
   process.stderr.write(batchSummary(results, ns, syscalls) + "\n");
 }
 
+/** What the summary line counts, from result objects or from the JSON lines. */
+type Counted = Pick<ChainResult, "status" | "hops">;
+const summaryOf = (jsonLines: string): Counted[] =>
+  jsonLines
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Counted);
+
 /** `N chains (D done, F failed) in S s: X chains/s, H hops/chain, C syscalls/chain`. */
 export function batchSummary(
-  results: readonly ChainResult[],
+  results: readonly Counted[],
   ns: number,
   syscalls: number,
 ): string {

@@ -1,17 +1,13 @@
 // One thread of runThreaded (batch-threads.ts): opens its own session, says ready, waits for
 // "go", runs its argument sets in one batch and sends the results back.
 import { parentPort, workerData } from "node:worker_threads";
-import type { ProgramArtifact } from "../compiler/artifact.js";
-import type { ArgValue } from "./args.js";
-import type { FromWorker, ToWorker } from "./batch-threads.js";
-import { openSession, type SessionOptions } from "./open-session.js";
+import type { FromWorker, ToWorker, WorkerData } from "./batch-threads.js";
+import { KernelChainSession } from "./kernel-chain-session.js";
+import { openSession } from "./open-session.js";
+import { resultToJson } from "./result-json.js";
 import { sessionSyscalls } from "./session-syscalls.js";
 
-const { artifact, options, args } = workerData as {
-  artifact: ProgramArtifact;
-  options: SessionOptions;
-  args: Record<string, ArgValue>[];
-};
+const { artifact, options, work } = workerData as WorkerData;
 const port = parentPort!;
 const send = (m: FromWorker): void => port.postMessage(m);
 
@@ -22,15 +18,37 @@ try {
     if (m.kind !== "go") return;
     // The session is closed before the answer goes out: the main thread may end this thread then.
     let answer: FromWorker;
+    let transfer: ArrayBuffer[] = [];
     try {
       const before = sessionSyscalls(session, []);
-      const results = session.runBatch(args);
-      answer = { kind: "done", results, syscalls: sessionSyscalls(session, results) - before };
+      if (work.output === "packed") {
+        if (!(session instanceof KernelChainSession))
+          throw new Error("packed results come from kernel chains (target linux, chain kernel)");
+        const output = session.runPacked(work.slots, work.count);
+        const syscalls = sessionSyscalls(session, []) - before;
+        answer = { kind: "done", output, syscalls };
+        transfer = [
+          output.status,
+          output.errorCode,
+          output.hops,
+          output.scalar,
+          output.bytes,
+          output.bytesLength,
+        ].map((a) => a.buffer as ArrayBuffer);
+      } else {
+        const results = session.runBatch(work.args);
+        const syscalls = sessionSyscalls(session, results) - before;
+        const output =
+          work.output === "json"
+            ? results.map((r) => JSON.stringify(resultToJson(r)) + "\n").join("")
+            : results;
+        answer = { kind: "done", output, syscalls };
+      }
     } catch (err) {
       answer = { kind: "error", error: describe(err) };
     }
     session.close();
-    send(answer);
+    port.postMessage(answer, transfer);
   });
 } catch (err) {
   send({ kind: "error", error: describe(err) });

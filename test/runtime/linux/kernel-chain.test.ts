@@ -22,7 +22,7 @@ import { lookupBptree } from "../../../examples/bptree/reference.js";
 import { compile } from "../../../src/compiler/pipeline.js";
 import type { ProgramArtifact } from "../../../src/compiler/artifact.js";
 import type { ArgValue } from "../../../src/runtime/args.js";
-import { runThreaded } from "../../../src/runtime/batch-threads.js";
+import { runThreaded, runThreadedPacked } from "../../../src/runtime/batch-threads.js";
 import type { ChainResult } from "../../../src/runtime/driver.js";
 import { KernelChainSession } from "../../../src/runtime/kernel-chain-session.js";
 import { FileMapping } from "../../../src/runtime/linux/file-mapping.js";
@@ -303,7 +303,7 @@ describe.skipIf(noBpf !== undefined)("a file changed under a session", () => {
 });
 
 describe.skipIf(noBpf !== undefined)("packed results", () => {
-  it("runPacked gives each chain's status, error, hops and value as runBatch does", () => {
+  it("runPacked gives each chain's status, error, hops and value as runBatch does", async () => {
     const artifact = compileRel("examples/bptree/lookup.ioc");
     const data = path.join(tmp, "packed.db");
     const tree = writeBptree(data, { seed: 7, keys: 5000, depth: 3 });
@@ -330,6 +330,19 @@ describe.skipIf(noBpf !== undefined)("packed results", () => {
         );
       });
       expect([...errors].sort()).toEqual(["not_found", "out_of_file"]);
+      // The same on 3 threads, the buffers coming back transferred.
+      const threaded = await runThreadedPacked(
+        artifact,
+        { target: "linux", data },
+        slots,
+        keys.length,
+        3,
+      );
+      for (const field of ["status", "errorCode", "hops", "bytes", "bytesLength"] as const)
+        expect(
+          Buffer.from(threaded.results[field].buffer).equals(Buffer.from(got[field].buffer)),
+          field,
+        ).toBe(true);
     } finally {
       session.close();
     }
