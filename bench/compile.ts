@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Compile, loadCompile } from "../examples/common/harness.js";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import { repoRoot } from "./c-programs.js";
 import { clangBuild, clangKernel, fmt, medianMs } from "./clang.js";

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { ExtentDevice, MemoryBlockSource } from "../src/runtime/block-source.js";
 import { type ChainOptions, type StepTarget, runChain } from "../src/runtime/driver.js";
 import { encodeExtentTable, identityExtents } from "../src/runtime/extents.js";
@@ -21,7 +21,7 @@ import {
   OwnedFd,
 } from "../src/runtime/linux/syscall.js";
 import { TestRunner } from "../src/runtime/linux/test-run.js";
-import { CTX_SIZE } from "../src/compiler/artifact.js";
+import { CTX_SIZE } from "../src/abi/artifact.js";
 import { withExtentTable } from "./c-programs.js";
 import type { Workload } from "./workloads.js";
 

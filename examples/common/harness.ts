@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { type ChainResult, type StepTarget, runChain } from "../../src/runtime/driver.js";
 import { LinuxTarget } from "../../src/runtime/linux/target.js";

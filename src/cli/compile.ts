@@ -1,9 +1,9 @@
 // iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir]
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { writeElf } from "../bpf/elf/writer.js";
+import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
-import type { ProgramArtifact } from "../compiler/artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import { formatListing } from "../compiler/listing.js";
 import { printModule } from "../compiler/ir-print.js";
 import { compile } from "../compiler/pipeline.js";

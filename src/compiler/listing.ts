@@ -2,7 +2,7 @@
 // with each run of instructions headed by the .ioc line that produced it, as `objdump -S` does.
 import { formatInsn } from "../bpf/disasm.js";
 import { slotOffsets } from "../bpf/insn.js";
-import type { ProgramArtifact } from "./artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 
 /** `sources` maps a file name to its text; lines of files not given are shown as file:line only. */
 export function formatListing(artifact: ProgramArtifact, sources: ReadonlyMap<string, string> = new Map()): string {

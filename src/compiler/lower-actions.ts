@@ -2,7 +2,7 @@
 // bytes in scratch), `fail` (FAILED with ctx.error), and `resubmit` (RESUBMIT with the next read),
 // whose file offset goes through one shared tail per program: alignment, extent lookup in the
 // extents map (binary search), the access checks, and the translated device address.
-import { BuiltinError, Ctx, MapIndex, Status } from "./artifact.js";
+import { BuiltinError, Ctx, MapIndex, Status } from "../abi/artifact.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
 import { isImm, type Block, type Value, type VReg } from "./ir.js";

@@ -3,7 +3,7 @@
 // branch against `block size - access size` that fails with `out_of_block`) and then added, as
 // that very vreg, to the block map's base: the Linux verifier follows the range it learned from
 // the branch into the pointer, and accepts every load through it.
-import { BuiltinError, Ctx, MapIndex } from "./artifact.js";
+import { BuiltinError, Ctx, MapIndex } from "../abi/artifact.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
 import { isImm, type Value, type VReg } from "./ir.js";

@@ -4,7 +4,7 @@
 // layout, user error codes).
 import type { SourcePos } from "../bpf/insn.js";
 import { IochainError } from "../diagnostics.js";
-import { Ctx, FIRST_USER_ERROR, MapIndex, Status } from "./artifact.js";
+import { Ctx, FIRST_USER_ERROR, MapIndex, Status } from "../abi/artifact.js";
 import type * as A from "./ast.js";
 import type { CheckedProgram } from "./check.js";
 import type { ModuleInfo } from "./check-context.js";

@@ -2,7 +2,7 @@
 // zero-extended, signed types sign-extended, bools 0/1. Implicit widening is then free; results of
 // arithmetic that can leave the type's range are normalized (ALU32 for 32-bit types, zext/sext
 // for 8/16-bit). Conditions lower straight to branches (short-circuit && and ||).
-import { Ctx } from "./artifact.js";
+import { Ctx } from "../abi/artifact.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
 import { isImm, type AluOp, type Block, type Cond, type Value, type VReg } from "./ir.js";

@@ -3,7 +3,7 @@
 // suspends *before* writing the row: it saves which scan and which record in hidden state, and on
 // resume (same block, stage re-run from its top) the scan starts again at that record. The clauses
 // have no side effects, so every row is written exactly once.
-import { Ctx, MapIndex, Status } from "./artifact.js";
+import { Ctx, MapIndex, Status } from "../abi/artifact.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
 import { isImm, type Value, type VReg } from "./ir.js";

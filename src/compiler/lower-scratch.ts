@@ -1,7 +1,7 @@
 // The scratch map's layout (docs/abi.md "scratch layout"): 8-byte aligned regions in the order
 // state variables (the user's, then the hidden ones the lowering needs), result bytes,
 // aggregates, output rows. Also the artifact's view of it (FieldSpec, OutputSpec, AggregateSpec).
-import type { AggregateSpec, FieldSpec, OutputSpec, ScalarType } from "./artifact.js";
+import type { AggregateSpec, FieldSpec, OutputSpec, ScalarType } from "../abi/artifact.js";
 import type * as A from "./ast.js";
 import type { StorageInfo } from "./storage.js";
 

@@ -11,7 +11,7 @@ import {
   type ProgramArtifact,
   type ResultSpec,
   type ScalarType,
-} from "./artifact.js";
+} from "../abi/artifact.js";
 import type { SourcePos } from "../bpf/insn.js";
 import type { Diagnostic } from "../diagnostics.js";
 import * as A from "./ast.js";

@@ -15,7 +15,7 @@
 //
 // `dump` sees the IR after lowering, after each optimisation pass, after legalization and after
 // register allocation (--dump-ir).
-import type { ProgramArtifact } from "./artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import { generate } from "./backend.js";
 import { frontEnd, type FrontEndOptions } from "./frontend.js";
 import { optimize, type DumpHook } from "./optimize.js";

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { toDiagnostics } from "../diagnostics.js";
-import { BuiltinError } from "./artifact.js";
+import { BuiltinError } from "../abi/artifact.js";
 import type * as A from "./ast.js";
 import { didYouMean, type Diags, type ModuleInfo } from "./check-context.js";
 import { parseImportedModule } from "./module-cache.js";

@@ -3,7 +3,7 @@
 // finish (done / failed), or drain the output rows of a suspension and resume on the same block.
 // It enforces the declared maximum chain length and re-checks every read itself: a target never
 // sees a read outside the file, whatever the program asked for.
-import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
+import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { abiBroken } from "./abi-broken.js";
 import { ChainRecord, STATUS_UNSET } from "./chain-record.js";

@@ -6,7 +6,7 @@
 // table as it is; the kernel target freezes that map (the verifier then checks the extent search
 // against the table's constants), so a file with another layout loads the program again.
 import { readText } from "../files.js";
-import type { ProgramArtifact } from "../compiler/artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import { ExtentDevice, FileBlockSource, type RawDevice } from "./block-source.js";

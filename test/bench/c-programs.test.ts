@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Ctx, errorName, type ProgramArtifact, Status } from "../../src/compiler/artifact.js";
+import { Ctx, errorName, type ProgramArtifact, Status } from "../../src/abi/artifact.js";
 import { readElfFile } from "../../src/bpf/elf/reader.js";
 import { ExtentDevice, MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { type ChainResult, type StepTarget, runChain } from "../../src/runtime/driver.js";

@@ -1,6 +1,6 @@
 // Every conformance program through the plugin executable, as the bpf_conformance runner drives it.
 import { describe, expect, it } from "vitest";
-import { listConformanceFiles, loadConformanceProgram, readConformanceData } from "../../src/bpf/conformance-data.js";
+import { listConformanceFiles, loadConformanceProgram, readConformanceData } from "../bpf/support/conformance-data.js";
 import { pluginBin, runNode } from "../support/cli.js";
 
 const files = listConformanceFiles();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { assembleLlvm } from "../../src/bpf/asm/llvm.js";
-import { writeElf } from "../../src/bpf/elf/writer.js";
+import { writeElf } from "../../src/object/writer.js";
 import { slotOffsets } from "../../src/bpf/insn.js";
 import { ALL_CASES } from "../bpf/elf/artifacts.js";
 import { makeArtifact } from "../runtime/fixtures.js";

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { compile, type CompileOptions } from "../../src/compiler/pipeline.js";
 import { Class, Jmp, PseudoCall } from "../../src/bpf/opcodes.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";

@@ -2,7 +2,7 @@
 // the chain driver on the VM over a file image. Each test states what docs/language.md promises
 // (wrapping arithmetic, byte order, bounds checks, bounded loops, calls, state, stages, scans).
 import { describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { compile } from "../../src/compiler/pipeline.js";
 import type { IochainError } from "../../src/diagnostics.js";
 import type { ArgValue } from "../../src/runtime/args.js";

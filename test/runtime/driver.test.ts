@@ -1,7 +1,7 @@
 // The chain loop's own logic, driven by a fake StepTarget written here in TypeScript: status
 // handling, suspension and resume, the chain length limit, the driver's read checks, extents.
 import { describe, expect, it } from "vitest";
-import { Ctx, Status, type ProgramArtifact } from "../../src/compiler/artifact.js";
+import { Ctx, Status, type ProgramArtifact } from "../../src/abi/artifact.js";
 import { IochainError } from "../../src/diagnostics.js";
 import {
   ExtentDevice,

@@ -25,7 +25,7 @@ import {
   XRP_SCRATCH_CAPACITY,
   XrpCtx,
   XrpScratch,
-} from "../../bpf/elf/xrp-abi.js";
+} from "../../object/xrp-layout.js";
 import { IochainError } from "../../diagnostics.js";
 import {
   BuiltinError,
@@ -34,7 +34,7 @@ import {
   MapIndex,
   Status,
   type ProgramArtifact,
-} from "../artifact.js";
+} from "../../abi/artifact.js";
 import {
   defOf,
   isImm,

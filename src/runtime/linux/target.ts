@@ -5,7 +5,7 @@
 // frozen (as libbpf does with `.rodata`): the verifier then reads the table as constants and
 // follows the extent search only along the paths the table allows (bptree: ~2k instructions
 // verified instead of ~50k). Another table needs another target (runtime/session.ts does that).
-import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
+import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../abi/artifact.js";
 import type { StepTarget } from "../driver.js";
 import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";

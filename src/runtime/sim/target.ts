@@ -1,7 +1,7 @@
 // The sim target: our VM runs the artifact's instructions over the artifact's maps (block,
 // scratch, extents as plain memory the driver reads and writes directly, like the mmapped kernel
 // maps) with the same ctx, so its results can be compared with the linux target's byte for byte.
-import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
+import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../abi/artifact.js";
 import { IochainError } from "../../diagnostics.js";
 import type { StepTarget } from "../driver.js";
 import { ArrayMap, type Engine, type Vm, createVm } from "../vm/index.js";

@@ -3,7 +3,7 @@
 import { assembleLlvm } from "../../../src/bpf/asm/llvm.js";
 import type { Insn } from "../../../src/bpf/insn.js";
 import { LD_IMM64, PseudoLd } from "../../../src/bpf/opcodes.js";
-import type { ProgramArtifact } from "../../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../../src/abi/artifact.js";
 import { makeArtifact } from "../../runtime/fixtures.js";
 import { listWalk } from "../../runtime/programs.js";
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeElf } from "../../../src/bpf/elf/writer.js";
+import { writeElf } from "../../../src/object/writer.js";
 import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
 import { hasTool } from "../support/tools.js";
 import { ALL_CASES } from "./artifacts.js";

@@ -8,12 +8,12 @@ import {
   conformanceInsns,
   listConformanceFiles,
   readConformanceData,
-} from "../../../src/bpf/conformance-data.js";
+} from "../../bpf/support/conformance-data.js";
 import {
   type KernelOutcome,
   runConformanceInKernel,
   type WrapScheme,
-} from "../../../src/runtime/linux/conformance-kernel.js";
+} from "./support/conformance-kernel.js";
 import { createVm } from "../../../src/runtime/vm/index.js";
 import { bpfFds, noBpf } from "./kernel-fixtures.js";
 

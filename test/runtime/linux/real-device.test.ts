@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../../src/abi/artifact.js";
 import { assembleUbpf } from "../../../src/bpf/asm/ubpf.js";
 import { encodeExtentTable, extentTableBytes } from "../../../src/runtime/extents.js";
 import { bindFileExtents } from "../../../src/runtime/linux/bind-extents.js";

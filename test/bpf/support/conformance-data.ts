@@ -3,9 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BpfError } from "../diagnostics.js";
-import { assembleUbpf } from "./asm/ubpf.js";
-import { decode, encode, fromRawWords, type Insn } from "./insn.js";
+import { BpfError } from "../../../src/diagnostics.js";
+import { assembleUbpf } from "../../../src/bpf/asm/ubpf.js";
+import { decode, encode, fromRawWords, type Insn } from "../../../src/bpf/insn.js";
 
 export interface ConformanceData {
   file: string;

@@ -2,8 +2,8 @@
 // a FUNC per function (the entry global, callees static, as clang marks `static __noinline`), and
 // a DATASEC + VAR per map section, which libbpf needs to make those maps BPF_F_MMAPABLE and the
 // kernel uses to print map contents (`bpftool map dump`).
-import { CTX_SIZE, Ctx } from "../../compiler/artifact.js";
-import { BtfBuilder, FuncLinkage, VarLinkage } from "../btf.js";
+import { CTX_SIZE, Ctx } from "../abi/artifact.js";
+import { BtfBuilder, FuncLinkage, VarLinkage } from "../bpf/btf.js";
 
 /** What differs between targets at the ELF level. */
 export interface TargetAbi {

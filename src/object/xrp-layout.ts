@@ -19,8 +19,8 @@
 // with the layout below: block map → ctx->data, scratch map → ctx->scratch after a header that
 // takes the place of iochain's ctx (XrpScratch), next_offset/next_size → next_addr[0]/size[0],
 // the end of a chain → done = 1. docs/xrp.md describes it; none of it has met a real XRP kernel.
-import { CTX_SIZE, Ctx } from "../../compiler/artifact.js";
-import type { BtfBuilder } from "../btf.js";
+import { CTX_SIZE, Ctx } from "../abi/artifact.js";
+import type { BtfBuilder } from "../bpf/btf.js";
 import { u64Type, type TargetAbi } from "./artifact-btf.js";
 
 export const XRP_SECTION = "xrp_prog";

@@ -12,7 +12,7 @@
 //   <original program>                  <original program>
 //
 // The ctx scheme is refused more often: ctx accesses must be aligned and at constant offsets.
-import type { Insn } from "../../bpf/insn.js";
+import type { Insn } from "../../../../src/bpf/insn.js";
 import {
   Alu,
   Class,
@@ -23,11 +23,11 @@ import {
   PseudoLd,
   Size,
   Src,
-} from "../../bpf/opcodes.js";
-import { LoadError } from "./errors.js";
-import { BpfMap } from "./maps.js";
-import { loadProgram } from "./program.js";
-import { testRun } from "./test-run.js";
+} from "../../../../src/bpf/opcodes.js";
+import { LoadError } from "../../../../src/runtime/linux/errors.js";
+import { BpfMap } from "../../../../src/runtime/linux/maps.js";
+import { loadProgram } from "../../../../src/runtime/linux/program.js";
+import { testRun } from "../../../../src/runtime/linux/test-run.js";
 
 export type WrapScheme = "ctx" | "map";
 

@@ -8,15 +8,15 @@
 // through R_BPF_64_64 relocations, license "GPL", `.BTF` (context struct, functions, one DATASEC
 // per map) and `.BTF.ext` (func_info, and line_info pointing at the .ioc lines).
 import { basename } from "node:path";
-import type { MapSpec, ProgramArtifact } from "../../compiler/artifact.js";
-import { BpfError } from "../../diagnostics.js";
-import { encodeBtfExt, type BtfExt, type LineInfo } from "../btf-ext.js";
-import { encode, INSN_BYTES, slotOffsets, type Insn, type SourcePos } from "../insn.js";
+import type { MapSpec, ProgramArtifact } from "../abi/artifact.js";
+import { BpfError } from "../diagnostics.js";
+import { encodeBtfExt, type BtfExt, type LineInfo } from "../bpf/btf-ext.js";
+import { encode, INSN_BYTES, slotOffsets, type Insn, type SourcePos } from "../bpf/insn.js";
 import { describeProgram, LINUX_ABI, type MapVariable, type TargetAbi } from "./artifact-btf.js";
-import { SECTION, SHF, SHT, STB, STT } from "./constants.js";
-import { ElfObjectWriter } from "./object-writer.js";
-import { layoutProgram, type FunctionLayout } from "./program-layout.js";
-import { XRP_ABI } from "./xrp-abi.js";
+import { SECTION, SHF, SHT, STB, STT } from "../bpf/elf/constants.js";
+import { ElfObjectWriter } from "../bpf/elf/object-writer.js";
+import { layoutProgram, type FunctionLayout } from "../bpf/elf/program-layout.js";
+import { XRP_ABI } from "./xrp-layout.js";
 
 export type ElfTarget = "linux" | "xrp";
 
