@@ -12,7 +12,7 @@ import type { Insn } from "../src/bpf/insn.js";
 import { readElfFile, type ElfObject } from "../src/bpf/elf/reader.js";
 import { LD_IMM64, PseudoLd } from "../src/bpf/opcodes.js";
 import { MapIndex, type MapSpec, type ProgramArtifact } from "../src/abi/artifact.js";
-import { extentTableBytes } from "../src/runtime/extents.js";
+import { extentTableBytes } from "../src/abi/extents.js";
 import type { ExampleName } from "./workloads.js";
 
 /** The repository root (this file runs from bench/ or from dist/bench/). */

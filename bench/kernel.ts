@@ -10,7 +10,8 @@ import { basename, join } from "node:path";
 import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { ExtentDevice, MemoryBlockSource } from "../src/runtime/block-source.js";
 import { type ChainOptions, type StepTarget, runChain } from "../src/runtime/driver.js";
-import { encodeExtentTable, identityExtents } from "../src/runtime/extents.js";
+import { identityExtents } from "../src/runtime/extents.js";
+import { encodeExtentTable } from "../src/abi/extents.js";
 import { BpfMap } from "../src/runtime/linux/maps.js";
 import { BpfProgram, loadProgram } from "../src/runtime/linux/program.js";
 import {

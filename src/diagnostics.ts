@@ -6,7 +6,15 @@
 //      = hint: did you mean `node`?
 //
 // Codes are stable; docs/errors.md lists every one.
-import type { SourcePos } from "./bpf/insn.js";
+
+/** Where something came from in a source file (an .ioc line, an assembler line). */
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+  endLine?: number;
+  endCol?: number;
+}
 
 export type Severity = "error" | "warning" | "note";
 

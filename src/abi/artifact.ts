@@ -25,6 +25,28 @@ export const Ctx = {
   maxArgs: 8,
 } as const;
 
+/** `struct iochain_ctx` (docs/abi.md), field by field: C name, offset, width, array length. */
+export const CTX_FIELDS: readonly {
+  name: string;
+  offset: number;
+  size: 4 | 8;
+  count?: number;
+}[] = [
+  { name: "offset", offset: Ctx.offset, size: 8 },
+  { name: "size", offset: Ctx.size, size: 4 },
+  { name: "hop", offset: Ctx.hop, size: 4 },
+  { name: "resume", offset: Ctx.resume, size: 4 },
+  { name: "status", offset: Ctx.status, size: 4 },
+  { name: "next_offset", offset: Ctx.nextOffset, size: 8 },
+  { name: "next_size", offset: Ctx.nextSize, size: 4 },
+  { name: "error", offset: Ctx.error, size: 4 },
+  { name: "value", offset: Ctx.value, size: 8 },
+  { name: "value_len", offset: Ctx.valueLen, size: 4 },
+  { name: "rows", offset: Ctx.rows, size: 4 },
+  { name: "next_dev", offset: Ctx.nextDev, size: 8 },
+  { name: "args", offset: Ctx.args, size: 8, count: Ctx.maxArgs },
+];
+
 export const Status = { RESUBMIT: 0, DONE: 1, FAILED: 2, SUSPENDED: 3 } as const;
 export type StatusCode = (typeof Status)[keyof typeof Status];
 

@@ -1,16 +1,8 @@
 // The instruction model: one record per instruction (a wide ld_imm64 is one record spanning two
 // 8-byte slots), each able to carry the source position it came from, so that assembler errors,
 // lint findings and verifier rejections can point back at the line that produced it.
-import { BpfError } from "../diagnostics.js";
+import { BpfError, type SourcePos } from "../diagnostics.js";
 import { LD_IMM64 } from "./opcodes.js";
-
-export interface SourcePos {
-  file: string;
-  line: number; // 1-based
-  col: number; // 1-based
-  endLine?: number;
-  endCol?: number;
-}
 
 export interface Insn {
   code: number; // opcode byte

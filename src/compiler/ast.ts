@@ -2,7 +2,7 @@
 // semantic facts the checker attaches to it (types, constant values, what each name refers to).
 // Every node carries a full span so that any later stage — checker, lowering, IR, emitted
 // instructions, verifier messages — can point back at the source text.
-import type { SourcePos } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 
 /** A source range: where a node starts (line/col) and ends (endLine/endCol, exclusive). */
 export interface Span extends SourcePos {

@@ -10,7 +10,7 @@
 //   f.setBlock(big); f.ret(1n);
 //   f.setBlock(small); f.ret(0n);
 //   const module = m.finish();
-import type { SourcePos } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 import { IochainError } from "../diagnostics.js";
 import {
   imm,

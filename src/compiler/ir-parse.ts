@@ -8,7 +8,7 @@
 //
 // Each instruction's position is its line in the text (file "<ir>"). Malformed text is an
 // internal error (E0999): this is a developer tool, not user input.
-import type { SourcePos } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 import { IochainError } from "../diagnostics.js";
 import {
   imm,

@@ -33,7 +33,7 @@
 // ranges across register copies with the same id); the redundant-check pass removes a check only
 // when a dominating check of the same vreg, not redefined in between, has a max ≤ this max.
 // A mask (`and %off, 4095`) is an alternative the front end can use where failing is not wanted.
-import type { SourcePos } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 
 export type VReg = number & { readonly __vreg: unique symbol };
 export type Value = VReg | bigint;

@@ -3,6 +3,7 @@
 // whose file offset goes through one shared tail per program: alignment, extent lookup in the
 // extents map (binary search), the access checks, and the translated device address.
 import { BuiltinError, Ctx, MapIndex, Status } from "../abi/artifact.js";
+import { EXTENT_ENTRY_BYTES, ExtentField, ExtentTableField } from "../abi/extents.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
 import { isImm, type Block, type Value, type VReg } from "./ir.js";
@@ -13,8 +14,6 @@ import { internal, type Frame, type LowerContext } from "./lower-context.js";
 /** Reads at file offsets that are not a multiple of this (or of a smaller block size, a power of
  * two's worth of it) fail with `misaligned`: O_DIRECT needs sector alignment. */
 export const SECTOR = 512;
-export const EXTENT_HEADER = 16;
-export const EXTENT_ENTRY = 24;
 
 export function lowerFail(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "fail" }>): void {
   const name = s.errorName;
@@ -141,7 +140,7 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
   f.setBlock(aligned);
 
   // count = min(extents.count, capacity): the table is never read past the map value.
-  const count = f.load(8, at.map(MapIndex.extents, 8));
+  const count = f.load(8, at.map(MapIndex.extents, ExtentTableField.count));
   const clamp = f.block("clamp");
   const counted = f.block("counted");
   f.br("ugt", count, BigInt(cap), clamp, counted);
@@ -169,7 +168,7 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
   f.setBlock(body);
   const mid = f.alu("lshr", f.alu("add", lo, hi), 1n);
   const entry = extentEntry(cx, mid);
-  const start = f.load(8, at.reg(entry, 0));
+  const start = f.load(8, at.reg(entry, ExtentField.fileOffset));
   f.br("ult", off, start, left, right);
   f.setBlock(left);
   f.mov(mid, hi);
@@ -197,9 +196,9 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
   f.setBlock(some);
   const idx = f.alu("sub", lo, 1n);
   const e = extentEntry(cx, idx);
-  const eStart = f.load(8, at.reg(e, 0));
-  const eLen = f.load(8, at.reg(e, 8));
-  const eDev = f.load(8, at.reg(e, 16));
+  const eStart = f.load(8, at.reg(e, ExtentField.fileOffset));
+  const eLen = f.load(8, at.reg(e, ExtentField.length));
+  const eDev = f.load(8, at.reg(e, ExtentField.devAddr));
   const eEnd = f.alu("add", eStart, eLen);
   const last = f.alu("sub", count, 1n);
   // Past the extent's end: past the last extent is past the file, else a hole.
@@ -236,6 +235,6 @@ function extentEntry(cx: LowerContext, i: VReg): VReg {
   const ok = f.block("extidx");
   f.check(i, BigInt(cx.extentCapacity - 1), ok, cx.failBlock(BuiltinError.unmapped));
   f.setBlock(ok);
-  const base = f.addr(at.map(MapIndex.extents, EXTENT_HEADER));
-  return f.alu("add", base, f.alu("mul", i, BigInt(EXTENT_ENTRY)));
+  const base = f.addr(at.map(MapIndex.extents, ExtentTableField.entries));
+  return f.alu("add", base, f.alu("mul", i, BigInt(EXTENT_ENTRY_BYTES)));
 }

@@ -2,7 +2,7 @@
 // views and arrays as checked places in the block map, tuples), the per-function state (the
 // builder, shared exit blocks, the frames of inlined calls), and the program-wide tables (scratch
 // layout, user error codes).
-import type { SourcePos } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 import { IochainError } from "../diagnostics.js";
 import { Ctx, FIRST_USER_ERROR, MapIndex, Status } from "../abi/artifact.js";
 import type * as A from "./ast.js";

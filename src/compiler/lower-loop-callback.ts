@@ -25,6 +25,7 @@
 //
 // Not converted: loops in noinline functions (no ctx to end the step with), loops inside a
 // callback, loops whose body has a `scan`, and those needing too many struct fields.
+import { BPF_MAX_LOOPS, HelperId } from "../abi/helpers.js";
 import * as A from "./ast.js";
 import { at } from "./ir-builder.js";
 import { isReg, successors, type Block, type Value, type VReg } from "./ir.js";
@@ -33,9 +34,6 @@ import type { Frame, LoopExits, LowerContext, LValue } from "./lower-context.js"
 import { arith, lowerCond } from "./lower-expr.js";
 import { LOOP_LIMIT_ERROR, lowerStmts } from "./lower-stmt.js";
 
-export const BPF_LOOP = 181;
-/** bpf_loop refuses more iterations than this. */
-const BPF_MAX_LOOPS = 1n << 23n;
 /**
  * Loops whose estimated verifier work (iterations × weight of the body, roughly its IR size)
  * reaches this go through bpf_loop; smaller ones stay plain loops, which cost nothing at run
@@ -123,7 +121,7 @@ export function callbackPlan(
   iterations: bigint | undefined,
 ): CallbackPlan | undefined {
   if (cx.loopCallbacks === "never") return undefined;
-  if (iterations === undefined || iterations < 1n || iterations + 1n > BPF_MAX_LOOPS)
+  if (iterations === undefined || iterations < 1n || iterations + 1n > BigInt(BPF_MAX_LOOPS))
     return undefined;
   // Not nested in another callback, not in a noinline function (no ctx there), no scans inside.
   if (cx.fn.loopExits || cx.fn.ctx === undefined || fr.kind === "noinline") return undefined;
@@ -227,7 +225,7 @@ export function lowerLoopAsCallback(
   if (iterations <= 0n) return true; // a constant empty range: nothing runs
   const per = BigInt(plan.unroll);
   const nr = (iterations + per - 1n) / per;
-  if (nr > BPF_MAX_LOOPS) return false;
+  if (nr > BigInt(BPF_MAX_LOOPS)) return false;
 
   const uses = usesOf(s.body.stmts, { locals: new Set(), params: new Set(), assigned: new Set() });
   if (head.kind === "while") usesOf(head.s.cond, uses);
@@ -397,7 +395,7 @@ export function lowerLoopAsCallback(
   for (let off = 8 * (1 + regs.length); off < 8 * fields; off += 8)
     main.store(8, at.stack(slot, off), 0n);
   const structPtr = main.addr(at.stack(slot, 0));
-  main.callWithCallback(BPF_LOOP, [nr, 0n, structPtr, 0n], name);
+  main.callWithCallback(HelperId.LOOP, [nr, 0n, structPtr, 0n], name);
   const code = main.load(8, at.stack(slot, 0));
   for (const c of carried) main.load(8, at.stack(slot, c.off), false, c.outer);
   const after = main.block("endloop");

@@ -3,7 +3,7 @@
 // dispatches on the current stage and runs the stage's statements. noinline functions become
 // further IR functions. The rest of the artifact — maps, scratch layout, result, errors — is
 // decided here too.
-import { encodeExtentTable, type ExtentTable } from "../runtime/extents.js";
+import { encodeExtentTable, extentTableBytes, type ExtentTable } from "../abi/extents.js";
 import {
   Ctx,
   MapIndex,
@@ -12,13 +12,12 @@ import {
   type ResultSpec,
   type ScalarType,
 } from "../abi/artifact.js";
-import type { SourcePos } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import * as A from "./ast.js";
 import type { CheckedProgram } from "./check.js";
 import { at, ModuleBuilder } from "./ir-builder.js";
 import type { Module } from "./ir.js";
-import { EXTENT_ENTRY, EXTENT_HEADER } from "./lower-actions.js";
 import { LowerContext, scalar, type Frame, type LValue } from "./lower-context.js";
 import { normalize, storeScratch } from "./lower-expr.js";
 import { aggregateSpecs, layoutScratch, outputSpec } from "./lower-scratch.js";
@@ -131,7 +130,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
     { name: "scratch", valueSize: scratchLayout.size, mmapable: true, readOnlyProg: false },
   ];
   if (cx.usesExtents) {
-    const valueSize = EXTENT_HEADER + EXTENT_ENTRY * capacity;
+    const valueSize = extentTableBytes(capacity);
     maps.push({
       name: "extents",
       valueSize,

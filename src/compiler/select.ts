@@ -1,7 +1,8 @@
 // Instruction selection: one IR instruction, with its vregs mapped to physical registers, becomes
 // one or two eBPF instructions. eBPF is two-address (`dst op= src`), so `d = a op b` costs a
 // `mov d, a` first unless the allocator gave d and a the same register (it tries to).
-import type { Insn, SourcePos } from "../bpf/insn.js";
+import type { Insn } from "../bpf/insn.js";
+import type { SourcePos } from "../diagnostics.js";
 import {
   Alu,
   Class,

@@ -2,7 +2,13 @@
 // a FUNC per function (the entry global, callees static, as clang marks `static __noinline`), and
 // a DATASEC + VAR per map section, which libbpf needs to make those maps BPF_F_MMAPABLE and the
 // kernel uses to print map contents (`bpftool map dump`).
-import { CTX_SIZE, Ctx } from "../abi/artifact.js";
+import { CTX_FIELDS, CTX_SIZE } from "../abi/artifact.js";
+import {
+  EXTENT_ENTRY_BYTES,
+  EXTENT_HEADER_BYTES,
+  ExtentField,
+  ExtentTableField,
+} from "../abi/extents.js";
 import { BtfBuilder, FuncLinkage, VarLinkage } from "../bpf/btf.js";
 
 /** What differs between targets at the ELF level. */
@@ -15,28 +21,6 @@ export interface TargetAbi {
   returnType(b: BtfBuilder): number;
 }
 
-/** `struct iochain_ctx` (docs/abi.md), field by field; `Ctx` in artifact.ts holds the offsets. */
-export const IOCHAIN_CTX_FIELDS: readonly {
-  name: string;
-  offset: number;
-  size: 4 | 8;
-  count?: number;
-}[] = [
-  { name: "offset", offset: Ctx.offset, size: 8 },
-  { name: "size", offset: Ctx.size, size: 4 },
-  { name: "hop", offset: Ctx.hop, size: 4 },
-  { name: "resume", offset: Ctx.resume, size: 4 },
-  { name: "status", offset: Ctx.status, size: 4 },
-  { name: "next_offset", offset: Ctx.nextOffset, size: 8 },
-  { name: "next_size", offset: Ctx.nextSize, size: 4 },
-  { name: "error", offset: Ctx.error, size: 4 },
-  { name: "value", offset: Ctx.value, size: 8 },
-  { name: "value_len", offset: Ctx.valueLen, size: 4 },
-  { name: "rows", offset: Ctx.rows, size: 4 },
-  { name: "next_dev", offset: Ctx.nextDev, size: 8 },
-  { name: "args", offset: Ctx.args, size: 8, count: Ctx.maxArgs },
-];
-
 export const u32Type = (b: BtfBuilder): number => b.typedef("__u32", b.int("unsigned int", 4));
 export const u64Type = (b: BtfBuilder): number =>
   b.typedef("__u64", b.int("unsigned long long", 8));
@@ -44,7 +28,7 @@ export const u64Type = (b: BtfBuilder): number =>
 export const LINUX_ABI: TargetAbi = {
   section: "syscall",
   describeCtx(b) {
-    const members = IOCHAIN_CTX_FIELDS.map((f) => {
+    const members = CTX_FIELDS.map((f) => {
       const scalar = f.size === 8 ? u64Type(b) : u32Type(b);
       return { name: f.name, offset: f.offset, type: f.count ? b.array(scalar, f.count) : scalar };
     });
@@ -63,29 +47,26 @@ export interface MapVariable {
   layout: "bytes" | "extents";
 }
 
-/** The extent table: `u64 generation; u64 count; {u64 file_offset, length, dev_addr}[n]`. */
-const EXTENT_HEADER = 16;
-const EXTENT_SIZE = 24;
 
 function valueType(b: BtfBuilder, v: MapVariable): number {
   const u64 = u64Type(b);
   if (
     v.layout === "extents" &&
-    v.size >= EXTENT_HEADER &&
-    (v.size - EXTENT_HEADER) % EXTENT_SIZE === 0
+    v.size >= EXTENT_HEADER_BYTES &&
+    (v.size - EXTENT_HEADER_BYTES) % EXTENT_ENTRY_BYTES === 0
   ) {
-    const extent = b.struct("iochain_extent", EXTENT_SIZE, [
-      { name: "file_offset", offset: 0, type: u64 },
-      { name: "length", offset: 8, type: u64 },
-      { name: "dev_addr", offset: 16, type: u64 },
+    const extent = b.struct("iochain_extent", EXTENT_ENTRY_BYTES, [
+      { name: "file_offset", offset: ExtentField.fileOffset, type: u64 },
+      { name: "length", offset: ExtentField.length, type: u64 },
+      { name: "dev_addr", offset: ExtentField.devAddr, type: u64 },
     ]);
     return b.struct("iochain_extents", v.size, [
-      { name: "generation", offset: 0, type: u64 },
-      { name: "count", offset: 8, type: u64 },
+      { name: "generation", offset: ExtentTableField.generation, type: u64 },
+      { name: "count", offset: ExtentTableField.count, type: u64 },
       {
         name: "entries",
-        offset: 16,
-        type: b.array(extent, (v.size - EXTENT_HEADER) / EXTENT_SIZE),
+        offset: ExtentTableField.entries,
+        type: b.array(extent, (v.size - EXTENT_HEADER_BYTES) / EXTENT_ENTRY_BYTES),
       },
     ]);
   }

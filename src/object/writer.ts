@@ -9,9 +9,9 @@
 // per map) and `.BTF.ext` (func_info, and line_info pointing at the .ioc lines).
 import { basename } from "node:path";
 import type { MapSpec, ProgramArtifact } from "../abi/artifact.js";
-import { BpfError } from "../diagnostics.js";
+import { BpfError, type SourcePos } from "../diagnostics.js";
 import { encodeBtfExt, type BtfExt, type LineInfo } from "../bpf/btf-ext.js";
-import { encode, INSN_BYTES, slotOffsets, type Insn, type SourcePos } from "../bpf/insn.js";
+import { encode, INSN_BYTES, slotOffsets, type Insn } from "../bpf/insn.js";
 import { describeProgram, LINUX_ABI, type MapVariable, type TargetAbi } from "./artifact-btf.js";
 import { SECTION, SHF, SHT, STB, STT } from "../bpf/elf/constants.js";
 import { ElfObjectWriter } from "../bpf/elf/object-writer.js";

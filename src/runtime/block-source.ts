@@ -4,7 +4,8 @@
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { IochainError } from "../diagnostics.js";
 import type { BlockSource, Device } from "./driver.js";
-import { type Extent, type ExtentTable, findExtent } from "./extents.js";
+import { findExtent } from "./extents.js";
+import { type Extent, type ExtentTable } from "../abi/extents.js";
 import { DIRECT_IO_ALIGNMENT, DirectReader, preadFully } from "./linux/direct-read.js";
 
 export interface ReadOptions {

@@ -8,7 +8,8 @@ import { IochainError } from "../diagnostics.js";
 import { abiBroken } from "./abi-broken.js";
 import { ChainRecord, STATUS_UNSET } from "./chain-record.js";
 import { type ArgValue, encodeArgs } from "./args.js";
-import { type ExtentTable, translate } from "./extents.js";
+import { translate } from "./extents.js";
+import { type ExtentTable } from "../abi/extents.js";
 import type { AggregateValue, ResultValue, Row } from "./outputs.js";
 
 /** One home of the program (VM, kernel): the maps' memory and a way to run one step. */

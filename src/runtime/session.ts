@@ -11,13 +11,8 @@ import { IochainError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import { ExtentDevice, FileBlockSource, type RawDevice } from "./block-source.js";
 import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
-import {
-  type ExtentTable,
-  decodeExtentTable,
-  encodeExtentTable,
-  identityExtents,
-  parseExtentJson,
-} from "./extents.js";
+import { identityExtents, parseExtentJson } from "./extents.js";
+import { type ExtentTable, decodeExtentTable, encodeExtentTable } from "../abi/extents.js";
 import { type FileDeviceOptions, openFileDevice, tableForRun } from "./linux/bind-extents.js";
 import type { ProgInfo } from "./linux/program.js";
 import { LinuxTarget } from "./linux/target.js";

@@ -9,7 +9,7 @@ import {
   MemoryBlockSource,
 } from "../../src/runtime/block-source.js";
 import { type StepTarget, runChain } from "../../src/runtime/driver.js";
-import type { ExtentTable } from "../../src/runtime/extents.js";
+import type { ExtentTable } from "../../src/abi/extents.js";
 import { makeArtifact } from "./fixtures.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

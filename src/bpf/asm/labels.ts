@@ -1,7 +1,7 @@
 // Label bookkeeping shared by both assembler syntaxes: definitions map a name to an instruction
 // index; references are patched once every instruction (and so every slot offset) is known.
-import { BpfError } from "../../diagnostics.js";
-import { slotOffsets, type Insn, type SourcePos } from "../insn.js";
+import { BpfError, type SourcePos } from "../../diagnostics.js";
+import { slotOffsets, type Insn } from "../insn.js";
 
 export interface LabelRef {
   insnIndex: number;

@@ -1,7 +1,7 @@
 // A character cursor over one source line, shared by both assembler syntaxes. It knows the line's
 // place in the file so every token it hands out, and every error it raises, carries a position.
 import { BpfError } from "../../diagnostics.js";
-import type { SourcePos } from "../insn.js";
+import type { SourcePos } from "../../diagnostics.js";
 
 export class LineScanner {
   index = 0;

@@ -17,7 +17,8 @@
 //
 // noinline callees have no ctx: one that reaches the scratch map (a laundered loop variable) gets
 // the scratch pointer as an extra last parameter, passed by its callers.
-import type { SourcePos } from "../../bpf/insn.js";
+import { HelperId } from "../../abi/helpers.js";
+import type { SourcePos } from "../../diagnostics.js";
 import {
   XRP_ADDR_WIDTH,
   XRP_BUFFER_SIZE,
@@ -164,9 +165,6 @@ function pointerNeeds(ir: Module): Map<Func, Set<PointerMap>> {
   return needs;
 }
 
-/** bpf_loop's helper id. */
-const BPF_LOOP = 181;
-
 /**
  * XRP's kernel is Linux 5.12 (`uname -r`: 5.12.0-xrp+, xrp-project/XRP issue #9); bpf_loop came in
  * 5.17. A loop the lowering runs through bpf_loop therefore cannot run there (and its callback,
@@ -176,7 +174,7 @@ function refuseBpfLoop(ir: Module): void {
   for (const f of ir.funcs)
     for (const b of f.blocks)
       for (const i of b.insns)
-        if (i.op === "call" && i.helper === BPF_LOOP)
+        if (i.op === "call" && i.helper === HelperId.LOOP)
           throw limit(
             "this loop is compiled to a bpf_loop callback, and XRP's kernel (Linux 5.12) predates bpf_loop (5.17)",
             i.pos,

@@ -12,7 +12,7 @@ import {
   type BigIntStats,
 } from "node:fs";
 import { IochainError } from "../../diagnostics.js";
-import type { Extent, ExtentTable } from "../extents.js";
+import type { Extent, ExtentTable } from "../../abi/extents.js";
 import { describeErrno, type Libc, native, NativeBuffer } from "./native.js";
 
 /** One extent as FIEMAP reports it: the table's three numbers plus `FIEMAP_EXTENT_*` flags. */

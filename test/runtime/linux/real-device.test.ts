@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProgramArtifact } from "../../../src/abi/artifact.js";
 import { assembleUbpf } from "../../../src/bpf/asm/ubpf.js";
-import { encodeExtentTable, extentTableBytes } from "../../../src/runtime/extents.js";
+import { encodeExtentTable, extentTableBytes } from "../../../src/abi/extents.js";
 import { bindFileExtents } from "../../../src/runtime/linux/bind-extents.js";
 import { readFileExtents } from "../../../src/runtime/linux/fiemap.js";
 import { runProgram, type TargetName } from "../../../src/runtime/run-program.js";
