@@ -8,7 +8,7 @@ import path from "node:path";
 import { writeBptree } from "../../examples/bptree/gen.js";
 import { lookupBptree, type LookupResult } from "../../examples/bptree/reference.js";
 import { Rng } from "../../examples/common/rng.js";
-import { packageRoot } from "../compiler/parse.js";
+import { packageRoot } from "../compiler/front/parse.js";
 import type { ChainResult } from "../runtime/driver.js";
 import { bpfAvailable } from "../runtime/linux/syscall.js";
 import { KernelSession, SimSession, type ChainSession } from "../runtime/session.js";

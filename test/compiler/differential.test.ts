@@ -2,9 +2,9 @@
 // optimisation is the reference; the optimised IR and the emitted eBPF (on the VM) must agree.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { generate } from "../../src/compiler/backend.js";
-import { optimize } from "../../src/compiler/optimize.js";
-import { printModule } from "../../src/compiler/ir-print.js";
+import { generate } from "../../src/compiler/back/backend.js";
+import { optimize } from "../../src/compiler/pipeline.js";
+import { printModule } from "../../src/compiler/ir/print.js";
 import { ArrayMap, createVm } from "../../src/runtime/vm/index.js";
 import { IrInterpreter, newMemory } from "./ir-interp.js";
 import { randomModule, SCRATCH_SIZE, seeds, type RandomOptions } from "./random-ir.js";

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { grammarRecipe, loadGrammar, packageRoot } from "../../src/compiler/grammar.js";
+import { grammarRecipe, loadGrammar, packageRoot } from "../../src/compiler/front/grammar.js";
 
 describe("grammar recipe", () => {
   it("is the recipe of grammar/iochain.ohm", async () => {

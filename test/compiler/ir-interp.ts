@@ -8,7 +8,7 @@ import {
   type Module,
   type Value,
   type VReg,
-} from "../../src/compiler/ir.js";
+} from "../../src/compiler/ir/ir.js";
 import { evalAlu, evalCond, evalUnary } from "../../src/compiler/opt/eval.js";
 
 export interface Memory {

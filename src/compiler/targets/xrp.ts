@@ -49,7 +49,7 @@ import {
   type Module,
   type Term,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 
 type Metadata = Omit<ProgramArtifact, "insns">;
 

@@ -24,7 +24,7 @@ import type { Insn } from "../../../src/bpf/insn.js";
 import { LD_IMM64, PseudoLd } from "../../../src/bpf/opcodes.js";
 import { buildProgram } from "../../../src/cli/main.js";
 import { Ctx, Status, type ProgramArtifact } from "../../../src/abi/artifact.js";
-import { at, ModuleBuilder } from "../../../src/compiler/ir-builder.js";
+import { at, ModuleBuilder } from "../../../src/compiler/ir/builder.js";
 import { retargetXrp } from "../../../src/compiler/targets/xrp.js";
 import { compile } from "../../../src/compiler/pipeline.js";
 import { IochainError } from "../../../src/diagnostics.js";

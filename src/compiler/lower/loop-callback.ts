@@ -1,0 +1,440 @@
+// Loops whose bound × body is large run through bpf_loop (helper 181) instead of as a branch
+// back to their head. The verifier walks a bounded loop iteration by iteration, since the
+// counter differs in every iteration, so a loop of 1364 records with a LEB128 decode in its body
+// costs it ~500k instructions of its 1M limit. A bpf_loop callback is checked as a function
+// called an unknown number of times: until its caller's state stops changing, a few passes.
+//
+// The body becomes a BPF-to-BPF function `long cb(u64 index, struct *st)`; `st` is a stack
+// struct of the storage function, 8 bytes a field:
+//
+//   [0]  exit code (Exit below), 0 until an action inside the loop ends the step
+//   [8]  ctx, then every register value the body uses from outside (locals, parameters, the
+//        loop's start and end), then the payload of the exits (bytes result, inline return)
+//
+// The callback loads what it uses; `var`s the body assigns are stored back, laundered, before
+// each iteration ends (continue, break) — laundered so that iterations meet in one verifier
+// state. It returns 0 to go on and 1 to stop. `fail`, `return` and `resubmit` inside write ctx
+// as usual, then set the exit code and stop; the storage function, after the call, reloads the
+// assigned vars and dispatches on the code: go on after the loop, end the step, run the
+// resubmit's tail or the bytes copy, or leave the inlined function the loop is in.
+//
+// Semantics stay the loop's: `for i in a .. b max M` runs M + 1 iterations through bpf_loop;
+// iteration n computes i = a + n, stops when i >= b, and fails with loop_limit when n reaches M,
+// as the plain loop does at its head. One callback call runs a few iterations in a row (a plain
+// inner loop, CallbackPlan.unroll; n = index * unroll + k): a call costs more than an iteration.
+//
+// Not converted: loops in noinline functions (no ctx to end the step with), loops inside a
+// callback, loops whose body has a `scan`, and those needing too many struct fields.
+import { BPF_MAX_LOOPS, HelperId } from "../../abi/helpers.js";
+import * as A from "../front/ast.js";
+import { at } from "../ir/builder.js";
+import { isReg, successors, type Block, type Value, type VReg } from "../ir/ir.js";
+import { jumpToBytesTail, translateTail } from "./actions.js";
+import type { Frame, LoopExits, LowerContext, LValue } from "./context.js";
+import { arith, lowerCond } from "./expr.js";
+import { LOOP_LIMIT_ERROR, lowerStmts } from "./stmt.js";
+
+/**
+ * Loops whose estimated verifier work (iterations × weight of the body, roughly its IR size)
+ * reaches this go through bpf_loop; smaller ones stay plain loops, which cost nothing at run
+ * time. Measured: sstable's index loop (254 × 24) stays, its data loop (1364 × 190) moves.
+ */
+export const CALLBACK_LOOP_WORK = 20_000;
+/**
+ * Each callback call runs up to MAX_UNROLL iterations, as many as keep one call's body within
+ * UNROLLED_WORK: a call costs more than a plain iteration (sstable in the kernel, ns per step:
+ * plain loop ~290, one iteration per call ~550, two ~440, four ~355), while the verifier walks the
+ * iterations of one call in a row and keeps their paths apart longer (verified instructions,
+ * sstable: 11k with one, 13k with two, 20k with four, 37k with eight; a loop nested in the body
+ * grows faster: 2.6k, 11k, 29k with one, two, four).
+ */
+const UNROLLED_WORK = 1600;
+const MAX_UNROLL = 4;
+/** Fields of the stack struct at most (512 bytes of stack are shared with everything else). */
+const MAX_FIELDS = 24;
+
+/** The exit code in field 0. */
+const Exit = { none: 0n, finished: 1n, resubmit: 2n, bytes: 3n, inlineReturn: 4n } as const;
+
+type ForStmt = Extract<A.Stmt, { kind: "for" }>;
+type WhileStmt = Extract<A.Stmt, { kind: "while" }>;
+
+/** What the callback does before the body: `for` computes the variable and tests the end. */
+export type LoopHead =
+  | { kind: "for"; s: ForStmt; start: Value; end: Value; ty: A.IntType; checked: boolean }
+  | { kind: "while"; s: WhileStmt };
+
+// ---------------------------------------------------------------------------------------------
+// The decision
+
+const SKIP = new Set(["span", "ty", "binding", "local", "locals", "letLocals", "varTy", "storage"]);
+
+/** Iterations of a nested loop for the estimate: its limit, else its constant range, else 16. */
+function iterationsOf(s: ForStmt | WhileStmt): number {
+  const c = (e?: A.Expr): bigint | undefined => e?.constValue;
+  const n =
+    s.limit ??
+    c(s.max) ??
+    (s.kind === "for" && c(s.start) !== undefined && c(s.end) !== undefined
+      ? c(s.end)! - c(s.start)!
+      : 16n);
+  return Number(n < 1n ? 1n : n);
+}
+
+/** Rough verifier work of one pass over `node`: its AST nodes, inner loops and inlined calls. */
+function weigh(node: unknown, depth: number): number {
+  if (Array.isArray(node)) return node.reduce((n: number, x) => n + weigh(x, depth), 0);
+  if (typeof node !== "object" || node === null) return 0;
+  const o = node as Record<string, unknown>;
+  if (o.kind === "for" || o.kind === "while") {
+    const s = o as unknown as ForStmt | WhileStmt;
+    const head = s.kind === "for" ? weigh([s.start, s.end], depth) : weigh(s.cond, depth);
+    return 2 + head + iterationsOf(s) * (2 + head + weigh(s.body, depth));
+  }
+  let n = typeof o.kind === "string" ? 1 : 0;
+  for (const [k, v] of Object.entries(o)) if (!SKIP.has(k)) n += weigh(v, depth);
+  if (o.kind === "call") {
+    const b = (o as unknown as Extract<A.Expr, { kind: "call" }>).callee.binding;
+    if (b?.kind === "fn" && !b.item.noinline && depth < 8) n += weigh(b.item.body, depth + 1);
+  }
+  return n;
+}
+
+const containsScan = (node: unknown): boolean => {
+  if (Array.isArray(node)) return node.some(containsScan);
+  if (typeof node !== "object" || node === null) return false;
+  const o = node as Record<string, unknown>;
+  if (o.kind === "scan") return true;
+  return Object.entries(o).some(([k, v]) => !SKIP.has(k) && containsScan(v));
+};
+
+/** How a loop runs through bpf_loop: iterations per callback call. */
+export interface CallbackPlan {
+  unroll: number;
+}
+
+/** Whether this loop should be a bpf_loop callback (and can be), and how. */
+export function callbackPlan(
+  cx: LowerContext,
+  fr: Frame,
+  body: A.Block,
+  iterations: bigint | undefined,
+): CallbackPlan | undefined {
+  if (cx.loopCallbacks === "never") return undefined;
+  if (iterations === undefined || iterations < 1n || iterations + 1n > BigInt(BPF_MAX_LOOPS))
+    return undefined;
+  // Not nested in another callback, not in a noinline function (no ctx there), no scans inside.
+  if (cx.fn.loopExits || cx.fn.ctx === undefined || fr.kind === "noinline") return undefined;
+  if (containsScan(body)) return undefined;
+  const weight = 2 + weigh(body, 0);
+  if (cx.loopCallbacks === "auto" && Number(iterations) * weight < CALLBACK_LOOP_WORK)
+    return undefined;
+  const unroll = Math.max(1, Math.min(MAX_UNROLL, Math.floor(UNROLLED_WORK / weight)));
+  return { unroll: Math.min(unroll, Number(iterations)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the body uses from outside
+
+interface Uses {
+  locals: Set<number>;
+  params: Set<number>;
+  assigned: Set<number>;
+}
+
+function usesOf(node: unknown, u: Uses): Uses {
+  if (Array.isArray(node)) {
+    for (const x of node) usesOf(x, u);
+    return u;
+  }
+  if (typeof node !== "object" || node === null) return u;
+  const o = node as Record<string, unknown>;
+  if (o.kind === "name") {
+    const b = (o as unknown as A.NameExpr).binding;
+    if (b?.kind === "local") u.locals.add(b.id);
+    if (b?.kind === "param") u.params.add(b.index);
+  }
+  if (o.kind === "assign") {
+    const b = (o as unknown as Extract<A.Stmt, { kind: "assign" }>).target.binding;
+    if (b?.kind === "local") u.assigned.add(b.id);
+  }
+  for (const [k, v] of Object.entries(o)) if (!SKIP.has(k)) usesOf(v, u);
+  return u;
+}
+
+/** The vregs a value is made of (in order, each once). */
+function regsOfValue(v: LValue, out: VReg[]): void {
+  const add = (x: Value | undefined): void => {
+    if (x !== undefined && isReg(x) && !out.includes(x)) out.push(x);
+  };
+  switch (v.kind) {
+    case "scalar":
+      return add(v.v);
+    case "view":
+    case "array":
+      return add(v.at.ptr);
+    case "bytes":
+      add(v.off);
+      return add(v.len);
+    case "tuple":
+      for (const e of v.elems) regsOfValue(e, out);
+      return;
+    case "void":
+      return;
+  }
+}
+
+function remapValue(v: LValue, m: Map<VReg, VReg>): LValue {
+  const r = <T extends Value | undefined>(x: T): T =>
+    (x !== undefined && isReg(x) ? (m.get(x) ?? x) : x) as T;
+  switch (v.kind) {
+    case "scalar":
+      return { ...v, v: r(v.v) };
+    case "view":
+    case "array":
+      return { ...v, at: { ...v.at, ptr: r(v.at.ptr) } };
+    case "bytes":
+      return { ...v, off: r(v.off), len: r(v.len) };
+    case "tuple":
+      return { ...v, elems: v.elems.map((e) => remapValue(e, m)) };
+    case "void":
+      return v;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lowering
+
+const callbacks = new WeakMap<LowerContext, number>();
+
+/** Lowers the loop as a bpf_loop call; false (nothing emitted) when it cannot be one. */
+export function lowerLoopAsCallback(
+  cx: LowerContext,
+  fr: Frame,
+  head: LoopHead,
+  limit: bigint | undefined,
+  plan: CallbackPlan,
+): boolean {
+  const s = head.s;
+  const main = cx.f;
+  const pos = s.span;
+  // Iterations handed to bpf_loop: M + 1 when the callback checks the limit itself.
+  let iterations: bigint;
+  if (head.kind === "while" || head.checked) iterations = (limit ?? 1n) + 1n;
+  else iterations = (head.end as bigint) - (head.start as bigint);
+  if (iterations <= 0n) return true; // a constant empty range: nothing runs
+  const per = BigInt(plan.unroll);
+  const nr = (iterations + per - 1n) / per;
+  if (nr > BigInt(BPF_MAX_LOOPS)) return false;
+
+  const uses = usesOf(s.body.stmts, { locals: new Set(), params: new Set(), assigned: new Set() });
+  if (head.kind === "while") usesOf(head.s.cond, uses);
+  const captured: { key: "local" | "param"; id: number; value: LValue }[] = [];
+  for (const id of uses.locals) {
+    const v = fr.locals.get(id);
+    if (v) captured.push({ key: "local", id, value: v });
+  }
+  for (const index of uses.params) {
+    const v = fr.params[index];
+    if (v) captured.push({ key: "param", id: index, value: v });
+  }
+  const regs: VReg[] = [cx.ctx];
+  for (const c of captured) regsOfValue(c.value, regs);
+  if (head.kind === "for") {
+    for (const x of [head.start, head.end]) if (isReg(x) && !regs.includes(x)) regs.push(x);
+  }
+  const ret = fr.kind === "inline" ? fr.ret : undefined;
+  const payloadFields = 2 + (ret?.regs.length ?? 0);
+  if (1 + regs.length + payloadFields > MAX_FIELDS) return false;
+
+  // Field offsets: 0 the exit code, then the registers, then the payload (filled in below).
+  const fieldOf = new Map<VReg, number>(regs.map((r, k) => [r, 8 * (k + 1)]));
+  let fields = 1 + regs.length;
+  const newField = (): number => 8 * fields++;
+  const slot = main.slot(8, 8, "loop");
+
+  const n = (callbacks.get(cx) ?? 0) + 1;
+  callbacks.set(cx, n);
+  const name = `${cx.info.item.name.name}.__loop${n}`;
+  const cbf = cx.mb.func(name, 2, pos);
+  const [index, st] = cbf.params;
+  const field = (off: number) => at.reg(st, off);
+
+  // The callback: load what the body uses.
+  const remap = new Map<VReg, VReg>();
+  for (const r of regs) remap.set(r, cbf.load(8, field(fieldOf.get(r)!)));
+  const cfrLocals = new Map<number, LValue>();
+  const cfrParams: LValue[] = [...fr.params];
+  for (const c of captured) {
+    const v = remapValue(c.value, remap);
+    if (c.key === "local") cfrLocals.set(c.id, v);
+    else cfrParams[c.id] = v;
+  }
+  // Assigned vars carried across iterations: stored back, laundered, when an iteration ends.
+  const carried: { outer: VReg; inner: VReg; off: number }[] = [];
+  for (const c of captured) {
+    if (c.key !== "local" || !uses.assigned.has(c.id) || c.value.kind !== "scalar") continue;
+    const outer = c.value.v;
+    if (!isReg(outer)) continue;
+    carried.push({ outer, inner: remap.get(outer)!, off: fieldOf.get(outer)! });
+  }
+
+  const used = new Set<bigint>();
+  const stop = (code: bigint): void => {
+    used.add(code);
+    cbf.store(8, field(0), code);
+    cbf.ret(1n);
+  };
+  let bytesFields: [number, number] | undefined;
+  const exits: LoopExits = {
+    finished: () => stop(Exit.finished),
+    resubmit: () => stop(Exit.resubmit),
+    returnBytes: (off, len) => {
+      bytesFields ??= [newField(), newField()];
+      cbf.store(8, field(bytesFields[0]), off);
+      cbf.store(8, field(bytesFields[1]), len);
+      stop(Exit.bytes);
+    },
+  };
+  const saved = cx.fn;
+  cx.fn = { f: cbf, ctx: remap.get(saved.ctx!)!, failBlocks: new Map(), loopExits: exits };
+  const cont = cbf.block("loopnext");
+  const brk = cbf.block("loopbreak");
+  const done = cbf.block("loopdone");
+  let retFields: number[] | undefined;
+  let cfrRet: Frame["ret"];
+  let retBlock: Block | undefined;
+  if (ret) {
+    retFields = ret.regs.map(() => newField());
+    retBlock = cbf.block("loopreturn");
+    cfrRet = { block: retBlock, regs: ret.regs.map(() => cbf.reg()), ty: ret.ty };
+  }
+  const cfr: Frame = {
+    ...fr,
+    locals: cfrLocals,
+    params: cfrParams,
+    loops: [{ brk, cont }],
+    ret: cfrRet,
+    launderResults: false, // the storage function launders them after the loop
+  };
+  try {
+    const body = cbf.block("loopbody");
+    // Each call runs `per` iterations (plan.unroll): the iteration number is index * per + k.
+    const k = cbf.mov(0n);
+    const first = per === 1n ? index : cbf.alu("mul", index, per);
+    const inner = cbf.block("loophead");
+    cbf.jump(inner);
+    cbf.setBlock(inner);
+    const iter = per === 1n ? first : cbf.alu("add", first, k);
+    if (head.kind === "for") {
+      const { start, end, ty } = head;
+      const from = isReg(start) ? remap.get(start)! : start;
+      const to = isReg(end) ? remap.get(end)! : end;
+      const i = from === 0n ? cbf.mov(iter) : cbf.mov(arith(cx, "+", from, iter, ty));
+      const limitCheck = head.checked ? cbf.block("looplimit") : body;
+      cbf.br(ty.signed ? "sge" : "uge", i, to, done, limitCheck);
+      if (head.checked) {
+        cbf.setBlock(limitCheck);
+        cbf.br("uge", iter, limit!, cx.failBlock(cx.errorCode(LOOP_LIMIT_ERROR)), body);
+      }
+      if (head.s.local) cfrLocals.set(head.s.local.id, { kind: "scalar", v: i, ty });
+    } else {
+      const check = cbf.block("looplimit");
+      lowerCond(cx, cfr, head.s.cond, check, done);
+      cbf.setBlock(check).at(pos);
+      cbf.br("uge", iter, limit ?? 1n, cx.failBlock(cx.errorCode(LOOP_LIMIT_ERROR)), body);
+    }
+    cbf.setBlock(body);
+    lowerStmts(cx, cfr, s.body.stmts);
+    if (cbf.isOpen) cbf.jump(cont);
+    const storeCarried = (laundered = false): void => {
+      for (const c of carried) {
+        if (!laundered) cx.launder(c.inner);
+        cbf.store(8, field(c.off), c.inner);
+      }
+    };
+    cbf.setBlock(cont).at(pos);
+    if (per === 1n) {
+      storeCarried();
+      cbf.ret(0n);
+    } else {
+      const more = cbf.block("loopmore");
+      const last = cbf.block("looplast");
+      for (const c of carried) cx.launder(c.inner);
+      cbf.alu("add", k, 1n, 64, k);
+      cbf.br("ult", k, per, more, last);
+      cbf.setBlock(more);
+      cbf.jump(inner);
+      cbf.setBlock(last);
+      storeCarried(true);
+      cbf.ret(0n);
+    }
+    cbf.setBlock(brk);
+    storeCarried();
+    cbf.ret(1n);
+    cbf.setBlock(done);
+    if (per !== 1n) storeCarried();
+    cbf.ret(1n);
+    if (retBlock && cfrRet) {
+      cbf.setBlock(retBlock);
+      cfrRet.regs.forEach((r, n) => cbf.store(8, field(retFields![n]), r));
+      stop(Exit.inlineReturn);
+      if (!cbf.func.blocks.some((b) => successors(b.term).includes(retBlock!)))
+        used.delete(Exit.inlineReturn);
+    }
+  } finally {
+    cx.fn = saved;
+  }
+
+  // The storage function: fill the struct, run the loop, dispatch on how it ended.
+  main.at(pos);
+  main.func.slots[slot].size = 8 * fields;
+  main.store(8, at.stack(slot, 0), 0n);
+  for (const r of regs) main.store(8, at.stack(slot, fieldOf.get(r)!), r);
+  // The payload too: the verifier may not know which exit a path took, and reads it.
+  for (let off = 8 * (1 + regs.length); off < 8 * fields; off += 8)
+    main.store(8, at.stack(slot, off), 0n);
+  const structPtr = main.addr(at.stack(slot, 0));
+  main.callWithCallback(HelperId.LOOP, [nr, 0n, structPtr, 0n], name);
+  const code = main.load(8, at.stack(slot, 0));
+  for (const c of carried) main.load(8, at.stack(slot, c.off), false, c.outer);
+  const after = main.block("endloop");
+  const targets: [bigint, () => void][] = [];
+  if (used.has(Exit.finished)) targets.push([Exit.finished, () => main.ret(0n)]);
+  if (used.has(Exit.resubmit))
+    targets.push([Exit.resubmit, () => main.jump(translateTail(cx, pos))]);
+  if (used.has(Exit.bytes) && bytesFields) {
+    const [offField, lenField] = bytesFields;
+    targets.push([
+      Exit.bytes,
+      () =>
+        jumpToBytesTail(
+          cx,
+          main.load(8, at.stack(slot, offField)),
+          main.load(8, at.stack(slot, lenField)),
+          pos,
+        ),
+    ]);
+  }
+  if (used.has(Exit.inlineReturn) && ret && retFields) {
+    targets.push([
+      Exit.inlineReturn,
+      () => {
+        ret.regs.forEach((r, k) => main.load(8, at.stack(slot, retFields![k]), false, r));
+        if (fr.launderResults) for (const r of ret.regs) cx.launder(r);
+        main.jump(ret.block);
+      },
+    ]);
+  }
+  for (const [value, emit] of targets) {
+    const yes = main.block("loopexit");
+    const no = main.block("loopexits");
+    main.br("eq", code, value, yes, no);
+    main.setBlock(yes);
+    emit();
+    main.setBlock(no);
+  }
+  main.jump(after);
+  main.setBlock(after);
+  return true;
+}
