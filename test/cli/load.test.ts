@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { assembleLlvm } from "../../src/bpf/asm/llvm.js";
 import { writeElf } from "../../src/object/writer.js";
 import { slotOffsets } from "../../src/bpf/insn.js";
-import { ALL_CASES } from "../bpf/elf/artifacts.js";
+import { ALL_CASES } from "../object/artifacts.js";
 import { makeArtifact } from "../runtime/fixtures.js";
 import { bpfFds, noBpf } from "../runtime/linux/kernel-fixtures.js";
 import { repoRoot, runCli } from "../support/cli.js";

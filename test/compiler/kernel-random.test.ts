@@ -7,8 +7,8 @@ import { BpfMap } from "../../src/runtime/linux/maps.js";
 import { loadProgram } from "../../src/runtime/linux/program.js";
 import { testRun } from "../../src/runtime/linux/test-run.js";
 import { noBpf } from "../runtime/linux/kernel-fixtures.js";
-import { IrInterpreter, newMemory } from "./ir-interp.js";
-import { randomModule, SCRATCH_SIZE, type RandomOptions } from "./random-ir.js";
+import { IrInterpreter, newMemory } from "./ir/ir-interp.js";
+import { randomModule, SCRATCH_SIZE, type RandomOptions } from "./ir/random-ir.js";
 
 const BLOCK_SIZE = 512;
 const shapes: [string, RandomOptions][] = [

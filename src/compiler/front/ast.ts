@@ -125,7 +125,7 @@ export type Item = ImportItem | ConstItem | ErrorItem | LayoutItem | FnItem | St
 
 export interface ImportItem extends Node {
   kind: "import";
-  /** `import std::varint;` → { std: "varint" }; `import "../x.ioc";` → { path: "./x.ioc" }. */
+  /** `import std::varint;` → { std: "varint" }; `import "./x.ioc";` → { path: "./x.ioc" }. */
   target: { std: Ident } | { path: StringLit };
   alias?: Ident;
   /** Set by the resolver: the imported module's canonical file path. */

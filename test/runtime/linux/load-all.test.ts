@@ -23,7 +23,7 @@ import { type StepTarget, runChain } from "../../../src/runtime/driver.js";
 import { ObjectTarget } from "../../../src/runtime/linux/object-target.js";
 import { resultToJson } from "../../../src/runtime/result-json.js";
 import { SimTarget } from "../../../src/runtime/sim/target.js";
-import { makePinDir, type PinDir } from "../../bpf/elf/bpffs.js";
+import { makePinDir, type PinDir } from "../../object/bpffs.js";
 import { hasTool } from "../../bpf/support/tools.js";
 import { parseFixture } from "../../compiler/fixture-format.js";
 import { repoRoot } from "../../support/cli.js";

@@ -2,15 +2,15 @@
 // the chain driver on the VM over a file image. Each test states what docs/language.md promises
 // (wrapping arithmetic, byte order, bounds checks, bounded loops, calls, state, stages, scans).
 import { describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../src/abi/artifact.js";
-import { compile } from "../../src/compiler/pipeline.js";
-import type { IochainError } from "../../src/diagnostics.js";
-import type { ArgValue } from "../../src/runtime/args.js";
-import { MemoryBlockSource } from "../../src/runtime/block-source.js";
-import { runChain, type ChainResult, type StepTarget } from "../../src/runtime/driver.js";
-import { LinuxTarget } from "../../src/runtime/linux/target.js";
-import { SimTarget } from "../../src/runtime/sim/target.js";
-import { noBpf } from "../runtime/linux/kernel-fixtures.js";
+import type { ProgramArtifact } from "../../../src/abi/artifact.js";
+import { compile } from "../../../src/compiler/pipeline.js";
+import type { IochainError } from "../../../src/diagnostics.js";
+import type { ArgValue } from "../../../src/runtime/args.js";
+import { MemoryBlockSource } from "../../../src/runtime/block-source.js";
+import { runChain, type ChainResult, type StepTarget } from "../../../src/runtime/driver.js";
+import { LinuxTarget } from "../../../src/runtime/linux/target.js";
+import { SimTarget } from "../../../src/runtime/sim/target.js";
+import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
 
 function build(src: string): ProgramArtifact {
   return compile(src, "test.ioc");

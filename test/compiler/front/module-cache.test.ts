@@ -4,14 +4,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { checkProgram } from "../../src/compiler/check/check.js";
+import { checkProgram } from "../../../src/compiler/check/check.js";
 import {
   clearModuleCache,
   cloneTree,
   parseImportedModule,
-} from "../../src/compiler/front/module-cache.js";
-import { parseModule } from "../../src/compiler/front/parse.js";
-import { IochainError } from "../../src/diagnostics.js";
+} from "../../../src/compiler/front/module-cache.js";
+import { parseModule } from "../../../src/compiler/front/parse.js";
+import { IochainError } from "../../../src/diagnostics.js";
 
 const searchPath = path.resolve("stdlib/search.ioc");
 const search = readFileSync(searchPath, "utf8");

@@ -1,9 +1,9 @@
 // The parser: AST shapes, precedence, spans, contextual keywords, and syntax errors.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type * as A from "../../src/compiler/front/ast.js";
-import { parseModule } from "../../src/compiler/front/parse.js";
-import { IochainError } from "../../src/diagnostics.js";
+import type * as A from "../../../src/compiler/front/ast.js";
+import { parseModule } from "../../../src/compiler/front/parse.js";
+import { IochainError } from "../../../src/diagnostics.js";
 
 /** The expression of `return EXPR;` in a one-line storage fn. */
 function expr(src: string): A.Expr {

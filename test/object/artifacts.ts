@@ -1,11 +1,11 @@
 // Hand-built artifacts for the ELF writer and loader tests (not a test file): until the compiler
 // lands, programs are assembled and given fake `.ioc` positions, with a fake source to match.
-import { assembleLlvm } from "../../../src/bpf/asm/llvm.js";
-import type { Insn } from "../../../src/bpf/insn.js";
-import { LD_IMM64, PseudoLd } from "../../../src/bpf/opcodes.js";
-import type { ProgramArtifact } from "../../../src/abi/artifact.js";
-import { makeArtifact } from "../../runtime/fixtures.js";
-import { listWalk } from "../../runtime/programs.js";
+import { assembleLlvm } from "../../src/bpf/asm/llvm.js";
+import type { Insn } from "../../src/bpf/insn.js";
+import { LD_IMM64, PseudoLd } from "../../src/bpf/opcodes.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
+import { makeArtifact } from "../runtime/fixtures.js";
+import { listWalk } from "../runtime/programs.js";
 
 export interface Case {
   artifact: ProgramArtifact;

@@ -7,16 +7,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { linkProgram } from "../../../src/bpf/elf/link.js";
-import { readElf } from "../../../src/bpf/elf/reader.js";
-import { writeElf } from "../../../src/object/writer.js";
-import { Ctx, CTX_SIZE, Status } from "../../../src/abi/artifact.js";
-import { compile } from "../../../src/compiler/pipeline.js";
-import { loadElf } from "../../../src/runtime/linux/elf-load.js";
-import { TestRunner } from "../../../src/runtime/linux/test-run.js";
-import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
-import { repoRoot } from "../../support/cli.js";
-import { hasTool } from "../support/tools.js";
+import { linkProgram } from "../../src/bpf/elf/link.js";
+import { readElf } from "../../src/bpf/elf/reader.js";
+import { writeElf } from "../../src/object/writer.js";
+import { Ctx, CTX_SIZE, Status } from "../../src/abi/artifact.js";
+import { compile } from "../../src/compiler/pipeline.js";
+import { loadElf } from "../../src/runtime/linux/elf-load.js";
+import { TestRunner } from "../../src/runtime/linux/test-run.js";
+import { noBpf } from "../runtime/linux/kernel-fixtures.js";
+import { repoRoot } from "../support/cli.js";
+import { hasTool } from "../bpf/support/tools.js";
 import { makePinDir, type PinDir } from "./bpffs.js";
 
 const CALLS = "test/fixtures/elf/calls.ioc";

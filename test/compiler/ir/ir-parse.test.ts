@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseIr } from "../../src/compiler/ir/parse.js";
-import { printModule } from "../../src/compiler/ir/print.js";
+import { parseIr } from "../../../src/compiler/ir/parse.js";
+import { printModule } from "../../../src/compiler/ir/print.js";
 import { randomModule } from "./random-ir.js";
 
 describe("IR text", () => {

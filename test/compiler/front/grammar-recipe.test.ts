@@ -4,11 +4,11 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { grammarRecipe, loadGrammar, packageRoot } from "../../src/compiler/front/grammar.js";
+import { grammarRecipe, loadGrammar, packageRoot } from "../../../src/compiler/front/grammar.js";
 
 describe("grammar recipe", () => {
   it("is the recipe of grammar/iochain.ohm", async () => {
-    await expect(grammarRecipe()).toMatchFileSnapshot("../../grammar/iochain.recipe.json");
+    await expect(grammarRecipe()).toMatchFileSnapshot("../../../grammar/iochain.recipe.json");
   });
 
   const dir = mkdtempSync(path.join(tmpdir(), "iochain-grammar-"));

@@ -8,8 +8,8 @@ import {
   type Module,
   type Value,
   type VReg,
-} from "../../src/compiler/ir/ir.js";
-import { evalAlu, evalCond, evalUnary } from "../../src/compiler/opt/eval.js";
+} from "../../../src/compiler/ir/ir.js";
+import { evalAlu, evalCond, evalUnary } from "../../../src/compiler/opt/eval.js";
 
 export interface Memory {
   ctx: Uint8Array;

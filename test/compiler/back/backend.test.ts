@@ -1,10 +1,10 @@
 // The back end on small hand-written IR: exact listings where the code shape matters.
 import { describe, expect, it } from "vitest";
-import { disassemble } from "../../src/bpf/disasm.js";
-import { generate } from "../../src/compiler/back/backend.js";
-import { parseIr } from "../../src/compiler/ir/parse.js";
-import { printModule } from "../../src/compiler/ir/print.js";
-import { optimize } from "../../src/compiler/pipeline.js";
+import { disassemble } from "../../../src/bpf/disasm.js";
+import { generate } from "../../../src/compiler/back/backend.js";
+import { parseIr } from "../../../src/compiler/ir/parse.js";
+import { printModule } from "../../../src/compiler/ir/print.js";
+import { optimize } from "../../../src/compiler/pipeline.js";
 
 const listing = (text: string, opt = true): string => {
   const m = parseIr(text);

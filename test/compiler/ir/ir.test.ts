@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { at, ModuleBuilder } from "../../src/compiler/ir/builder.js";
-import { printModule } from "../../src/compiler/ir/print.js";
-import { imm } from "../../src/compiler/ir/ir.js";
+import { at, ModuleBuilder } from "../../../src/compiler/ir/builder.js";
+import { printModule } from "../../../src/compiler/ir/print.js";
+import { imm } from "../../../src/compiler/ir/ir.js";
 
 const pos = { file: "t.ioc", line: 1, col: 1 };
 

@@ -6,8 +6,8 @@ import { generate } from "../../src/compiler/back/backend.js";
 import { optimize } from "../../src/compiler/pipeline.js";
 import { printModule } from "../../src/compiler/ir/print.js";
 import { ArrayMap, createVm } from "../../src/runtime/vm/index.js";
-import { IrInterpreter, newMemory } from "./ir-interp.js";
-import { randomModule, SCRATCH_SIZE, seeds, type RandomOptions } from "./random-ir.js";
+import { IrInterpreter, newMemory } from "./ir/ir-interp.js";
+import { randomModule, SCRATCH_SIZE, seeds, type RandomOptions } from "./ir/random-ir.js";
 
 const BLOCK_SIZE = 512;
 

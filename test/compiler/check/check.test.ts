@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import * as A from "../../src/compiler/front/ast.js";
-import { checkProgram, type CheckedProgram } from "../../src/compiler/check/check.js";
-import { commonInt, widens } from "../../src/compiler/check/types.js";
-import { DiagnosticsError, toDiagnostics } from "../../src/diagnostics.js";
+import * as A from "../../../src/compiler/front/ast.js";
+import { checkProgram, type CheckedProgram } from "../../../src/compiler/check/check.js";
+import { commonInt, widens } from "../../../src/compiler/check/types.js";
+import { DiagnosticsError, toDiagnostics } from "../../../src/diagnostics.js";
 
 function codes(src: string, file = "c.ioc", files: Record<string, string> = {}): string[] {
   try {

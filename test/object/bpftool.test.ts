@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeElf } from "../../../src/object/writer.js";
-import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
-import { hasTool } from "../support/tools.js";
+import { writeElf } from "../../src/object/writer.js";
+import { noBpf } from "../runtime/linux/kernel-fixtures.js";
+import { hasTool } from "../bpf/support/tools.js";
 import { ALL_CASES } from "./artifacts.js";
 import { makePinDir, type PinDir } from "./bpffs.js";
 

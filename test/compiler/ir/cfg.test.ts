@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { backEdges, loopDepth, predecessors, reversePostorder } from "../../src/compiler/ir/cfg.js";
-import { dominators } from "../../src/compiler/ir/dominators.js";
-import { parseIr } from "../../src/compiler/ir/parse.js";
-import { blockLabel } from "../../src/compiler/ir/print.js";
-import { liveness } from "../../src/compiler/ir/liveness.js";
-import type { Block } from "../../src/compiler/ir/ir.js";
+import { backEdges, loopDepth, predecessors, reversePostorder } from "../../../src/compiler/ir/cfg.js";
+import { dominators } from "../../../src/compiler/ir/dominators.js";
+import { parseIr } from "../../../src/compiler/ir/parse.js";
+import { blockLabel } from "../../../src/compiler/ir/print.js";
+import { liveness } from "../../../src/compiler/ir/liveness.js";
+import type { Block } from "../../../src/compiler/ir/ir.js";
 
 // entry → head ⇄ body, head → exit; entry → side → exit
 const f = parseIr(`func f(%0) {

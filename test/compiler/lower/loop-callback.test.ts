@@ -6,21 +6,21 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../src/abi/artifact.js";
-import { compile, type CompileOptions } from "../../src/compiler/pipeline.js";
-import { Class, Jmp, PseudoCall } from "../../src/bpf/opcodes.js";
-import { MemoryBlockSource } from "../../src/runtime/block-source.js";
-import { runChain, type StepTarget } from "../../src/runtime/driver.js";
-import { identityExtents } from "../../src/runtime/extents.js";
-import { encodeExtentTable } from "../../src/abi/extents.js";
-import { LinuxTarget } from "../../src/runtime/linux/target.js";
-import { resultToJson } from "../../src/runtime/result-json.js";
-import { SimTarget } from "../../src/runtime/sim/target.js";
-import { noBpf } from "../runtime/linux/kernel-fixtures.js";
-import { parseFixture } from "./fixture-format.js";
+import type { ProgramArtifact } from "../../../src/abi/artifact.js";
+import { compile, type CompileOptions } from "../../../src/compiler/pipeline.js";
+import { Class, Jmp, PseudoCall } from "../../../src/bpf/opcodes.js";
+import { MemoryBlockSource } from "../../../src/runtime/block-source.js";
+import { runChain, type StepTarget } from "../../../src/runtime/driver.js";
+import { identityExtents } from "../../../src/runtime/extents.js";
+import { encodeExtentTable } from "../../../src/abi/extents.js";
+import { LinuxTarget } from "../../../src/runtime/linux/target.js";
+import { resultToJson } from "../../../src/runtime/result-json.js";
+import { SimTarget } from "../../../src/runtime/sim/target.js";
+import { noBpf } from "../../runtime/linux/kernel-fixtures.js";
+import { parseFixture } from "../fixture-format.js";
 
-const repoRoot = path.resolve(import.meta.dirname, "../..");
-const dir = path.join(import.meta.dirname, "fixtures");
+const repoRoot = path.resolve(import.meta.dirname, "../../..");
+const dir = path.join(import.meta.dirname, "../fixtures");
 const names = readdirSync(dir)
   .filter((f) => f.endsWith(".ioc"))
   .map((f) => f.slice(0, -4))
