@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadCompile } from "../examples/common/harness.js";
-import { lookupBptree } from "../examples/bptree/reference.js";
+import { lookupBptree } from "../src/datagen/bptree-reference.js";
 import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import { runProgram } from "../src/runtime/run-program.js";

@@ -9,14 +9,14 @@ import {
   compileExample,
   loadCompile,
 } from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
-import { generateBptree, writeBptree } from "./gen.js";
+import { generateBptree, writeBptree } from "../../src/datagen/bptree.js";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../../src/runtime/run-program.js";
 import { formatResultJson, resultToJson } from "../../src/runtime/result-json.js";
-import { lookupBptree } from "./reference.js";
+import { lookupBptree } from "../../src/datagen/bptree-reference.js";
 import { testTempDir } from "../../test/support/tmp.js";
 
 const loaded = await loadCompile();

@@ -8,7 +8,7 @@ import {
   compileExample,
   loadCompile,
 } from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { generateBptree } from "./gen.js";
 import { scanRange } from "./reference.js";
 import type { ChainResult } from "../../src/runtime/driver.js";

@@ -8,7 +8,7 @@ import {
   compileExample,
   loadCompile,
 } from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { generateSlotted } from "./gen.js";
 import { lookupSlotted } from "./reference.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";

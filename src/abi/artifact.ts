@@ -48,7 +48,6 @@ export const CTX_FIELDS: readonly {
 ];
 
 export const Status = { RESUBMIT: 0, DONE: 1, FAILED: 2, SUSPENDED: 3 } as const;
-export type StatusCode = (typeof Status)[keyof typeof Status];
 
 /** Errors every program can end with, whatever its source says (docs/abi.md). */
 export const BuiltinError = {

@@ -19,7 +19,7 @@ import { type Extent, type ExtentTable, encodeExtentTable, extentTableBytes } fr
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { SimTarget } from "../../src/runtime/sim/target.js";
 import { compileExample, loadCompile } from "../../examples/common/harness.js";
-import { Rng } from "../../examples/common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import {
   C_EXTENT_CAPACITY,
   C_PROGRAMS,

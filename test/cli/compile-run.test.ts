@@ -2,7 +2,7 @@
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeBptree, type Bptree } from "../../examples/bptree/gen.js";
+import { writeBptree, type Bptree } from "../../src/datagen/bptree.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { repoRoot, runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runGenCli } from "../../examples/common/cli.js";
+import { runGenCli } from "../../src/datagen/gen-cli.js";
 import {
   LEAF_MAX_KEYS,
   NodeField,
@@ -9,8 +9,8 @@ import {
   bptreeCli,
   generateBptree,
   writeBptree,
-} from "../../examples/bptree/gen.js";
-import { lookupBptree } from "../../examples/bptree/reference.js";
+} from "../../src/datagen/bptree.js";
+import { lookupBptree } from "../../src/datagen/bptree-reference.js";
 import { absentKeys, expectCode, fuzzCorruption } from "./helpers.js";
 import { testTempDir } from "../support/tmp.js";
 

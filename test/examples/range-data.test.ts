@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { generateBptree } from "../../examples/range/gen.js";
 import { keepKey, scanRange } from "../../examples/range/reference.js";
-import { NodeField, LEAF_MAX_KEYS } from "../../examples/bptree/gen.js";
-import { Rng } from "../../examples/common/rng.js";
+import { NodeField, LEAF_MAX_KEYS } from "../../src/datagen/bptree.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { expectCode, fuzzCorruption } from "./helpers.js";
 
 describe("range reference", () => {

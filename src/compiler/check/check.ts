@@ -4,7 +4,8 @@
 // Throws one DiagnosticsError listing them all, or returns the checked program for lowering.
 import * as A from "../front/ast.js";
 import { Diags, type CheckContext, type FnFacts, type ModuleInfo } from "./context.js";
-import { ensureSignature, type Scope } from "./expr.js";
+import { type Scope } from "./expr.js";
+import { ensureSignature } from "./call.js";
 import { checkBlock, checkStmts, resultText, type BodyEnv } from "./stmt.js";
 import { checkConstItem } from "./consts.js";
 import { checkCallGraph, checkNoinline, checkScanEffects, checkTermination } from "./control.js";

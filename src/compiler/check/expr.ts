@@ -466,4 +466,3 @@ export function typeExprText(t: A.TypeExpr): string {
   }
 }
 
-export { ensureSignature } from "./call.js";

@@ -8,7 +8,8 @@ import { BuiltinError } from "../../abi/artifact.js";
 import type * as A from "../front/ast.js";
 import { didYouMean, type Diags, type ModuleInfo } from "./context.js";
 import { parseImportedModule } from "../front/module-cache.js";
-import { packageRoot, parseModule } from "../front/parse.js";
+import { parseModule } from "../front/parse.js";
+import { packageRoot } from "../front/grammar.js";
 
 export interface LoadOptions {
   /** Reads an imported file (absolute path); defaults to the file system. */

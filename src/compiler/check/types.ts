@@ -39,7 +39,6 @@ export function wrap(value: bigint, t: A.IntType): bigint {
 export const UNTYPED_MIN = -(1n << 64n);
 export const UNTYPED_MAX = (1n << 64n) - 1n;
 
-export const isInt = (t: A.Type | undefined): t is A.IntType => t?.kind === "int";
 export const isIntLike = (t: A.Type | undefined): t is A.IntType | A.UntypedIntType =>
   t?.kind === "int" || t?.kind === "untyped";
 export const isScalar = (t: A.Type | undefined): t is A.IntType | A.BoolType =>

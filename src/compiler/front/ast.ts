@@ -58,7 +58,6 @@ export interface NotAValueType {
   name: string;
 }
 
-export type ScalarValueType = IntType | BoolType;
 export type Type =
   IntType | BoolType | UntypedIntType | VoidType | TupleType | ViewType | ArrayType | NotAValueType;
 
@@ -376,20 +375,9 @@ export type Expr =
   | ({ kind: "tuple"; elems: Expr[] } & ExprBase)
   | ({ kind: "sizeof"; target: TypeExpr } & ExprBase);
 
-export type ExprKind = Expr["kind"];
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-export function spanFrom(start: Span, end: Span): Span {
-  return {
-    file: start.file,
-    line: start.line,
-    col: start.col,
-    endLine: end.endLine,
-    endCol: end.endCol,
-  };
-}
 
 const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
 
@@ -406,7 +394,6 @@ export const BOOL: BoolType = { kind: "bool" };
 export const UNTYPED: UntypedIntType = { kind: "untyped" };
 export const VOID: VoidType = { kind: "void" };
 export const U8 = intType("u8");
-export const U16 = intType("u16");
 export const U32 = intType("u32");
 export const U64 = intType("u64");
 

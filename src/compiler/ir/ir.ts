@@ -306,6 +306,3 @@ export function mapTermUses(t: Term, f: (v: VReg) => Value): void {
 export function hasSideEffects(i: Inst): boolean {
   return i.op === "store" || i.op === "call" || i.op === "callLocal";
 }
-
-export { FuncBuilder, ModuleBuilder } from "./builder.js";
-export { printFunc, printModule } from "./print.js";

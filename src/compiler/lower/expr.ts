@@ -2,7 +2,6 @@
 // zero-extended, signed types sign-extended, bools 0/1. Implicit widening is then free; results of
 // arithmetic that can leave the type's range are normalized (ALU32 for 32-bit types, zext/sext
 // for 8/16-bit). Conditions lower straight to branches (short-circuit && and ||).
-import { Ctx } from "../../abi/artifact.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
 import { isImm, type AluOp, type Block, type Cond, type Value, type VReg } from "../ir/ir.js";
@@ -295,10 +294,4 @@ export function lowerCond(cx: LowerContext, fr: Frame, e: A.Expr, yes: Block, no
   f.at(e.span);
   if (isImm(v)) f.jump(v !== 0n ? yes : no);
   else f.br("ne", v, 0n, yes, no);
-}
-
-/** The ctx fields the language exposes: block.offset, block.len, chain.hop. */
-export function loadCtx(cx: LowerContext, field: "offset" | "size" | "hop"): VReg {
-  const width = field === "offset" ? 8 : 4;
-  return cx.f.load(width, at.reg(cx.ctx, Ctx[field]));
 }

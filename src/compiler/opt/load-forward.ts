@@ -15,7 +15,6 @@ import {
   type Func,
   type Inst,
   type Value,
-  type VReg,
 } from "../ir/ir.js";
 import { rootOf } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";

@@ -21,9 +21,7 @@ import { MAX_FRAMES, STACK_REGION, STACK_SIZE, regionPointer } from "./memory.js
 import type { Invoke, Runtime } from "./runtime.js";
 
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
-const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
 const pair = (lo: number, hi: number): bigint => u64((BigInt(hi) << 32n) | BigInt(lo >>> 0));
 
 function bswap(value: bigint, bits: number): bigint {

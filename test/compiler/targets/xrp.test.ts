@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { generateBptree } from "../../../examples/bptree/gen.js";
-import { Rng } from "../../../examples/common/rng.js";
+import { generateBptree } from "../../../src/datagen/bptree.js";
+import { Rng } from "../../../src/datagen/rng.js";
 import { readBtf } from "../../../src/bpf/btf-read.js";
 import { readElf } from "../../../src/bpf/elf/reader.js";
 import { writeElf } from "../../../src/object/writer.js";

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Rng } from "../../../examples/common/rng.js";
-import { writeBptree } from "../../../examples/bptree/gen.js";
+import { Rng } from "../../../src/datagen/rng.js";
+import { writeBptree } from "../../../src/datagen/bptree.js";
 import { writeSlotted } from "../../../examples/slotted/gen.js";
 import { writeSstable } from "../../../examples/sstable/gen.js";
 import { compile } from "../../../src/compiler/pipeline.js";

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { generateBptree } from "../../../examples/bptree/gen.js";
+import { generateBptree } from "../../../src/datagen/bptree.js";
 import { generateSlotted } from "../../../examples/slotted/gen.js";
 import { generateSstable } from "../../../examples/sstable/gen.js";
 import { writeElf } from "../../../src/object/writer.js";

@@ -6,7 +6,7 @@ import { MemoryBlockSource } from "../../../src/runtime/block-source.js";
 import { type StepTarget, runChain } from "../../../src/runtime/driver.js";
 import { LinuxTarget } from "../../../src/runtime/linux/target.js";
 import { SimTarget } from "../../../src/runtime/sim/target.js";
-import { Rng } from "../../../examples/common/rng.js";
+import { Rng } from "../../../src/datagen/rng.js";
 import { listFile, listWalk, scan, scanFile } from "../programs.js";
 import { noBpf } from "./kernel-fixtures.js";
 

@@ -1,5 +1,5 @@
 // Sorted distinct u64 keys for the generators, and how to split them into nodes.
-import { badOption } from "./cli.js";
+import { badOption } from "./gen-cli.js";
 import type { Rng } from "./rng.js";
 
 export interface KeyOptions {

@@ -4,8 +4,8 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../../src/files.js";
-import { IochainError, renderOneLine, toDiagnostics } from "../../src/diagnostics.js";
+import { writeFileAtomic } from "../files.js";
+import { IochainError, renderOneLine, toDiagnostics } from "../diagnostics.js";
 
 export function badOption(message: string, hint?: string): never {
   throw new IochainError("E0936", message, undefined, hint);

@@ -1,7 +1,7 @@
 // The bptree lookup in plain TypeScript over the file's bytes: what the compiled storage function
 // must answer. It also counts the blocks it reads (hops), the same count the chain driver reports.
 // A file outside the format (README.md) gives a CorruptDataError (E0934) naming the byte.
-import { CorruptDataError } from "../common/corrupt.js";
+import { CorruptDataError } from "./corrupt.js";
 import {
   LEAF_MAX_KEYS,
   NODE_BYTES,
@@ -9,7 +9,7 @@ import {
   NodeField,
   VALUE_BYTES,
   VALUE_FLAG,
-} from "./gen.js";
+} from "./bptree.js";
 
 export type LookupResult =
   { value: Uint8Array; hops: number } | { error: "not_found"; hops: number };

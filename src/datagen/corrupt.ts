@@ -1,6 +1,6 @@
 // The error every example reference throws on a data file its format does not allow: a clear
 // message naming the offset and the field, never a RangeError from deep inside a DataView.
-import { IochainError } from "../../src/diagnostics.js";
+import { IochainError } from "../diagnostics.js";
 
 export class CorruptDataError extends IochainError {
   constructor(format: string, offset: bigint | number, message: string) {
