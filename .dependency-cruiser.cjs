@@ -26,14 +26,16 @@ module.exports = {
     },
     {
       name: "object-below-compiler",
-      comment: "src/object/ writes artifacts as ELF; it knows the ABI, not the compiler or runtime.",
+      comment:
+        "src/object/ writes artifacts as ELF; it knows the ABI, not the compiler or runtime.",
       severity: "error",
       from: { path: "^src/object/" },
       to: { path: "^src/(compiler|runtime|cli)/" },
     },
     {
       name: "compiler-not-runtime",
-      comment: "The compiler produces artifacts (src/abi/); it never reaches into a runtime or the CLI.",
+      comment:
+        "The compiler produces artifacts (src/abi/); it never reaches into a runtime or the CLI.",
       severity: "error",
       from: { path: "^src/compiler/" },
       to: { path: "^src/(runtime|cli)/" },
@@ -47,7 +49,8 @@ module.exports = {
     },
     {
       name: "datagen-is-a-leaf",
-      comment: "src/datagen/ (example data) uses only the base; only the CLI's demo uses it in src/.",
+      comment:
+        "src/datagen/ (example data) uses only the base; only the CLI's demo uses it in src/.",
       severity: "error",
       from: { path: "^src/datagen/" },
       to: { path: "^src/", pathNot: ["^src/datagen/", "^src/(diagnostics|files)\\.ts$"] },

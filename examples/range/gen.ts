@@ -3,6 +3,11 @@
 import { isMain, runGenCli } from "../../src/datagen/gen-cli.js";
 import { bptreeCli } from "../../src/datagen/bptree.js";
 
-export { type Bptree, type BptreeOptions, generateBptree, writeBptree } from "../../src/datagen/bptree.js";
+export {
+  type Bptree,
+  type BptreeOptions,
+  generateBptree,
+  writeBptree,
+} from "../../src/datagen/bptree.js";
 
 if (isMain(import.meta.url)) process.exitCode = runGenCli(bptreeCli, process.argv.slice(2));

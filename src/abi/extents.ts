@@ -60,7 +60,9 @@ export function decodeExtentTable(bytes: Uint8Array): ExtentTable {
   const generation = view.getBigUint64(ExtentTableField.generation, true);
   const room = Math.floor((bytes.byteLength - EXTENT_HEADER_BYTES) / EXTENT_ENTRY_BYTES);
   const count = Number(
-    view.getBigUint64(ExtentTableField.count, true) > BigInt(room) ? BigInt(room) : view.getBigUint64(ExtentTableField.count, true),
+    view.getBigUint64(ExtentTableField.count, true) > BigInt(room)
+      ? BigInt(room)
+      : view.getBigUint64(ExtentTableField.count, true),
   );
   const extents: Extent[] = [];
   for (let i = 0; i < count; i++) {

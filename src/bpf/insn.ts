@@ -93,7 +93,11 @@ export function decode(bytes: Uint8Array, file = "<bytecode>"): Insn[] {
         );
       }
       const next = at + INSN_BYTES;
-      if (view.getUint8(next) !== 0 || view.getUint8(next + 1) !== 0 || view.getInt16(next + 2, true) !== 0) {
+      if (
+        view.getUint8(next) !== 0 ||
+        view.getUint8(next + 1) !== 0 ||
+        view.getInt16(next + 2, true) !== 0
+      ) {
         throw new BpfError(
           "E0102",
           `${file}: instruction ${slot}: the second slot of lddw must have opcode, registers and offset 0`,

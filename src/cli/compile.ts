@@ -17,7 +17,8 @@ const EMITS = ["elf", "raw", "asm", "ir"] as const;
 type Emit = (typeof EMITS)[number];
 
 /** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for sim. */
-const defaultEmit = (target: string, toFile: boolean): Emit => (!toFile ? "asm" : target === "sim" ? "raw" : "elf");
+const defaultEmit = (target: string, toFile: boolean): Emit =>
+  !toFile ? "asm" : target === "sim" ? "raw" : "elf";
 
 /** Line texts for line_info of files other than the main one (imported modules). */
 function readSourceFile(file: string): string | undefined {
@@ -38,10 +39,19 @@ interface CompileCliOptions {
 }
 
 /** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
-export const UNSAFE_FLAG = ["--unsafe-no-bounds-checks", "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads"] as const;
+export const UNSAFE_FLAG = [
+  "--unsafe-no-bounds-checks",
+  "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads",
+] as const;
 
 /** Compiles FILE; the source text is kept for listings and diagnostics. */
-export function compileFile(file: string, extents?: string, dump?: (stage: string, text: string) => void, target?: (typeof TARGETS)[number], unsafeNoBoundsChecks?: boolean): { artifact: ProgramArtifact; source: string } {
+export function compileFile(
+  file: string,
+  extents?: string,
+  dump?: (stage: string, text: string) => void,
+  target?: (typeof TARGETS)[number],
+  unsafeNoBoundsChecks?: boolean,
+): { artifact: ProgramArtifact; source: string } {
   const source = readText(file, "iochain source");
   const artifact = compile(source, file, {
     target,
@@ -60,29 +70,56 @@ export function registerCompile(program: Command): void {
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing) or ir")
+    .option(
+      "--emit <form>",
+      "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing) or ir",
+    )
     .option("--extents <json>", "bind the program to this extent table at compile time")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
     .action((file: string, opts: CompileCliOptions) => {
       const target = parseChoice("--target", opts.target, TARGETS);
-      const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : defaultEmit(target, !!opts.output);
+      const emit: Emit = opts.emit
+        ? parseChoice("--emit", opts.emit, EMITS)
+        : defaultEmit(target, !!opts.output);
       if (emit === "elf" && target === "sim") {
-        throw new IochainError("E0912", `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${target}`, undefined, "the sim target runs raw bytecode (--emit raw)");
+        throw new IochainError(
+          "E0912",
+          `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${target}`,
+          undefined,
+          "the sim target runs raw bytecode (--emit raw)",
+        );
       }
       if (emit === "raw" && target === "xrp") {
-        throw new IochainError("E0912", "--target xrp writes an ELF object (XRP's loader reads ELF), not raw bytecode", undefined, "use --emit elf, or --emit asm for a listing");
+        throw new IochainError(
+          "E0912",
+          "--target xrp writes an ELF object (XRP's loader reads ELF), not raw bytecode",
+          undefined,
+          "use --emit elf, or --emit asm for a listing",
+        );
       }
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
       const wantIr = opts.dumpIr || emit === "ir";
-      const { artifact, source } = compileFile(file, opts.extents, wantIr ? (stage, text) => {
-        lastIr = text;
-        if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
-      } : undefined, target, opts.unsafeNoBoundsChecks);
+      const { artifact, source } = compileFile(
+        file,
+        opts.extents,
+        wantIr
+          ? (stage, text) => {
+              lastIr = text;
+              if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
+            }
+          : undefined,
+        target,
+        opts.unsafeNoBoundsChecks,
+      );
       const out =
         emit === "elf"
-          ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile })
+          ? writeElf(artifact, {
+              target: target === "xrp" ? "xrp" : "linux",
+              sourceText: source,
+              readSource: readSourceFile,
+            })
           : emit === "raw"
             ? encode(artifact.insns)
             : emit === "ir"
@@ -90,14 +127,24 @@ export function registerCompile(program: Command): void {
               : formatListing(artifact, new Map([[file, source]]));
       if (!opts.output) {
         if (emit === "raw" || emit === "elf") {
-          throw new IochainError("E0911", `--emit ${emit} writes binary output: give -o FILE`, undefined, "or use --emit asm to see a listing");
+          throw new IochainError(
+            "E0911",
+            `--emit ${emit} writes binary output: give -o FILE`,
+            undefined,
+            "or use --emit asm to see a listing",
+          );
         }
         process.stdout.write(out);
         return;
       }
       writeFileAtomic(opts.output, out);
-      process.stdout.write(`${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})\n`);
+      process.stdout.write(
+        `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})\n`,
+      );
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.
-      if (target === "xrp") process.stderr.write(`note: ${opts.output} is for an XRP-patched kernel (BPF_PROG_TYPE_XRP): untested, it cannot be loaded here (docs/xrp.md)\n`);
+      if (target === "xrp")
+        process.stderr.write(
+          `note: ${opts.output} is for an XRP-patched kernel (BPF_PROG_TYPE_XRP): untested, it cannot be loaded here (docs/xrp.md)\n`,
+        );
     });
 }

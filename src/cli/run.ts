@@ -36,18 +36,29 @@ export function registerRun(program: Command): void {
     .option("--real-device", "read at translated device addresses (the device under the data file)")
     .option("--direct", "read with O_DIRECT")
     .option(...UNSAFE_FLAG)
-    .option("--verifier-log <file>", "if the kernel rejects the program, write the verifier's whole log here")
+    .option(
+      "--verifier-log <file>",
+      "if the kernel rejects the program, write the verifier's whole log here",
+    )
     .action((file: string, opts: RunCliOptions) => {
       const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
-      const { artifact } = compileFile(file, opts.bindExtents, undefined, undefined, opts.unsafeNoBoundsChecks);
-      const result = withVerifierLog(opts.verifierLog, () => runProgram(artifact, {
-        target,
-        data: opts.data,
-        args: opts.arg,
-        extents: opts.extents,
-        realDevice: opts.realDevice,
-        direct: opts.direct,
-      }));
+      const { artifact } = compileFile(
+        file,
+        opts.bindExtents,
+        undefined,
+        undefined,
+        opts.unsafeNoBoundsChecks,
+      );
+      const result = withVerifierLog(opts.verifierLog, () =>
+        runProgram(artifact, {
+          target,
+          data: opts.data,
+          args: opts.arg,
+          extents: opts.extents,
+          realDevice: opts.realDevice,
+          direct: opts.direct,
+        }),
+      );
       process.stdout.write(opts.json ? formatResultJson(result) : formatResultText(result));
       if (result.status === "failed") process.exitCode = 2;
     });
@@ -63,7 +74,13 @@ export function formatResultText(r: ChainResult): string {
   if (r.value !== null) lines.push(`value: ${jsonScalar(r.value)}`);
   if (r.rows.length) {
     lines.push(`rows: ${r.rows.length}`);
-    for (const row of r.rows.slice(0, 20)) lines.push("  " + Object.entries(row).map(([k, v]) => `${k}=${jsonScalar(v)}`).join(" "));
+    for (const row of r.rows.slice(0, 20))
+      lines.push(
+        "  " +
+          Object.entries(row)
+            .map(([k, v]) => `${k}=${jsonScalar(v)}`)
+            .join(" "),
+      );
     if (r.rows.length > 20) lines.push(`  ... ${r.rows.length - 20} more (--json prints them all)`);
   }
   for (const [k, v] of Object.entries(r.aggregates)) lines.push(`${k}: ${jsonScalar(v)}`);

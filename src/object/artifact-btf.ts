@@ -47,7 +47,6 @@ export interface MapVariable {
   layout: "bytes" | "extents";
 }
 
-
 function valueType(b: BtfBuilder, v: MapVariable): number {
   const u64 = u64Type(b);
   if (

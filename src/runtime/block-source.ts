@@ -19,15 +19,32 @@ export interface ReadOptions {
 }
 
 /** Opens for reading (optionally O_DIRECT); E0901 with the system's reason if that fails. */
-function openForRead(path: string, what: string, options: ReadOptions): { fd: number; reader?: DirectReader } {
+function openForRead(
+  path: string,
+  what: string,
+  options: ReadOptions,
+): { fd: number; reader?: DirectReader } {
   try {
     const flags = constants.O_RDONLY | (options.direct ? constants.O_DIRECT : 0);
     const fd = openSync(path, flags);
-    return { fd, reader: options.direct ? new DirectReader(fd, options.alignment ?? DIRECT_IO_ALIGNMENT) : undefined };
+    return {
+      fd,
+      reader: options.direct
+        ? new DirectReader(fd, options.alignment ?? DIRECT_IO_ALIGNMENT)
+        : undefined,
+    };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const hint = options.direct && code === "EINVAL" ? "this file system does not support O_DIRECT; read without it" : "check the path and its permissions";
-    throw new IochainError("E0901", `${path}: cannot open ${what}${options.direct ? " with O_DIRECT" : ""}: ${code}`, undefined, hint);
+    const hint =
+      options.direct && code === "EINVAL"
+        ? "this file system does not support O_DIRECT; read without it"
+        : "check the path and its permissions";
+    throw new IochainError(
+      "E0901",
+      `${path}: cannot open ${what}${options.direct ? " with O_DIRECT" : ""}: ${code}`,
+      undefined,
+      hint,
+    );
   }
 }
 
@@ -63,9 +80,14 @@ export class FileBlockSource implements BlockSource {
   read(buf: Uint8Array, offset: bigint, length: number): number {
     if (this.fd === undefined) throw new Error(`${this.path}: read after close`);
     try {
-      return this.direct ? this.direct.read(buf, offset, length) : preadFully(this.fd, buf, offset, length);
+      return this.direct
+        ? this.direct.read(buf, offset, length)
+        : preadFully(this.fd, buf, offset, length);
     } catch (err) {
-      throw new IochainError("E0901", `${this.path}: read of ${length} bytes at offset ${offset} failed: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new IochainError(
+        "E0901",
+        `${this.path}: read of ${length} bytes at offset ${offset} failed: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
     }
   }
 
@@ -102,7 +124,9 @@ export class ExtentDevice implements Device {
     private readonly file: BlockSource,
     readonly layout: ExtentTable,
   ) {
-    this.byDev = [...layout.extents].sort((a, b) => (a.devAddr < b.devAddr ? -1 : a.devAddr > b.devAddr ? 1 : 0));
+    this.byDev = [...layout.extents].sort((a, b) =>
+      a.devAddr < b.devAddr ? -1 : a.devAddr > b.devAddr ? 1 : 0,
+    );
   }
 
   read(buf: Uint8Array, devAddr: bigint, length: number): number {
@@ -120,7 +144,11 @@ export class ExtentDevice implements Device {
       }
       const inExtent = Number(e.devAddr + e.length - at);
       const want = Math.min(length - done, inExtent);
-      const n = this.file.read(buf.subarray(done, done + want), e.fileOffset + (at - e.devAddr), want);
+      const n = this.file.read(
+        buf.subarray(done, done + want),
+        e.fileOffset + (at - e.devAddr),
+        want,
+      );
       done += n;
       if (n < want) break; // end of file inside the last extent
     }
@@ -152,9 +180,14 @@ export class RawDevice implements Device {
   read(buf: Uint8Array, devAddr: bigint, length: number): number {
     if (this.fd === undefined) throw new Error(`${this.path}: read after close`);
     try {
-      return this.direct ? this.direct.read(buf, devAddr, length) : preadFully(this.fd, buf, devAddr, length);
+      return this.direct
+        ? this.direct.read(buf, devAddr, length)
+        : preadFully(this.fd, buf, devAddr, length);
     } catch (err) {
-      throw new IochainError("E0901", `${this.path}: device read of ${length} bytes at address ${devAddr} failed: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new IochainError(
+        "E0901",
+        `${this.path}: device read of ${length} bytes at address ${devAddr} failed: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
     }
   }
 

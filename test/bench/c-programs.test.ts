@@ -15,7 +15,12 @@ import { readElfFile } from "../../src/bpf/elf/reader.js";
 import { ExtentDevice, MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { type ChainResult, type StepTarget, runChain } from "../../src/runtime/driver.js";
 import { identityExtents } from "../../src/runtime/extents.js";
-import { type Extent, type ExtentTable, encodeExtentTable, extentTableBytes } from "../../src/abi/extents.js";
+import {
+  type Extent,
+  type ExtentTable,
+  encodeExtentTable,
+  extentTableBytes,
+} from "../../src/abi/extents.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { SimTarget } from "../../src/runtime/sim/target.js";
 import { compileExample, loadCompile } from "../../examples/common/harness.js";

@@ -6,7 +6,15 @@ import { Class, Jmp, Src } from "../../bpf/opcodes.js";
 import { IochainError } from "../../diagnostics.js";
 import { negateCond } from "../opt/eval.js";
 import type { Frame } from "./frame.js";
-import { isImm, type Block, type Cond, type Func, type Term, type Value, type VReg } from "../ir/ir.js";
+import {
+  isImm,
+  type Block,
+  type Cond,
+  type Func,
+  type Term,
+  type Value,
+  type VReg,
+} from "../ir/ir.js";
 import { selectInst, type SelectContext } from "./select.js";
 
 export interface AllocatedFunc {

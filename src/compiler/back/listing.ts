@@ -5,8 +5,13 @@ import { slotOffsets } from "../../bpf/insn.js";
 import type { ProgramArtifact } from "../../abi/artifact.js";
 
 /** `sources` maps a file name to its text; lines of files not given are shown as file:line only. */
-export function formatListing(artifact: ProgramArtifact, sources: ReadonlyMap<string, string> = new Map()): string {
-  const lines = [`; ${artifact.name}: ${artifact.insns.length} instructions, block ${artifact.blockSize} B, max chain ${artifact.maxChain}`];
+export function formatListing(
+  artifact: ProgramArtifact,
+  sources: ReadonlyMap<string, string> = new Map(),
+): string {
+  const lines = [
+    `; ${artifact.name}: ${artifact.insns.length} instructions, block ${artifact.blockSize} B, max chain ${artifact.maxChain}`,
+  ];
   const split = new Map<string, string[]>();
   const sourceLine = (file: string, line: number): string | undefined => {
     if (!split.has(file)) split.set(file, sources.get(file)?.split(/\r?\n/) ?? []);

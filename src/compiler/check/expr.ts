@@ -465,4 +465,3 @@ export function typeExprText(t: A.TypeExpr): string {
       return `(${t.elems.map(typeExprText).join(", ")})`;
   }
 }
-

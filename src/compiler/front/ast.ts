@@ -375,7 +375,6 @@ export type Expr =
   | ({ kind: "tuple"; elems: Expr[] } & ExprBase)
   | ({ kind: "sizeof"; target: TypeExpr } & ExprBase);
 
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 

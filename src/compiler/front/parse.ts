@@ -7,7 +7,6 @@ import { loadGrammar } from "./grammar.js";
 import { syntaxError } from "./parse-errors.js";
 import { blankComments, checkSourceLimits, lexicalError, LineMap } from "./source.js";
 
-
 let cached: { grammar: ohm.Grammar; semantics: ohm.Semantics } | undefined;
 /** The file being built by the current `parseModule` call (semantic actions need its line map). */
 let current: LineMap | undefined;

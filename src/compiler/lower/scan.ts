@@ -7,14 +7,7 @@ import { Ctx, MapIndex, Status } from "../../abi/artifact.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
 import { isImm, type Value, type VReg } from "../ir/ir.js";
-import {
-  arith,
-  loadScratch,
-  lowerCond,
-  lowerExpr,
-  lowerScalar,
-  storeScratch,
-} from "./expr.js";
+import { arith, loadScratch, lowerCond, lowerExpr, lowerScalar, storeScratch } from "./expr.js";
 import { internal, scalar, type Frame, type LowerContext, type LValue } from "./context.js";
 import { foldBinary } from "../check/consts.js";
 import { LOOP_LIMIT_ERROR } from "./stmt.js";

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { backEdges, loopDepth, predecessors, reversePostorder } from "../../../src/compiler/ir/cfg.js";
+import {
+  backEdges,
+  loopDepth,
+  predecessors,
+  reversePostorder,
+} from "../../../src/compiler/ir/cfg.js";
 import { dominators } from "../../../src/compiler/ir/dominators.js";
 import { parseIr } from "../../../src/compiler/ir/parse.js";
 import { blockLabel } from "../../../src/compiler/ir/print.js";

@@ -4,7 +4,15 @@
 // (to force spills), call a local function (to exercise the call convention) and store into map 1.
 import fc from "fast-check";
 import { at, ModuleBuilder, type FuncBuilder } from "../../../src/compiler/ir/builder.js";
-import type { AluOp, Block, Cond, Module, UnaryOp, Value, VReg } from "../../../src/compiler/ir/ir.js";
+import type {
+  AluOp,
+  Block,
+  Cond,
+  Module,
+  UnaryOp,
+  Value,
+  VReg,
+} from "../../../src/compiler/ir/ir.js";
 
 const pos = { file: "random.ioc", line: 1, col: 1 };
 const ALU_OPS: AluOp[] = [
