@@ -7,7 +7,7 @@
 // against the table's constants), so a file with another layout loads the program again.
 import { readText } from "../files.js";
 import type { ProgramArtifact } from "../abi/artifact.js";
-import { IochainError } from "../diagnostics.js";
+import { internalError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import { ExtentDevice, FileBlockSource, type RawDevice } from "./block-source.js";
 import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
@@ -170,11 +170,7 @@ export class ChainSession<T extends RefillableTarget = RefillableTarget> {
 
   /** Runs one chain with these arguments over the session's data. */
   run(args: Record<string, ArgValue>, options: RunOptions = {}): ChainResult {
-    if (this.closed)
-      throw new IochainError(
-        "E0999",
-        `internal error: ${this.artifact.name}: session used after close()`,
-      );
+    if (this.closed) throw internalError(`${this.artifact.name}: session used after close()`);
     return runChain(this.artifact, this.target, this.data.source, {
       ...options,
       args,

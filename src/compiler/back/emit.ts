@@ -3,7 +3,7 @@
 // 8-byte slots (an ld_imm64 takes two). Every instruction carries its IR instruction's position.
 import { slotOffsets, type Insn } from "../../bpf/insn.js";
 import { Class, Jmp, Src } from "../../bpf/opcodes.js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError, IochainError } from "../../diagnostics.js";
 import { negateCond } from "../opt/eval.js";
 import type { Frame } from "./frame.js";
 import {
@@ -55,8 +55,7 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
     const ctx: SelectContext = {
       reg: (v) => {
         const r = reg.get(v);
-        if (r === undefined)
-          throw new IochainError("E0999", `internal error: %${v} of ${func.name} has no register`);
+        if (r === undefined) throw internalError(`%${v} of ${func.name} has no register`);
         return r;
       },
       slotOffset: (s) => frame.offsets[s],
@@ -76,8 +75,7 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
   const slots = slotOffsets(out);
   for (const fx of fixups) {
     const target = fx.block ? blockStart.get(fx.block) : funcStart.get(fx.func!);
-    if (target === undefined)
-      throw new IochainError("E0999", `internal error: unresolved ${fx.func ?? "block"}`);
+    if (target === undefined) throw internalError(`unresolved ${fx.func ?? "block"}`);
     const delta = slots[target] - slots[fx.at] - 1;
     const i = out[fx.at];
     if (fx.func !== undefined) i.imm = delta;

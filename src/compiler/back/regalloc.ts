@@ -6,7 +6,7 @@
 // already has (so the copy disappears), else any free one. When none is free, the cheapest of
 // "spill this interval" and "evict the intervals in the way" is chosen; spilled vregs are
 // rewritten by spill.ts and allocation starts over, until everything fits.
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 import type { FixedRegs } from "./calling-convention.js";
 import { buildIntervals, coveredLength, overlaps, type Interval, type Range } from "./intervals.js";
 import { isReg, type Block, type Func, type VReg } from "../ir/ir.js";
@@ -33,11 +33,7 @@ export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Ma
     }
     insertSpillCode(f, result.spilled, spills);
   }
-  throw new IochainError(
-    "E0999",
-    `internal error: register allocation of ${f.name} does not converge`,
-    f.pos,
-  );
+  throw internalError(`register allocation of ${f.name} does not converge`, f.pos);
 }
 
 function hintsOf(f: Func): Map<VReg, VReg[]> {
@@ -123,11 +119,7 @@ function tryAllocate(
       occupants[best.reg] = occupants[best.reg].filter((o) => !best.victims.includes(o));
       take(best.reg, iv);
     } else if (unspillable.has(iv.vreg)) {
-      throw new IochainError(
-        "E0999",
-        `internal error: no register left for a spill temporary in ${f.name}`,
-        f.pos,
-      );
+      throw internalError(`no register left for a spill temporary in ${f.name}`, f.pos);
     } else {
       spilled.add(iv.vreg);
     }

@@ -14,7 +14,7 @@ import {
   Size,
   Src,
 } from "../../bpf/opcodes.js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 import { R10 } from "./calling-convention.js";
 import { fitsImm32 } from "./legalize.js";
 import {
@@ -109,10 +109,7 @@ function memOperand(a: Addr, ctx: SelectContext): { reg: number; off: number } {
     case "stack":
       return { reg: R10, off: ctx.slotOffset(a.base.slot) + a.off };
     case "map":
-      throw new IochainError(
-        "E0999",
-        "internal error: a map-based access reached selection (legalize missed it)",
-      );
+      throw internalError("a map-based access reached selection (legalize missed it)");
   }
 }
 
@@ -170,11 +167,7 @@ export function selectInst(
       if (d === a) return [aluOp(cls, i.alu, d, i.b, ctx, pos)];
       if (!isImm(i.b) && ctx.reg(i.b) === d) {
         if (!COMMUTATIVE.has(i.alu))
-          throw new IochainError(
-            "E0999",
-            `internal error: ${i.alu} result overwrites its right operand`,
-            pos,
-          );
+          throw internalError(`${i.alu} result overwrites its right operand`, pos);
         return [aluOp(cls, i.alu, d, i.a, ctx, pos)];
       }
       return [movReg(d, a, pos), aluOp(cls, i.alu, d, i.b, ctx, pos)];

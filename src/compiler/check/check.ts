@@ -2,6 +2,7 @@
 // header (block size first: reads are checked against it), constants, layouts, function
 // signatures and bodies, the storage body, then the control rules — collecting every error.
 // Throws one DiagnosticsError listing them all, or returns the checked program for lowering.
+import { internalError } from "../../diagnostics.js";
 import * as A from "../front/ast.js";
 import { Diags, type CheckContext, type FnFacts, type ModuleInfo } from "./context.js";
 import { type Scope } from "./expr.js";
@@ -38,7 +39,7 @@ export function checkProgram(
   const loaded = loadProgram(source, file, diags, opts);
   if (!loaded) {
     diags.throwIfAny();
-    throw new Error("unreachable: loading failed without a diagnostic");
+    throw internalError("loading failed without a diagnostic");
   }
   const { main, modules } = loaded;
   const storages = main.ast.items.filter((i): i is A.StorageItem => i.kind === "storage");

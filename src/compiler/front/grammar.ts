@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ohm from "ohm-js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 
 /** The package root: the nearest directory above this file that holds grammar/iochain.ohm. */
 export function packageRoot(): string {
@@ -16,11 +16,7 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(path.join(dir, "grammar", "iochain.ohm"))) return dir;
     const up = path.dirname(dir);
-    if (up === dir)
-      throw new IochainError(
-        "E0999",
-        "internal error: grammar/iochain.ohm not found above the compiler",
-      );
+    if (up === dir) throw internalError("grammar/iochain.ohm not found above the compiler");
     dir = up;
   }
 }

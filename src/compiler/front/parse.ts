@@ -1,7 +1,7 @@
 // Source text → AST (src/compiler/ast.ts), with a span on every node. The grammar is
 // grammar/iochain.ohm; syntax errors become one E03xx diagnostic (parse-errors.ts).
 import type * as ohm from "ohm-js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError, IochainError } from "../../diagnostics.js";
 import type * as A from "./ast.js";
 import { loadGrammar } from "./grammar.js";
 import { syntaxError } from "./parse-errors.js";
@@ -12,7 +12,7 @@ let cached: { grammar: ohm.Grammar; semantics: ohm.Semantics } | undefined;
 let current: LineMap | undefined;
 
 function lines(): LineMap {
-  if (!current) throw new IochainError("E0999", "internal error: parser used outside parseModule");
+  if (!current) throw internalError("parser used outside parseModule");
   return current;
 }
 

@@ -11,7 +11,7 @@
 //   f.setBlock(small); f.ret(0n);
 //   const module = m.finish();
 import type { SourcePos } from "../../diagnostics.js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 import {
   imm,
   isImm,
@@ -58,10 +58,6 @@ export const at = {
   stack: (slot: number, off = 0): Addr => ({ base: { kind: "stack", slot }, off }),
 };
 
-function internal(message: string, pos?: SourcePos): IochainError {
-  return new IochainError("E0999", `internal error in the IR builder: ${message}`, pos);
-}
-
 export class ModuleBuilder {
   private readonly builders: FuncBuilder[] = [];
 
@@ -84,7 +80,8 @@ export class FuncBuilder {
   private readonly open = new Set<Block>();
 
   constructor(name: string, params: number, pos: SourcePos) {
-    if (params > 5) throw internal(`function ${name} has ${params} parameters (at most 5)`, pos);
+    if (params > 5)
+      throw internalError(`IR builder: function ${name} has ${params} parameters (at most 5)`, pos);
     this.pos = pos;
     this.func = { name, params: [], blocks: [], slots: [], nextReg: 0, nextBlock: 0, pos };
     for (let i = 0; i < params; i++) this.func.params.push(newReg(this.func));
@@ -144,13 +141,13 @@ export class FuncBuilder {
 
   private emit(i: Inst): void {
     if (!this.open.has(this.cur))
-      throw internal(`block @${this.cur.id} is already terminated`, i.pos);
+      throw internalError(`IR builder: block @${this.cur.id} is already terminated`, i.pos);
     this.cur.insns.push(i);
   }
 
   private terminate(t: Term): void {
     if (!this.open.has(this.cur))
-      throw internal(`block @${this.cur.id} is already terminated`, t.pos);
+      throw internalError(`IR builder: block @${this.cur.id} is already terminated`, t.pos);
     this.cur.term = t;
     this.open.delete(this.cur);
   }
@@ -202,7 +199,10 @@ export class FuncBuilder {
   /** A helper call; returns the result vreg unless `result` is false. */
   call(helper: number, args: Value[], result = true): VReg | undefined {
     if (args.length > 5)
-      throw internal(`helper ${helper} called with ${args.length} arguments`, this.pos);
+      throw internalError(
+        `IR builder: helper ${helper} called with ${args.length} arguments`,
+        this.pos,
+      );
     const dst = result ? this.reg() : undefined;
     this.emit({ op: "call", helper, args: args.map(norm), dst, pos: this.pos });
     return dst;
@@ -218,7 +218,8 @@ export class FuncBuilder {
 
   /** A BPF-to-BPF call; returns the result vreg unless `result` is false. */
   callLocal(func: string, args: Value[], result = true): VReg | undefined {
-    if (args.length > 5) throw internal(`${func} called with ${args.length} arguments`, this.pos);
+    if (args.length > 5)
+      throw internalError(`IR builder: ${func} called with ${args.length} arguments`, this.pos);
     const dst = result ? this.reg() : undefined;
     this.emit({ op: "callLocal", func, args: args.map(norm), dst, pos: this.pos });
     return dst;
@@ -251,8 +252,8 @@ export class FuncBuilder {
   /** The finished function; every block must have been terminated. */
   finish(): Func {
     for (const b of this.open) {
-      throw internal(
-        `block @${b.id}${b.name ? ` (${b.name})` : ""} of ${this.func.name} has no terminator`,
+      throw internalError(
+        `IR builder: block @${b.id}${b.name ? ` (${b.name})` : ""} of ${this.func.name} has no terminator`,
         this.func.pos,
       );
     }

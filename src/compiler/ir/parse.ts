@@ -9,7 +9,7 @@
 // Each instruction's position is its line in the text (file "<ir>"). Malformed text is an
 // internal error (E0999): this is a developer tool, not user input.
 import type { SourcePos } from "../../diagnostics.js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 import {
   imm,
   type Addr,
@@ -67,7 +67,7 @@ export function parseIr(text: string, file = "<ir>"): Module {
   let cur: Block | undefined;
   let line = 0;
   const fail = (why: string): never => {
-    throw new IochainError("E0999", `${file}:${line}: bad IR: ${why}`);
+    throw internalError(`${file}:${line}: bad IR: ${why}`);
   };
   const pos = (): SourcePos => ({ file, line, col: 1 });
   const reg = (s: string): VReg => {
@@ -249,8 +249,7 @@ export function parseIr(text: string, file = "<ir>"): Module {
     }
   }
   for (const g of funcs) {
-    if (g.blocks.length === 0)
-      throw new IochainError("E0999", `${file}: function ${g.name} has no blocks`);
+    if (g.blocks.length === 0) throw internalError(`${file}: function ${g.name} has no blocks`);
   }
   return { funcs };
 }

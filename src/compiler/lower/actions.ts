@@ -2,6 +2,7 @@
 // bytes in scratch), `fail` (FAILED with ctx.error), and `resubmit` (RESUBMIT with the next read),
 // whose file offset goes through one shared tail per program: alignment, extent lookup in the
 // extents map (binary search), the access checks, and the translated device address.
+import { internalError } from "../../diagnostics.js";
 import { BuiltinError, Ctx, MapIndex, Status } from "../../abi/artifact.js";
 import { EXTENT_ENTRY_BYTES, ExtentField, ExtentTableField } from "../../abi/extents.js";
 import * as A from "../front/ast.js";
@@ -9,7 +10,7 @@ import { at } from "../ir/builder.js";
 import { isImm, type Block, type Value, type VReg } from "../ir/ir.js";
 import { copyBytesRuntime, copyToScratch } from "./block-reads.js";
 import { lowerExpr, lowerScalar, storeScratch } from "./expr.js";
-import { internal, type Frame, type LowerContext } from "./context.js";
+import { type Frame, type LowerContext } from "./context.js";
 
 /** Reads at file offsets that are not a multiple of this (or of a smaller block size, a power of
  * two's worth of it) fail with `misaligned`: O_DIRECT needs sector alignment. */
@@ -17,7 +18,7 @@ export const SECTOR = 512;
 
 export function lowerFail(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "fail" }>): void {
   const name = s.errorName;
-  if (!name) throw internal("fail without an error name", s.span);
+  if (!name) throw internalError("lowering: fail without an error name", s.span);
   if (fr.kind === "noinline") {
     cx.f.ret(0n); // excluded by the checker (E0620)
     return;
@@ -58,7 +59,7 @@ export function lowerStorageReturn(
     else jumpToBytesTail(cx, v.off, v.len, s.span);
     return;
   } else {
-    throw internal(`returning ${v.kind} as bytes`, s.span);
+    throw internalError(`lowering: returning ${v.kind} as bytes`, s.span);
   }
   cx.finish(Status.DONE);
 }

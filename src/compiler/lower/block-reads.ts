@@ -3,19 +3,13 @@
 // branch against `block size - access size` that fails with `out_of_block`) and then added, as
 // that very vreg, to the block map's base: the Linux verifier follows the range it learned from
 // the branch into the pointer, and accepts every load through it.
+import { internalError } from "../../diagnostics.js";
 import { BuiltinError, Ctx, MapIndex } from "../../abi/artifact.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
 import { isImm, type Value, type VReg } from "../ir/ir.js";
 import { constOf, lowerExpr, lowerScalar, scalarTy } from "./expr.js";
-import {
-  internal,
-  scalar,
-  type BlockRef,
-  type Frame,
-  type LowerContext,
-  type LValue,
-} from "./context.js";
+import { scalar, type BlockRef, type Frame, type LowerContext, type LValue } from "./context.js";
 
 /** A pointer into the block map at run-time offset `off`, valid for `size` bytes (or fails). */
 export function checkedPtr(cx: LowerContext, off: VReg, size: number): VReg {
@@ -80,7 +74,7 @@ export function lowerRead(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind
     return { kind: "bytes", off, len };
   }
   const s = e.storage;
-  if (!s) throw internal("read without a storage type", e.span);
+  if (!s) throw internalError("lowering: read without a storage type", e.span);
   return valueAt(cx, s, placeAt(cx, off, s.size));
 }
 
@@ -90,7 +84,7 @@ export function lowerIndex(
   e: Extract<A.Expr, { kind: "index" }>,
 ): LValue {
   const arr = lowerExpr(cx, fr, e.object);
-  if (arr.kind !== "array") throw internal(`index of ${arr.kind}`, e.span);
+  if (arr.kind !== "array") throw internalError(`lowering: index of ${arr.kind}`, e.span);
   const f = cx.f;
   const elemSize = arr.elem.size;
   const i = constOf(e.index) ?? lowerScalar(cx, fr, e.index, scalarTy(e.index));
@@ -134,7 +128,7 @@ export function lowerBlockBuiltin(
     case "size":
       return scalar(BigInt(cx.blockSize), A.U32);
   }
-  throw internal(`block.${field}`, span);
+  throw internalError(`lowering: block.${field}`, span);
 }
 
 /**

@@ -1,12 +1,13 @@
 // Calls: builtins (len, min, max, bswapN), inlined functions (the default: parameters bound to
 // the argument values — views and arrays included — and `return` jumping to the call's
 // continuation), and `noinline` functions as BPF-to-BPF calls (one IR function each).
+import { internalError } from "../../diagnostics.js";
 import * as A from "../front/ast.js";
 import type { FnItem } from "../front/ast.js";
 import { FuncBuilder } from "../ir/builder.js";
 import { isImm, type Value, type VReg } from "../ir/ir.js";
 import { convert, lowerExpr, lowerScalar, scalarTy } from "./expr.js";
-import { internal, scalar, type Frame, type LowerContext, type LValue } from "./context.js";
+import { scalar, type Frame, type LowerContext, type LValue } from "./context.js";
 import { lowerStmts } from "./stmt.js";
 
 export function lowerCall(
@@ -35,11 +36,11 @@ function lowerBuiltin(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind: "c
   const t = scalarTy(e);
   if (name === "len") {
     const arr = lowerExpr(cx, fr, e.args[0]);
-    if (arr.kind !== "array") throw internal("len of a non-array", e.span);
+    if (arr.kind !== "array") throw internalError("lowering: len of a non-array", e.span);
     return scalar(BigInt(arr.length), t);
   }
   if (name === "min" || name === "max") {
-    if (t.kind !== "int") throw internal("min/max of bool", e.span);
+    if (t.kind !== "int") throw internalError("lowering: min/max of bool", e.span);
     const a = lowerScalar(cx, fr, e.args[0], t);
     const c = lowerScalar(cx, fr, e.args[1], t);
     if (isImm(a) && isImm(c)) return scalar((name === "min") === a < c ? a : c, t);
@@ -102,7 +103,7 @@ function straightLine(stmts: A.Stmt[]): boolean {
 
 function moduleKeyOf(cx: LowerContext, fn: FnItem): string {
   for (const [key, m] of cx.program.modules) if (m.ast.items.includes(fn)) return key;
-  throw internal(`function ${fn.name.name} belongs to no module`, fn.span);
+  throw internalError(`lowering: function ${fn.name.name} belongs to no module`, fn.span);
 }
 
 /** The IR name of a noinline function (module-qualified so that two modules' `f` differ). */
@@ -124,7 +125,8 @@ function callNoinline(cx: LowerContext, fn: FnItem, args: LValue[], span: A.Span
     buildNoinline(cx, fn, name);
   }
   const values: Value[] = args.map((a) => {
-    if (a.kind !== "scalar") throw internal("noinline argument is not a scalar", span);
+    if (a.kind !== "scalar")
+      throw internalError("lowering: noinline argument is not a scalar", span);
     return a.v;
   });
   const rt = fn.resultTy ?? A.VOID;

@@ -3,7 +3,7 @@
 // builder, shared exit blocks, the frames of inlined calls), and the program-wide tables (scratch
 // layout, user error codes).
 import type { SourcePos } from "../../diagnostics.js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 import { Ctx, FIRST_USER_ERROR, MapIndex, Status } from "../../abi/artifact.js";
 import type * as A from "../front/ast.js";
 import type { CheckedProgram } from "../check/check.js";
@@ -98,7 +98,7 @@ export class LowerContext {
   /** The ctx pointer; its absence means the checker let something through it should not have. */
   get ctx(): VReg {
     if (this.fn.ctx === undefined)
-      throw internal("ctx used outside the storage function", this.f.position);
+      throw internalError("lowering: ctx used outside the storage function", this.f.position);
     return this.fn.ctx;
   }
 
@@ -160,10 +160,6 @@ export class LowerContext {
       ? at.map(MapIndex.block, ref.off + extra)
       : at.reg(ref.ptr, ref.off + extra);
   }
-}
-
-export function internal(message: string, pos?: SourcePos): IochainError {
-  return new IochainError("E0999", `internal error in the lowering: ${message}`, pos);
 }
 
 export const scalar = (v: Value, ty: A.IntType | A.BoolType): LValue => ({ kind: "scalar", v, ty });

@@ -2,12 +2,13 @@
 // zero-extended, signed types sign-extended, bools 0/1. Implicit widening is then free; results of
 // arithmetic that can leave the type's range are normalized (ALU32 for 32-bit types, zext/sext
 // for 8/16-bit). Conditions lower straight to branches (short-circuit && and ||).
+import { internalError } from "../../diagnostics.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
 import { isImm, type AluOp, type Block, type Cond, type Value, type VReg } from "../ir/ir.js";
 import { lowerBlockBuiltin, lowerIndex, lowerRead, loadScalar } from "./block-reads.js";
 import { lowerCall } from "./call.js";
-import { internal, scalar, type Frame, type LowerContext, type LValue } from "./context.js";
+import { scalar, type Frame, type LowerContext, type LValue } from "./context.js";
 import { commonInt, wrap } from "../check/types.js";
 
 type ScalarTy = A.IntType | A.BoolType;
@@ -68,7 +69,8 @@ export function lowerExpr(cx: LowerContext, fr: Frame, e: A.Expr): LValue {
 /** Lowers an expression that is a scalar; converts it to `to` when given. */
 export function lowerScalar(cx: LowerContext, fr: Frame, e: A.Expr, to?: ScalarTy): Value {
   const v = lowerExpr(cx, fr, e);
-  if (v.kind !== "scalar") throw internal(`expected a scalar, got ${v.kind}`, e.span);
+  if (v.kind !== "scalar")
+    throw internalError(`lowering: expected a scalar, got ${v.kind}`, e.span);
   return to ? convert(cx, v.v, v.ty, to) : v.v;
 }
 
@@ -77,12 +79,12 @@ function lowerName(cx: LowerContext, fr: Frame, e: A.NameExpr): LValue {
   switch (b?.kind) {
     case "local": {
       const v = fr.locals.get(b.id);
-      if (!v) throw internal(`local \`${b.name}\` has no value`, e.span);
+      if (!v) throw internalError(`lowering: local \`${b.name}\` has no value`, e.span);
       return v;
     }
     case "param": {
       const v = fr.params[b.index];
-      if (!v) throw internal(`parameter \`${b.name}\` has no value`, e.span);
+      if (!v) throw internalError(`lowering: parameter \`${b.name}\` has no value`, e.span);
       return v;
     }
     case "state": {
@@ -93,7 +95,10 @@ function lowerName(cx: LowerContext, fr: Frame, e: A.NameExpr): LValue {
     case "const":
       return scalar(b.item.constValue ?? 0n, scalarTy(e));
     default:
-      throw internal(`name \`${e.path.map((p) => p.name).join("::")}\` is not a value`, e.span);
+      throw internalError(
+        `lowering: name \`${e.path.map((p) => p.name).join("::")}\` is not a value`,
+        e.span,
+      );
   }
 }
 
@@ -114,9 +119,9 @@ function lowerField(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind: "fie
     return lowerBlockBuiltin(cx, e.object.binding.name, e.field.name, e.span);
   }
   const obj = lowerExpr(cx, fr, e.object);
-  if (obj.kind !== "view") throw internal(`field of ${obj.kind}`, e.span);
+  if (obj.kind !== "view") throw internalError(`lowering: field of ${obj.kind}`, e.span);
   const field = obj.layout.fields.find((f) => f.name === e.field.name);
-  if (!field) throw internal(`no field ${e.field.name}`, e.span);
+  if (!field) throw internalError(`lowering: no field ${e.field.name}`, e.span);
   const ref = { ptr: obj.at.ptr, off: obj.at.off + field.offset };
   cx.f.at(e.span);
   switch (field.type.kind) {
@@ -156,7 +161,7 @@ function lowerUnary(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind: "una
   const v = lowerScalar(cx, fr, e.operand, t);
   f.at(e.span);
   if (e.op === "!") return f.alu("xor", v, 1n);
-  if (t.kind !== "int") throw internal(`${e.op} on bool`, e.span);
+  if (t.kind !== "int") throw internalError(`lowering: ${e.op} on bool`, e.span);
   if (e.op === "-") {
     const r = t.bits === 32 ? f.unary("neg32", v) : f.unary("neg", v);
     return t.bits === 64 || (t.bits === 32 && !t.signed) ? r : normalize(cx, r, t);
@@ -195,7 +200,7 @@ export function arith(cx: LowerContext, op: A.BinaryOp, a: Value, b: Value, t: A
     return f.alu(t.signed ? "ashr" : "lshr", a, count, alu32 ? 32 : 64);
   }
   const alu = ALU[op];
-  if (!alu) throw internal(`operator ${op}`, f.position);
+  if (!alu) throw internalError(`lowering: operator ${op}`, f.position);
   if (alu === "and" || alu === "or" || alu === "xor") return f.alu(alu, a, b);
   let count = b;
   if (alu === "shl") {

@@ -3,12 +3,13 @@
 // suspends *before* writing the row: it saves which scan and which record in hidden state, and on
 // resume (same block, stage re-run from its top) the scan starts again at that record. The clauses
 // have no side effects, so every row is written exactly once.
+import { internalError } from "../../diagnostics.js";
 import { Ctx, MapIndex, Status } from "../../abi/artifact.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
 import { isImm, type Value, type VReg } from "../ir/ir.js";
 import { arith, loadScratch, lowerCond, lowerExpr, lowerScalar, storeScratch } from "./expr.js";
-import { internal, scalar, type Frame, type LowerContext, type LValue } from "./context.js";
+import { scalar, type Frame, type LowerContext, type LValue } from "./context.js";
 import { foldBinary } from "../check/consts.js";
 import { LOOP_LIMIT_ERROR } from "./stmt.js";
 
@@ -16,7 +17,8 @@ export function lowerScan(cx: LowerContext, fr: Frame, s: A.ScanStmt): void {
   const f = cx.f;
   const ty = s.varTy;
   const out = cx.scratch.output;
-  if (!ty || !out || s.scanIndex === undefined) throw internal("unchecked scan", s.span);
+  if (!ty || !out || s.scanIndex === undefined)
+    throw internalError("lowering: unchecked scan", s.span);
   const start = lowerScalar(cx, fr, s.start, ty);
   const endV = lowerScalar(cx, fr, s.end, ty);
   f.at(s.span);

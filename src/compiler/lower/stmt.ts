@@ -14,12 +14,12 @@ import {
   lowerScalar,
   storeScratch,
 } from "./expr.js";
-import { internal, scalar, type Frame, type LowerContext, type LValue } from "./context.js";
+import { scalar, type Frame, type LowerContext, type LValue } from "./context.js";
 import { callbackPlan, lowerLoopAsCallback } from "./loop-callback.js";
 import { lowerScan } from "./scan.js";
 import { evalGenericConst, foldBinary, isGenericConst } from "../check/consts.js";
 import { MAX_LOOP_ITERATIONS } from "../check/stmt.js";
-import { IochainError } from "../../diagnostics.js";
+import { internalError, IochainError } from "../../diagnostics.js";
 
 export const LOOP_LIMIT_ERROR = "loop_limit";
 
@@ -61,7 +61,7 @@ function lowerStmt(cx: LowerContext, fr: Frame, s: A.Stmt): void {
     case "break":
     case "continue": {
       const loop = fr.loops[fr.loops.length - 1];
-      if (!loop) throw internal(`${s.kind} outside a loop`, s.span);
+      if (!loop) throw internalError(`lowering: ${s.kind} outside a loop`, s.span);
       f.jump(s.kind === "break" ? loop.brk : loop.cont);
       return;
     }
@@ -92,7 +92,7 @@ function lowerLet(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "let" 
   let v = lowerExpr(cx, fr, s.init);
   const locals = s.locals ?? [];
   if (s.pattern.kind === "tuple") {
-    if (v.kind !== "tuple") throw internal("tuple pattern on a non-tuple", s.span);
+    if (v.kind !== "tuple") throw internalError("lowering: tuple pattern on a non-tuple", s.span);
     v.elems.forEach((el, i) => {
       const b = locals[i];
       if (b) fr.locals.set(b.id, copy(cx, el));
@@ -111,19 +111,20 @@ function lowerAssign(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "as
   const f = cx.f;
   const b = s.target.binding;
   const t = s.target.ty;
-  if (t?.kind !== "int" && t?.kind !== "bool") throw internal("assignment to a non-scalar", s.span);
+  if (t?.kind !== "int" && t?.kind !== "bool")
+    throw internalError("lowering: assignment to a non-scalar", s.span);
   const shift = s.op === "<<=" || s.op === ">>=";
   const value = shift ? lowerScalar(cx, fr, s.value) : lowerScalar(cx, fr, s.value, t);
   f.at(s.span);
   const combine = (old: Value): Value => {
     if (s.op === "=") return value;
-    if (t.kind !== "int") throw internal("compound assignment to a bool", s.span);
+    if (t.kind !== "int") throw internalError("lowering: compound assignment to a bool", s.span);
     return arith(cx, s.op.slice(0, -1) as A.BinaryOp, old, value, t);
   };
   if (b?.kind === "local") {
     const cur = fr.locals.get(b.id);
     if (!cur || cur.kind !== "scalar" || !isReg(cur.v))
-      throw internal(`\`${b.name}\` is not a variable`, s.span);
+      throw internalError(`lowering: \`${b.name}\` is not a variable`, s.span);
     f.mov(combine(cur.v), cur.v);
     return;
   }
@@ -133,7 +134,7 @@ function lowerAssign(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "as
     storeScratch(cx, off, t, next);
     return;
   }
-  throw internal("assignment target", s.span);
+  throw internalError("lowering: assignment target", s.span);
 }
 
 /**
@@ -159,10 +160,10 @@ const knownAtCall = (e: A.Expr): boolean => e.constValue !== undefined || isGene
 
 /** A constant over `len()` of the arrays this inlined call passed (E0502 if it overflows). */
 function atThisCall(cx: LowerContext, fr: Frame, e: A.Expr): bigint {
-  if (!knownAtCall(e)) throw internal("a loop bound that is not a constant", e.span);
+  if (!knownAtCall(e)) throw internalError("lowering: a loop bound that is not a constant", e.span);
   const r = evalGenericConst(e, (array) => {
     const v = lowerExpr(cx, fr, array);
-    if (v.kind !== "array") throw internal("len of a non-array", array.span);
+    if (v.kind !== "array") throw internalError("lowering: len of a non-array", array.span);
     return v.length;
   });
   if ("error" in r) throw atCall(fr, "E0502", r.error, e.span);
@@ -200,7 +201,7 @@ function limitExit(cx: LowerContext, fr: Frame, exit: Block): Block {
 function lowerFor(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "for" }>): void {
   const f = cx.f;
   const ty = s.varTy;
-  if (!ty) throw internal("for loop without a type", s.span);
+  if (!ty) throw internalError("lowering: for loop without a type", s.span);
   const start = lowerScalar(cx, fr, s.start, ty);
   const endV = lowerScalar(cx, fr, s.end, ty);
   f.at(s.span);
@@ -317,11 +318,11 @@ function lowerReturn(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "re
     const v = lowerExpr(cx, fr, s.value);
     f.at(s.span);
     const put = (val: LValue, reg: VReg, t: A.Type): void => {
-      if (val.kind !== "scalar") throw internal(`returning ${val.kind}`, s.span);
+      if (val.kind !== "scalar") throw internalError(`lowering: returning ${val.kind}`, s.span);
       f.mov(t.kind === "int" || t.kind === "bool" ? convert(cx, val.v, val.ty, t) : val.v, reg);
     };
     if (ret.ty.kind === "tuple") {
-      if (v.kind !== "tuple") throw internal("tuple result", s.span);
+      if (v.kind !== "tuple") throw internalError("lowering: tuple result", s.span);
       const elems = ret.ty.elems;
       v.elems.forEach((el, i) => put(el, ret.regs[i], elems[i]));
     } else {

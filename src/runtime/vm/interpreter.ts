@@ -1,6 +1,7 @@
 // The reference engine: one instruction at a time, registers as unsigned 64-bit BigInts, each
 // operation written the way RFC 9669 states it. It is slow and meant to be obviously right; the
 // translated engine (translate.ts) must agree with it on every program.
+import { internalError } from "../../diagnostics.js";
 import {
   Alu,
   Atomic,
@@ -76,7 +77,7 @@ function alu(
       if (is64 || toBig) return bswap(d, imm);
       return BigInt.asUintN(imm, d); // to little-endian on a little-endian machine: truncate
   }
-  throw new Error(`unreachable ALU op ${op}`);
+  throw internalError(`unreachable ALU op ${op}`);
 }
 
 function condition(op: number, d: bigint, s: bigint, bits: number): boolean {
@@ -104,7 +105,7 @@ function condition(op: number, d: bigint, s: bigint, bits: number): boolean {
     case Jmp.JSLE:
       return BigInt.asIntN(bits, d) <= BigInt.asIntN(bits, s);
   }
-  throw new Error(`unreachable jump op ${op}`);
+  throw internalError(`unreachable jump op ${op}`);
 }
 
 function atomic(op: number, old: bigint, src: bigint): bigint {
