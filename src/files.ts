@@ -9,8 +9,22 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { IochainError } from "./diagnostics.js";
+import { fileURLToPath } from "node:url";
+import { internalError, IochainError } from "./diagnostics.js";
+
+/** The package (repository) root: the nearest directory above this module holding package.json. */
+export function packageRoot(): string {
+  const here = fileURLToPath(import.meta.url);
+  let dir = dirname(here);
+  for (;;) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw internalError(`package.json not found above ${here}`);
+    dir = up;
+  }
+}
 
 /** Larger inputs are refused: no storage function, object or data listing is this big. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;

@@ -17,6 +17,9 @@ export interface Insn {
 
 export const INSN_BYTES = 8;
 
+/** Whether `v` fits the signed 16-bit `off` field (a memory displacement or a jump distance). */
+export const fitsOff16 = (v: number | bigint): boolean => v >= -32768 && v <= 32767;
+
 export const isWide = (insn: Insn): boolean => insn.code === LD_IMM64;
 export const slotCount = (insn: Insn): number => (isWide(insn) ? 2 : 1);
 

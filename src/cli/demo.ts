@@ -8,7 +8,7 @@ import path from "node:path";
 import { writeBptree } from "../datagen/bptree.js";
 import { lookupBptree, type LookupResult } from "../datagen/bptree-reference.js";
 import { Rng } from "../datagen/rng.js";
-import { packageRoot } from "../compiler/front/grammar.js";
+import { packageRoot } from "../files.js";
 import type { ChainResult } from "../runtime/driver.js";
 import { bpfAvailable } from "../runtime/linux/syscall.js";
 import { KernelSession, SimSession, type ChainSession } from "../runtime/session.js";

@@ -4,15 +4,11 @@ import type { Insn } from "../../bpf/insn.js";
 import { lowerCallingConvention } from "./calling-convention.js";
 import { emitProgram, type AllocatedFunc } from "./emit.js";
 import { checkCallChainStack, layoutFrame, type Frame } from "./frame.js";
-import type { Inst, Module } from "../ir/ir.js";
+import { calleesOf, type Module } from "../ir/ir.js";
 import { layoutBlocks } from "./block-order.js";
 import { legalize } from "./legalize.js";
 import type { DumpHook } from "../ir/print.js";
 import { allocateRegisters } from "./regalloc.js";
-
-/** Functions an instruction calls or passes as a callback. */
-export const calleesOf = (i: Inst): string[] =>
-  i.op === "callLocal" ? [i.func] : i.op === "call" && i.callback !== undefined ? [i.callback] : [];
 
 /** Drops functions no call chain from the entry reaches: the verifier refuses unreachable code. */
 function removeUncalled(m: Module): void {

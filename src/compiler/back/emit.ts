@@ -1,7 +1,7 @@
 // Emission: allocated IR → eBPF instructions. Blocks go out in layout order, functions one after
 // the other (the storage function first); jump and call offsets are resolved at the end, in
 // 8-byte slots (an ld_imm64 takes two). Every instruction carries its IR instruction's position.
-import { slotOffsets, type Insn } from "../../bpf/insn.js";
+import { fitsOff16, slotOffsets, type Insn } from "../../bpf/insn.js";
 import { Class, Jmp, Src } from "../../bpf/opcodes.js";
 import { internalError, IochainError } from "../../diagnostics.js";
 import { negateCond } from "../opt/eval.js";
@@ -79,7 +79,7 @@ export function emitProgram(funcs: AllocatedFunc[]): Insn[] {
     const delta = slots[target] - slots[fx.at] - 1;
     const i = out[fx.at];
     if (fx.func !== undefined) i.imm = delta;
-    else if (delta >= -32768 && delta <= 32767) i.off = delta;
+    else if (fitsOff16(delta)) i.off = delta;
     else if (i.code === (Class.JMP | Jmp.JA)) {
       out[fx.at] = { ...i, code: Class.JMP32 | Jmp.JA, off: 0, imm: delta }; // gotol
     } else {

@@ -2,7 +2,7 @@
 // allocator's spill slots) gets a fixed, aligned offset below r10. eBPF gives a program 512 bytes
 // of stack, and that budget covers the frames of a whole BPF-to-BPF call chain.
 import { IochainError } from "../../diagnostics.js";
-import type { Func, Module } from "../ir/ir.js";
+import { calleesOf, type Func, type Module } from "../ir/ir.js";
 
 export const MAX_STACK = 512;
 
@@ -48,10 +48,8 @@ export function checkCallChainStack(m: Module, frames: Map<string, Frame>): void
     let callees = 0;
     for (const b of f.blocks) {
       for (const i of b.insns) {
-        if (i.op === "callLocal") callees = Math.max(callees, depthOf(i.func));
         // A bpf_loop callback runs in a frame above its caller's, like a callee.
-        if (i.op === "call" && i.callback !== undefined)
-          callees = Math.max(callees, depthOf(i.callback));
+        for (const callee of calleesOf(i)) callees = Math.max(callees, depthOf(callee));
       }
     }
     const total = roundUp(Math.max(frames.get(name)!.size, 1), 32) + callees;

@@ -8,6 +8,7 @@
 // - `d = a - d` (non-commutative, result in the right operand) computes into a fresh vreg first.
 // - Division by a constant 0 (refused by the verifier) becomes its eBPF result; constant shift
 //   counts are reduced modulo the width (eBPF's semantics; the verifier refuses larger ones).
+import { fitsOff16 } from "../../bpf/insn.js";
 import { dominators } from "../ir/dominators.js";
 import {
   defOf,
@@ -28,7 +29,6 @@ const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 const INT32_MIN = -(1n << 31n);
 const INT32_MAX = (1n << 31n) - 1n;
 export const fitsImm32 = (v: bigint): boolean => v >= INT32_MIN && v <= INT32_MAX;
-export const fitsOff16 = (v: number): boolean => v >= -32768 && v <= 32767;
 
 export function legalize(f: Func): void {
   materializeMapBases(f);

@@ -9,7 +9,7 @@ import type * as A from "../front/ast.js";
 import { didYouMean, type Diags, type ModuleInfo } from "./context.js";
 import { parseImportedModule } from "../front/module-cache.js";
 import { parseModule } from "../front/parse.js";
-import { packageRoot } from "../front/grammar.js";
+import { packageRoot } from "../../files.js";
 
 export interface LoadOptions {
   /** Reads an imported file (absolute path); defaults to the file system. */

@@ -4,22 +4,10 @@
 // which builds in a few ms. The recipe embeds the grammar text it was made from: a recipe that
 // does not match the .ohm (the grammar was edited, the recipe not regenerated) is ignored.
 // Regenerate with `npm run update-snapshots` (test/compiler/grammar-recipe.test.ts writes it).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import * as ohm from "ohm-js";
-import { internalError } from "../../diagnostics.js";
-
-/** The package root: the nearest directory above this file that holds grammar/iochain.ohm. */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, "grammar", "iochain.ohm"))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw internalError("grammar/iochain.ohm not found above the compiler");
-    dir = up;
-  }
-}
+import { packageRoot } from "../../files.js";
 
 export const grammarPath = (root = packageRoot()): string =>
   path.join(root, "grammar", "iochain.ohm");

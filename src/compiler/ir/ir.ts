@@ -302,6 +302,10 @@ export function mapTermUses(t: Term, f: (v: VReg) => Value): void {
   }
 }
 
+/** Functions an instruction calls or passes as a callback. */
+export const calleesOf = (i: Inst): string[] =>
+  i.op === "callLocal" ? [i.func] : i.op === "call" && i.callback !== undefined ? [i.callback] : [];
+
 /** Whether removing the instruction (when its result is unused) changes behaviour. */
 export function hasSideEffects(i: Inst): boolean {
   return i.op === "store" || i.op === "call" || i.op === "callLocal";

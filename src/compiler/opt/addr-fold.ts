@@ -3,7 +3,7 @@
 // through `addr [map/slot + k]` uses that map or slot base itself. The pointer's computation then
 // usually dies. Only stable vregs (single-defs.ts) are looked through.
 import { isImm, type Addr, type Func } from "../ir/ir.js";
-import { fitsOff16 } from "../back/legalize.js";
+import { fitsOff16 } from "../../bpf/insn.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
 
 function fold(a: Addr, sd: SingleDefs): Addr {

@@ -37,6 +37,7 @@ import {
   type ProgramArtifact,
 } from "../../abi/artifact.js";
 import {
+  calleesOf,
   defOf,
   isImm,
   newReg,
@@ -132,7 +133,7 @@ function pointerNeeds(ir: Module): Map<Func, Set<PointerMap>> {
     const called: string[] = [];
     for (const b of f.blocks)
       for (const i of b.insns) {
-        if (i.op === "callLocal") called.push(i.func);
+        called.push(...calleesOf(i));
         if (
           (i.op === "load" || i.op === "store" || i.op === "addr") &&
           i.addr.base.kind === "map"

@@ -2,8 +2,8 @@
 // `-- result`, `-- error` (and `-- c` / `-- no register offset`, which carry nothing we use).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { BpfError } from "../../../src/diagnostics.js";
+import { packageRoot } from "../../../src/files.js";
 import { assembleUbpf } from "../../../src/bpf/asm/ubpf.js";
 import { decode, encode, fromRawWords, type Insn } from "../../../src/bpf/insn.js";
 
@@ -160,20 +160,8 @@ export function loadConformanceProgram(file: string): Uint8Array {
   return conformanceProgramBytes(readConformanceData(file));
 }
 
-/** The repository root: the nearest ancestor of this module holding package.json. */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const up = path.dirname(dir);
-    if (up === dir)
-      throw new Error("package.json not found above " + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
-
 export function conformanceTestsDir(): string {
-  const shared = process.env.IOCHAIN_SHARED ?? path.resolve(repoRoot(), "../shared");
+  const shared = process.env.IOCHAIN_SHARED ?? path.resolve(packageRoot(), "../shared");
   return path.join(shared, "conformance", "bpf_conformance", "tests");
 }
 

@@ -4,7 +4,8 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { grammarRecipe, loadGrammar, packageRoot } from "../../../src/compiler/front/grammar.js";
+import { grammarRecipe, loadGrammar } from "../../../src/compiler/front/grammar.js";
+import { packageRoot } from "../../../src/files.js";
 
 describe("grammar recipe", () => {
   it("is the recipe of grammar/iochain.ohm", async () => {
