@@ -26,25 +26,98 @@ export function loadProgram(
   diags: Diags,
   opts: LoadOptions = {},
 ): { main: ModuleInfo; modules: Map<string, ModuleInfo> } | undefined {
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, "utf8"));
-  const root = opts.root ?? packageRoot();
-  const modules = new Map<string, ModuleInfo>();
-  const loading: ModuleInfo[] = [];
-  const mainKey = path.resolve(file);
+  const loader = new ModuleLoader(
+    diags,
+    opts.readFile ?? ((p: string) => readFileSync(p, "utf8")),
+    opts.root ?? packageRoot(),
+    path.resolve(file),
+  );
+  const main = loader.parse(source, file, loader.mainKey, false);
+  if (!main) return undefined;
+  return { main, modules: loader.modules };
+}
 
-  const parseInto = (
-    src: string,
-    display: string,
-    key: string,
-    isStd: boolean,
-  ): ModuleInfo | undefined => {
+/** Where an import points: the name shown in messages, the alias, the module's key (its path). */
+interface ImportTarget {
+  display: string;
+  alias: string;
+  key: string;
+  isStd: boolean;
+  targetSpan: A.Span;
+  aliasSpan: A.Span;
+}
+
+/** Names an import's target; undefined (after a diagnostic) when there is no such module name. */
+function importTarget(
+  from: ModuleInfo,
+  imp: A.ImportItem,
+  root: string,
+  diags: Diags,
+): ImportTarget | undefined {
+  let display: string;
+  let alias: string;
+  let isStd = false;
+  if ("std" in imp.target) {
+    const name = imp.target.std.name;
+    display = path.join(path.relative(process.cwd(), root) || ".", "stdlib", `${name}.ioc`);
+    alias = imp.alias?.name ?? name;
+    isStd = true;
+    const abs = path.join(root, "stdlib", `${name}.ioc`);
+    if (!existsSync(abs)) {
+      diags.error(
+        "E0403",
+        `there is no stdlib module \`${name}\``,
+        imp.target.std.span,
+        stdHint(root, name),
+      );
+      return undefined;
+    }
+  } else {
+    const rel = imp.target.path.value;
+    display = path.normalize(path.join(path.dirname(from.file), rel));
+    const stem = path.basename(rel).replace(/\.ioc$/, "");
+    alias = imp.alias?.name ?? stem;
+    if (!imp.alias && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(stem)) {
+      diags.error(
+        "E0403",
+        `the module name \`${stem}\` is not a valid name`,
+        imp.target.path.span,
+        `name it: \`import "${rel}" as some_name;\``,
+      );
+      return undefined;
+    }
+  }
+  const key =
+    "std" in imp.target
+      ? path.join(root, "stdlib", `${imp.target.std.name}.ioc`)
+      : path.resolve(path.dirname(from.key), imp.target.path.value);
+  const targetSpan = "std" in imp.target ? imp.target.std.span : imp.target.path.span;
+  const aliasSpan = imp.alias?.span ?? targetSpan;
+  return { display, alias, key, isStd, targetSpan, aliasSpan };
+}
+
+/** Loads the main file and, depth first, every module it imports (each once, cycles reported). */
+class ModuleLoader {
+  readonly modules = new Map<string, ModuleInfo>();
+  /** The import chain being loaded, for cycle reports. */
+  private readonly loading: ModuleInfo[] = [];
+
+  constructor(
+    private readonly diags: Diags,
+    private readonly readFile: (absPath: string) => string,
+    private readonly root: string,
+    readonly mainKey: string,
+  ) {}
+
+  parse(src: string, display: string, key: string, isStd: boolean): ModuleInfo | undefined {
     let ast: A.Module;
     try {
       // The main file is parsed afresh; imports (the stdlib) come from the cache when unchanged.
-      ast = key === mainKey ? parseModule(src, display) : parseImportedModule(src, display, key);
+      ast =
+        key === this.mainKey ? parseModule(src, display) : parseImportedModule(src, display, key);
     } catch (err) {
       for (const d of toDiagnostics(err))
-        diags.error(d.code, d.message, d.pos as A.Span | undefined, d.hint);
+        this.diags.error(d.code, d.message, d.pos as A.Span | undefined, d.hint);
       return undefined;
     }
     const info: ModuleInfo = {
@@ -56,109 +129,73 @@ export function loadProgram(
       errors: new Map(),
       isStd,
     };
-    modules.set(key, info);
-    declareItems(info, diags);
-    loading.push(info);
-    for (const item of ast.items) if (item.kind === "import") resolveImport(info, item);
-    loading.pop();
+    this.modules.set(key, info);
+    declareItems(info, this.diags);
+    this.loading.push(info);
+    for (const item of ast.items) if (item.kind === "import") this.resolveImport(info, item);
+    this.loading.pop();
     return info;
-  };
+  }
 
-  const resolveImport = (from: ModuleInfo, imp: A.ImportItem): void => {
-    let display: string;
-    let alias: string;
-    let isStd = false;
-    if ("std" in imp.target) {
-      const name = imp.target.std.name;
-      display = path.join(path.relative(process.cwd(), root) || ".", "stdlib", `${name}.ioc`);
-      alias = imp.alias?.name ?? name;
-      isStd = true;
-      const abs = path.join(root, "stdlib", `${name}.ioc`);
-      if (!existsSync(abs)) {
-        diags.error(
-          "E0403",
-          `there is no stdlib module \`${name}\``,
-          imp.target.std.span,
-          stdHint(root, name),
-        );
-        return;
-      }
-    } else {
-      const rel = imp.target.path.value;
-      display = path.normalize(path.join(path.dirname(from.file), rel));
-      const stem = path.basename(rel).replace(/\.ioc$/, "");
-      alias = imp.alias?.name ?? stem;
-      if (!imp.alias && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(stem)) {
-        diags.error(
-          "E0403",
-          `the module name \`${stem}\` is not a valid name`,
-          imp.target.path.span,
-          `name it: \`import "${rel}" as some_name;\``,
-        );
-        return;
-      }
-    }
-    const key =
-      "std" in imp.target
-        ? path.join(root, "stdlib", `${imp.target.std.name}.ioc`)
-        : path.resolve(path.dirname(from.key), imp.target.path.value);
-    const targetSpan = "std" in imp.target ? imp.target.std.span : imp.target.path.span;
-    const aliasSpan = imp.alias?.span ?? targetSpan;
-    if (from.imports.has(alias) || from.items.has(alias)) {
-      diags.error(
+  private resolveImport(from: ModuleInfo, imp: A.ImportItem): void {
+    const t = importTarget(from, imp, this.root, this.diags);
+    if (!t) return;
+    if (from.imports.has(t.alias) || from.items.has(t.alias)) {
+      this.diags.error(
         "E0402",
-        `the name \`${alias}\` is defined twice in this module`,
-        aliasSpan,
+        `the name \`${t.alias}\` is defined twice in this module`,
+        t.aliasSpan,
         "import it under another name: `import ... as other;`",
       );
       return;
     }
-    const cycleAt = loading.findIndex((m) => m.key === key);
+    const cycleAt = this.loading.findIndex((m) => m.key === t.key);
     if (cycleAt >= 0) {
-      const chain = [...loading.slice(cycleAt).map((m) => m.file), loading[cycleAt].file].join(
-        " → ",
-      );
-      diags.error(
+      const chain = [
+        ...this.loading.slice(cycleAt).map((m) => m.file),
+        this.loading[cycleAt].file,
+      ].join(" → ");
+      this.diags.error(
         "E0405",
         `import cycle: ${chain}`,
-        targetSpan,
+        t.targetSpan,
         "move what both modules need into a third module",
       );
       return;
     }
-    let target = modules.get(key);
-    if (!target) {
-      let src: string;
-      try {
-        src = readFile(key);
-      } catch {
-        diags.error(
-          "E0403",
-          `cannot find the module file \`${display}\``,
-          targetSpan,
-          "import paths are relative to the importing file",
-        );
-        return;
-      }
-      target = parseInto(src, display, key, isStd);
-      if (!target) return;
-      const storage = target.ast.items.find((i) => i.kind === "storage");
-      if (storage) {
-        diags.error(
-          "E0613",
-          `an imported module cannot define a storage function`,
-          (storage as A.StorageItem).name.span,
-          "a program's one storage fn lives in the file that is compiled",
-        );
-      }
-    }
-    imp.resolved = key;
-    from.imports.set(alias, { module: target, span: aliasSpan });
-  };
+    const target = this.modules.get(t.key) ?? this.loadImported(t);
+    if (!target) return;
+    imp.resolved = t.key;
+    from.imports.set(t.alias, { module: target, span: t.aliasSpan });
+  }
 
-  const main = parseInto(source, file, mainKey, false);
-  if (!main) return undefined;
-  return { main, modules };
+  /** Reads and parses a module not loaded yet; an imported module has no storage function. */
+  private loadImported(t: ImportTarget): ModuleInfo | undefined {
+    let src: string;
+    try {
+      src = this.readFile(t.key);
+    } catch {
+      this.diags.error(
+        "E0403",
+        `cannot find the module file \`${t.display}\``,
+        t.targetSpan,
+        "import paths are relative to the importing file",
+      );
+      return undefined;
+    }
+    const target = this.parse(src, t.display, t.key, t.isStd);
+    if (!target) return undefined;
+    const storage = target.ast.items.find((i) => i.kind === "storage");
+    if (storage) {
+      this.diags.error(
+        "E0613",
+        `an imported module cannot define a storage function`,
+        (storage as A.StorageItem).name.span,
+        "a program's one storage fn lives in the file that is compiled",
+      );
+    }
+    return target;
+  }
 }
 
 function stdHint(root: string, name: string): string {

@@ -93,7 +93,6 @@ export function checkStorageHeader(
   item: A.StorageItem,
   module: ModuleInfo,
 ): { info: StorageInfo; scope: Scope } {
-  const d = ctx.diags;
   const env: ExprEnv = { ctx, module, scope: undefined, constOnly: true };
   const info: StorageInfo = {
     item,
@@ -110,7 +109,29 @@ export function checkStorageHeader(
     stages: item.stages,
     scans: [],
   };
+  checkClauses(ctx, env, item, info);
+  const { scope, declare } = storageScope(ctx, item);
+  checkParams(ctx, env, item, info, declare);
+  if (item.result) {
+    const errorsBefore = ctx.diags.count;
+    info.result = storageResult(ctx, env, item.result);
+    info.resultInvalid = ctx.diags.count > errorsBefore;
+  }
+  checkDecls(ctx, env, item, info, scope, declare);
+  checkStages(ctx, item, info);
+  return { info, scope };
+}
 
+type Declare = (id: A.Ident, binding: A.Binding, ty: A.Type) => void;
+
+/** The header clauses: `reads`, `start`, `max_chain`, each at most once. */
+function checkClauses(
+  ctx: CheckContext,
+  env: ExprEnv,
+  item: A.StorageItem,
+  info: StorageInfo,
+): void {
+  const d = ctx.diags;
   const seenClause = new Map<string, A.Span>();
   for (const c of item.clauses) {
     const prev = seenClause.get(c.kind);
@@ -150,9 +171,12 @@ export function checkStorageHeader(
       if (v !== undefined) info.maxChain = Number(v);
     }
   }
+}
 
+/** The scope of the storage function's body: parameters and state, each name once. */
+function storageScope(ctx: CheckContext, item: A.StorageItem): { scope: Scope; declare: Declare } {
   const scope: Scope = { names: new Map() };
-  const declare = (id: A.Ident, binding: A.Binding, ty: A.Type): void => {
+  const declare: Declare = (id, binding, ty) => {
     const prev = scope.names.get(id.name);
     if (prev) {
       const at =
@@ -161,7 +185,7 @@ export function checkStorageHeader(
           : "decl" in prev.binding
             ? prev.binding.decl.name.span
             : undefined;
-      d.error(
+      ctx.diags.error(
         "E0402",
         `the name \`${id.name}\` is defined twice in \`${item.name.name}\``,
         id.span,
@@ -172,7 +196,18 @@ export function checkStorageHeader(
     }
     scope.names.set(id.name, { binding, ty });
   };
+  return { scope, declare };
+}
 
+/** Parameters: at most MAX_PARAMS (the ctx's argument slots), integers or bools. */
+function checkParams(
+  ctx: CheckContext,
+  env: ExprEnv,
+  item: A.StorageItem,
+  info: StorageInfo,
+  declare: Declare,
+): void {
+  const d = ctx.diags;
   if (item.params.length > MAX_PARAMS) {
     d.error(
       "E0617",
@@ -199,13 +234,18 @@ export function checkStorageHeader(
       t ?? { kind: "void" },
     );
   });
+}
 
-  if (item.result) {
-    const errorsBefore = d.count;
-    info.result = storageResult(ctx, env, item.result);
-    info.resultInvalid = d.count > errorsBefore;
-  }
-
+/** `state` variables (constant initial values), the `output` rows, then the aggregates. */
+function checkDecls(
+  ctx: CheckContext,
+  env: ExprEnv,
+  item: A.StorageItem,
+  info: StorageInfo,
+  scope: Scope,
+  declare: Declare,
+): void {
+  const d = ctx.diags;
   for (const decl of item.decls) {
     if (decl.kind === "state") {
       const t = valueTypeOf(env, decl.type, {});
@@ -237,7 +277,11 @@ export function checkStorageHeader(
     }
   }
   for (const decl of item.decls) if (decl.kind === "aggregate") checkAggregate(ctx, info, decl);
+}
 
+/** Stage names once each; with stages, no statements outside them; rows or a result, not both. */
+function checkStages(ctx: CheckContext, item: A.StorageItem, info: StorageInfo): void {
+  const d = ctx.diags;
   const stageNames = new Map<string, A.Span>();
   for (const st of item.stages) {
     const prev = stageNames.get(st.name.name);
@@ -263,7 +307,6 @@ export function checkStorageHeader(
       "a scan returns rows and aggregates: drop the result type",
     );
   }
-  return { info, scope };
 }
 
 function storageResult(ctx: CheckContext, env: ExprEnv, t: A.TypeExpr): ResultInfo {

@@ -79,15 +79,12 @@ export function jumpToBytesTail(cx: LowerContext, off: Value, len: Value, pos: A
   f.jump(tail.block);
 }
 
-const bytesTails = new WeakMap<LowerContext, { block: Block; off: VReg; len: VReg }>();
-
 function bytesTail(cx: LowerContext, pos: A.Span): { block: Block; off: VReg; len: VReg } {
-  const existing = bytesTails.get(cx);
-  if (existing) return existing;
+  if (cx.returnBytesTail) return cx.returnBytesTail;
   const f = cx.f;
   const saved = f.current;
   const tail = { block: f.block("return_bytes"), off: f.reg(), len: f.reg() };
-  bytesTails.set(cx, tail);
+  cx.returnBytesTail = tail;
   const r = cx.info.result as { kind: "bytes"; length: number };
   f.setBlock(tail.block).at(pos);
   const len = copyBytesRuntime(cx, tail.off, tail.len, cx.scratch.resultOffset!, r.length);
@@ -117,16 +114,13 @@ export function lowerResubmit(
   else f.jump(translateTail(cx, s.span));
 }
 
-const tails = new WeakMap<LowerContext, Block>();
-
 /** The shared tail of every resubmit: checks and translates ctx.next_offset, then RESUBMIT. */
 export function translateTail(cx: LowerContext, pos: A.Span): Block {
-  const existing = tails.get(cx);
-  if (existing) return existing;
+  if (cx.resubmitTail) return cx.resubmitTail;
   const f = cx.f;
   const saved = f.current;
   const tail = f.block("resubmit");
-  tails.set(cx, tail);
+  cx.resubmitTail = tail;
   f.setBlock(tail).at(pos);
   cx.usesExtents = true;
   const ctx = cx.ctx;

@@ -114,14 +114,10 @@ function irName(cx: LowerContext, fn: FnItem): string {
     : `${m.file.replace(/^.*[\\/]/, "").replace(/\.ioc$/, "")}.${fn.name.name}`;
 }
 
-const built = new WeakMap<LowerContext, Set<FnItem>>();
-
 function callNoinline(cx: LowerContext, fn: FnItem, args: LValue[], span: A.Span): LValue {
   const name = irName(cx, fn);
-  let done = built.get(cx);
-  if (!done) built.set(cx, (done = new Set()));
-  if (!done.has(fn)) {
-    done.add(fn);
+  if (!cx.builtNoinline.has(fn)) {
+    cx.builtNoinline.add(fn);
     buildNoinline(cx, fn, name);
   }
   const values: Value[] = args.map((a) => {

@@ -78,6 +78,14 @@ export class LowerContext {
   boundsChecks = true;
   /** ... and here is where each one is (for the warning). */
   readonly uncheckedReads: SourcePos[] = [];
+  /** The storage function's shared tails, built on first use (actions.ts): every `resubmit`'s
+   * translation and checks, and the copy-out of a bytes result. */
+  resubmitTail?: Block;
+  returnBytesTail?: { block: Block; off: VReg; len: VReg };
+  /** `noinline` functions whose IR function exists already (call.ts). */
+  readonly builtNoinline = new Set<A.FnItem>();
+  /** bpf_loop callbacks made so far; numbers their names (loop-callback.ts). */
+  loopCallbackCount = 0;
 
   constructor(
     readonly program: CheckedProgram,

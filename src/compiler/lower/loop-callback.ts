@@ -205,31 +205,50 @@ function remapValue(v: LValue, m: Map<VReg, VReg>): LValue {
 // ---------------------------------------------------------------------------------------------
 // Lowering
 
-const callbacks = new WeakMap<LowerContext, number>();
+/** Values the loop body uses from outside, and the registers that carry them into the callback. */
+interface Captures {
+  uses: Uses;
+  captured: { key: "local" | "param"; id: number; value: LValue }[];
+  /** ctx first, then every register of the captured values and of the loop's bounds. */
+  regs: VReg[];
+}
 
-/** Lowers the loop as a bpf_loop call; false (nothing emitted) when it cannot be one. */
-export function lowerLoopAsCallback(
-  cx: LowerContext,
-  fr: Frame,
-  head: LoopHead,
-  limit: bigint | undefined,
-  plan: CallbackPlan,
-): boolean {
-  const s = head.s;
-  const main = cx.f;
-  const pos = s.span;
+/** The stack struct the storage function hands to bpf_loop (8-byte fields; field 0: Exit). */
+interface LoopStruct {
+  slot: number;
+  fieldOf: Map<VReg, number>;
+  /** Fields allocated so far; the payload's are added while the callback is built. */
+  fields: number;
+}
+
+const newField = (st: LoopStruct): number => 8 * st.fields++;
+
+/** What building the callback found out, for the storage function's side of the call. */
+interface Callback {
+  name: string;
+  /** The exit codes the callback can stop with. */
+  used: Set<bigint>;
+  /** Assigned vars carried across iterations: their outer register and struct field. */
+  carried: { outer: VReg; inner: VReg; off: number }[];
+  bytesFields?: [number, number];
+  retFields?: number[];
+}
+
+/** Calls to bpf_loop's callback: 0 for a constant empty range. */
+function callCount(head: LoopHead, limit: bigint | undefined, per: bigint): bigint {
   // Iterations handed to bpf_loop: M + 1 when the callback checks the limit itself.
   let iterations: bigint;
   if (head.kind === "while" || head.checked) iterations = (limit ?? 1n) + 1n;
   else iterations = (head.end as bigint) - (head.start as bigint);
-  if (iterations <= 0n) return true; // a constant empty range: nothing runs
-  const per = BigInt(plan.unroll);
-  const nr = (iterations + per - 1n) / per;
-  if (nr > BigInt(BPF_MAX_LOOPS)) return false;
+  if (iterations <= 0n) return 0n;
+  return (iterations + per - 1n) / per;
+}
 
+function capturesOf(cx: LowerContext, fr: Frame, head: LoopHead): Captures {
+  const s = head.s;
   const uses = usesOf(s.body.stmts, { locals: new Set(), params: new Set(), assigned: new Set() });
   if (head.kind === "while") usesOf(head.s.cond, uses);
-  const captured: { key: "local" | "param"; id: number; value: LValue }[] = [];
+  const captured: Captures["captured"] = [];
   for (const id of uses.locals) {
     const v = fr.locals.get(id);
     if (v) captured.push({ key: "local", id, value: v });
@@ -243,26 +262,60 @@ export function lowerLoopAsCallback(
   if (head.kind === "for") {
     for (const x of [head.start, head.end]) if (isReg(x) && !regs.includes(x)) regs.push(x);
   }
+  return { uses, captured, regs };
+}
+
+/** Lowers the loop as a bpf_loop call; false (nothing emitted) when it cannot be one. */
+export function lowerLoopAsCallback(
+  cx: LowerContext,
+  fr: Frame,
+  head: LoopHead,
+  limit: bigint | undefined,
+  plan: CallbackPlan,
+): boolean {
+  const per = BigInt(plan.unroll);
+  const nr = callCount(head, limit, per);
+  if (nr === 0n) return true; // a constant empty range: nothing runs
+  if (nr > BigInt(BPF_MAX_LOOPS)) return false;
+
+  const cap = capturesOf(cx, fr, head);
   const ret = fr.kind === "inline" ? fr.ret : undefined;
   const payloadFields = 2 + (ret?.regs.length ?? 0);
-  if (1 + regs.length + payloadFields > MAX_FIELDS) return false;
+  if (1 + cap.regs.length + payloadFields > MAX_FIELDS) return false;
 
   // Field offsets: 0 the exit code, then the registers, then the payload (filled in below).
-  const fieldOf = new Map<VReg, number>(regs.map((r, k) => [r, 8 * (k + 1)]));
-  let fields = 1 + regs.length;
-  const newField = (): number => 8 * fields++;
-  const slot = main.slot(8, 8, "loop");
+  const st: LoopStruct = {
+    fieldOf: new Map<VReg, number>(cap.regs.map((r, k) => [r, 8 * (k + 1)])),
+    fields: 1 + cap.regs.length,
+    slot: cx.f.slot(8, 8, "loop"),
+  };
+  const cb = buildCallback(cx, fr, head, limit, per, cap, st);
+  callLoop(cx, fr, head.s.span, nr, cap.regs, st, cb);
+  return true;
+}
 
-  const n = (callbacks.get(cx) ?? 0) + 1;
-  callbacks.set(cx, n);
+/** The callback `long cb(u64 index, struct *st)`: loads what the body uses, runs `per` iterations. */
+function buildCallback(
+  cx: LowerContext,
+  fr: Frame,
+  head: LoopHead,
+  limit: bigint | undefined,
+  per: bigint,
+  { uses, captured, regs }: Captures,
+  st: LoopStruct,
+): Callback {
+  const s = head.s;
+  const pos = s.span;
+  const ret = fr.kind === "inline" ? fr.ret : undefined;
+  const n = ++cx.loopCallbackCount;
   const name = `${cx.info.item.name.name}.__loop${n}`;
   const cbf = cx.mb.func(name, 2, pos);
-  const [index, st] = cbf.params;
-  const field = (off: number) => at.reg(st, off);
+  const [index, stp] = cbf.params;
+  const field = (off: number) => at.reg(stp, off);
 
   // The callback: load what the body uses.
   const remap = new Map<VReg, VReg>();
-  for (const r of regs) remap.set(r, cbf.load(8, field(fieldOf.get(r)!)));
+  for (const r of regs) remap.set(r, cbf.load(8, field(st.fieldOf.get(r)!)));
   const cfrLocals = new Map<number, LValue>();
   const cfrParams: LValue[] = [...fr.params];
   for (const c of captured) {
@@ -271,28 +324,27 @@ export function lowerLoopAsCallback(
     else cfrParams[c.id] = v;
   }
   // Assigned vars carried across iterations: stored back, laundered, when an iteration ends.
-  const carried: { outer: VReg; inner: VReg; off: number }[] = [];
+  const carried: Callback["carried"] = [];
   for (const c of captured) {
     if (c.key !== "local" || !uses.assigned.has(c.id) || c.value.kind !== "scalar") continue;
     const outer = c.value.v;
     if (!isReg(outer)) continue;
-    carried.push({ outer, inner: remap.get(outer)!, off: fieldOf.get(outer)! });
+    carried.push({ outer, inner: remap.get(outer)!, off: st.fieldOf.get(outer)! });
   }
 
-  const used = new Set<bigint>();
+  const cb: Callback = { name, used: new Set<bigint>(), carried };
   const stop = (code: bigint): void => {
-    used.add(code);
+    cb.used.add(code);
     cbf.store(8, field(0), code);
     cbf.ret(1n);
   };
-  let bytesFields: [number, number] | undefined;
   const exits: LoopExits = {
     finished: () => stop(Exit.finished),
     resubmit: () => stop(Exit.resubmit),
     returnBytes: (off, len) => {
-      bytesFields ??= [newField(), newField()];
-      cbf.store(8, field(bytesFields[0]), off);
-      cbf.store(8, field(bytesFields[1]), len);
+      cb.bytesFields ??= [newField(st), newField(st)];
+      cbf.store(8, field(cb.bytesFields[0]), off);
+      cbf.store(8, field(cb.bytesFields[1]), len);
       stop(Exit.bytes);
     },
   };
@@ -301,11 +353,10 @@ export function lowerLoopAsCallback(
   const cont = cbf.block("loopnext");
   const brk = cbf.block("loopbreak");
   const done = cbf.block("loopdone");
-  let retFields: number[] | undefined;
   let cfrRet: Frame["ret"];
   let retBlock: Block | undefined;
   if (ret) {
-    retFields = ret.regs.map(() => newField());
+    cb.retFields = ret.regs.map(() => newField(st));
     retBlock = cbf.block("loopreturn");
     cfrRet = { block: retBlock, regs: ret.regs.map(() => cbf.reg()), ty: ret.ty };
   }
@@ -377,29 +428,44 @@ export function lowerLoopAsCallback(
     cbf.ret(1n);
     if (retBlock && cfrRet) {
       cbf.setBlock(retBlock);
-      cfrRet.regs.forEach((r, n) => cbf.store(8, field(retFields![n]), r));
+      cfrRet.regs.forEach((r, n) => cbf.store(8, field(cb.retFields![n]), r));
       stop(Exit.inlineReturn);
       if (!cbf.func.blocks.some((b) => successors(b.term).includes(retBlock!)))
-        used.delete(Exit.inlineReturn);
+        cb.used.delete(Exit.inlineReturn);
     }
   } finally {
     cx.fn = saved;
   }
+  return cb;
+}
 
-  // The storage function: fill the struct, run the loop, dispatch on how it ended.
+/** The storage function's side: fill the struct, run the loop, dispatch on how it ended. */
+function callLoop(
+  cx: LowerContext,
+  fr: Frame,
+  pos: A.Span,
+  nr: bigint,
+  regs: readonly VReg[],
+  st: LoopStruct,
+  cb: Callback,
+): void {
+  const main = cx.f;
+  const { slot, fieldOf } = st;
+  const ret = fr.kind === "inline" ? fr.ret : undefined;
   main.at(pos);
-  main.func.slots[slot].size = 8 * fields;
+  main.func.slots[slot].size = 8 * st.fields;
   main.store(8, at.stack(slot, 0), 0n);
   for (const r of regs) main.store(8, at.stack(slot, fieldOf.get(r)!), r);
   // The payload too: the verifier may not know which exit a path took, and reads it.
-  for (let off = 8 * (1 + regs.length); off < 8 * fields; off += 8)
+  for (let off = 8 * (1 + regs.length); off < 8 * st.fields; off += 8)
     main.store(8, at.stack(slot, off), 0n);
   const structPtr = main.addr(at.stack(slot, 0));
-  main.callWithCallback(HelperId.LOOP, [nr, 0n, structPtr, 0n], name);
+  main.callWithCallback(HelperId.LOOP, [nr, 0n, structPtr, 0n], cb.name);
   const code = main.load(8, at.stack(slot, 0));
-  for (const c of carried) main.load(8, at.stack(slot, c.off), false, c.outer);
+  for (const c of cb.carried) main.load(8, at.stack(slot, c.off), false, c.outer);
   const after = main.block("endloop");
   const targets: [bigint, () => void][] = [];
+  const { used, bytesFields, retFields } = cb;
   if (used.has(Exit.finished)) targets.push([Exit.finished, () => main.ret(0n)]);
   if (used.has(Exit.resubmit))
     targets.push([Exit.resubmit, () => main.jump(translateTail(cx, pos))]);
@@ -420,7 +486,7 @@ export function lowerLoopAsCallback(
     targets.push([
       Exit.inlineReturn,
       () => {
-        ret.regs.forEach((r, k) => main.load(8, at.stack(slot, retFields![k]), false, r));
+        ret.regs.forEach((r, k) => main.load(8, at.stack(slot, retFields[k]), false, r));
         if (fr.launderResults) for (const r of ret.regs) cx.launder(r);
         main.jump(ret.block);
       },
@@ -436,5 +502,4 @@ export function lowerLoopAsCallback(
   }
   main.jump(after);
   main.setBlock(after);
-  return true;
 }
