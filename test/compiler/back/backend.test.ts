@@ -9,11 +9,15 @@ import { optimize } from "../../../src/compiler/pipeline.js";
 const listing = (text: string, opt = true): string => {
   const m = parseIr(text);
   if (opt) optimize(m);
-  return disassemble(generate(m))
-    .split("\n")
-    .map((l) => l.split("\t").pop()!.trim())
-    .filter((l) => l !== "")
-    .join("\n");
+  return (
+    disassemble(generate(m))
+      .split("\n")
+      // "   addr:\tbytes\tinstruction": keep the instruction, whose mnemonic may be followed by a
+      // tab of its own (`ld_pseudo\tr0, 0x2, 0x1`).
+      .map((l) => l.split("\t").slice(2).join(" ").trim())
+      .filter((l) => l !== "")
+      .join("\n")
+  );
 };
 
 describe("back end", () => {
@@ -79,7 +83,7 @@ describe("back end", () => {
     ).toMatchInlineSnapshot(`
       "w0 = *(u32 *)(r1 + 0x40)
       if r0 > 0x1f8 goto +0x7
-      r2, 0x2, 0x0
+      ld_pseudo r2, 0x2, 0x0
       r2 += r0
       r0 = *(u64 *)(r2 + 0x0)
       *(u64 *)(r1 + 0x28) = r0
@@ -137,7 +141,7 @@ describe("back end", () => {
       r3 += -0x8
       r1 = 0xa
       r4 = 0x0
-      r2, 0x4, 0x6
+      ld_pseudo r2, 0x4, 0x6
       call 0xb5
       r0 = *(u64 *)(r10 - 0x8)
       *(u64 *)(r6 + 0x28) = r0
