@@ -60,7 +60,8 @@ export function loadArtifact(artifact: ProgramArtifact, fileSize: bigint): Kerne
         views.set(spec.name, bytes);
       } else if (full) map.update(0, full);
       // Frozen before the load, as LinuxTarget and libbpf do: the verifier reads it as constants.
-      if (spec.readOnlyProg) map.freeze();
+      // IOCHAIN_BENCH_NO_FREEZE=1 leaves it writable, to measure what freezing saves the verifier.
+      if (spec.readOnlyProg && !process.env.IOCHAIN_BENCH_NO_FREEZE) map.freeze();
     }
     const program = loadProgram(artifact.insns, { maps, name: artifact.name, file: artifact.file });
     return {

@@ -1,6 +1,6 @@
 // Register allocation by linear scan over live intervals (Poletto & Sarkar), onto r0..r9.
 //
-// Pinned vregs (parameters, call arguments and results, return values — see abi.ts) are placed
+// Pinned vregs (parameters, call arguments and results, return values — see calling-convention.ts) are placed
 // first, together with the registers every call clobbers (r0..r5). The other intervals are then
 // taken in order of their start; each gets, in order of preference, a register a `mov` partner
 // already has (so the copy disappears), else any free one. When none is free, the cheapest of

@@ -240,7 +240,7 @@ function describeTarget(t: A.NameExpr): string {
 
 function loopLimit(env: BodyEnv, max: A.Expr): bigint | undefined {
   const t = checkExpr(env, max);
-  // Computed from len() of a `[T; _]` parameter: folded at each inlined call (lower-stmt.ts).
+  // Computed from len() of a `[T; _]` parameter: folded at each inlined call (lower/stmt.ts).
   if (t && (t.kind === "int" || t.kind === "untyped") && isGenericConst(max)) return undefined;
   return requireConstInt(env, max, {
     min: 1n,

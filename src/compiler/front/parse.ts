@@ -1,4 +1,4 @@
-// Source text → AST (src/compiler/ast.ts), with a span on every node. The grammar is
+// Source text → AST (src/compiler/front/ast.ts), with a span on every node. The grammar is
 // grammar/iochain.ohm; syntax errors become one E03xx diagnostic (parse-errors.ts).
 import type * as ohm from "ohm-js";
 import { internalError, IochainError } from "../../diagnostics.js";

@@ -1,4 +1,4 @@
-// Reads the textual IR that ir-print.ts writes, so tests (and bug reports) can state IR directly:
+// Reads the textual IR that print.ts writes, so tests (and bug reports) can state IR directly:
 //
 //   func f(%0) {
 //   @entry0:

@@ -54,7 +54,7 @@ export interface FuncState {
   /** The ctx pointer (r1 at entry of the storage function); absent in noinline callees. */
   ctx?: VReg;
   failBlocks: Map<number, Block>;
-  /** In a bpf_loop callback (lower-loop-callback.ts): how the step's actions leave it. */
+  /** In a bpf_loop callback (loop-callback.ts): how the step's actions leave it. */
   loopExits?: LoopExits;
 }
 

@@ -31,7 +31,7 @@ export interface LowerOptions {
   /** Extents the map can hold when none is bound (default 256). */
   extentCapacity?: number;
   /**
-   * Which bounded loops run through bpf_loop (lower-loop-callback.ts): "auto" (default) those
+   * Which bounded loops run through bpf_loop (loop-callback.ts): "auto" (default) those
    * whose bound × body would cost the verifier much, "always" every one that can, "never" none
    * (kernels before 5.17, XRP's).
    */

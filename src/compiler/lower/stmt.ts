@@ -1,7 +1,7 @@
 // Statements → IR: bindings, assignments (locals in vregs, state in scratch), if/else, bounded
 // loops (a loop that would exceed its `max` fails the chain with `loop_limit`, in a form the
 // verifier sees as bounded), break/continue, and `return` inside functions. Storage actions and
-// scans are in lower-actions.ts and lower-scan.ts.
+// scans are in actions.ts and scan.ts.
 import * as A from "../front/ast.js";
 import { isImm, isReg, type Block, type Value, type VReg } from "../ir/ir.js";
 import { lowerFail, lowerResubmit, lowerStorageReturn } from "./actions.js";

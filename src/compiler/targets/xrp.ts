@@ -1,7 +1,7 @@
 // The xrp target: one IR rewrite, after lowering and before the optimiser, that moves a storage
 // function from iochain's sim/linux ABI (docs/abi.md: `struct iochain_ctx` in r1 plus the block,
 // scratch and extents maps) onto XRP's (docs/xrp.md: `struct bpf_xrp` in r1, no maps at all).
-// Every offset and size it uses comes from src/bpf/elf/xrp-abi.ts; none of it has been run on a
+// Every offset and size it uses comes from src/object/xrp-layout.ts; none of it has been run on a
 // real XRP kernel.
 //
 //   block map value + off    → ctx->data + off      (block size ≤ 4 KiB; the lowering's bounds

@@ -1,5 +1,5 @@
 // A real file's extent map through the FS_IOC_FIEMAP ioctl (linux/fiemap.h), in the shape of the
-// simulator's extent table (src/runtime/extents.ts) plus the kernel's per-extent flags, and the
+// simulator's extent table (src/abi/extents.ts) plus the kernel's per-extent flags, and the
 // generation the runtime compares to notice that the layout changed (docs/extents.md).
 import { createHash } from "node:crypto";
 import {

@@ -14,7 +14,7 @@ import { requireBpf } from "./syscall.js";
 import { TestRunner } from "./test-run.js";
 
 export interface LinuxTargetOptions {
-  /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
+  /** Contents of the extents map, replacing the artifact's (format: src/abi/extents.ts). */
   extentsInit?: Uint8Array;
   /** Turn on the kernel's run-time statistics (run_time_ns / run_cnt in programInfo()). */
   stats?: boolean;

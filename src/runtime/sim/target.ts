@@ -8,7 +8,7 @@ import { ArrayMap, type Engine, type Vm, createVm } from "../vm/index.js";
 import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG } from "../vm/maps.js";
 
 export interface SimTargetOptions {
-  /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
+  /** Contents of the extents map, replacing the artifact's (format: src/abi/extents.ts). */
   extentsInit?: Uint8Array;
   /** The VM engine: "fast" (default) or "reference". */
   engine?: Engine;

@@ -1,4 +1,4 @@
-// grammar/iochain.recipe.json is ohm's serialisation of grammar/iochain.ohm (src/compiler/grammar.ts
+// grammar/iochain.recipe.json is ohm's serialisation of grammar/iochain.ohm (src/compiler/front/grammar.ts
 // says why). This test keeps it current: `npm run update-snapshots` rewrites it from the .ohm.
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,4 +1,4 @@
-// Loops as bpf_loop callbacks (src/compiler/lower-loop-callback.ts): with `loopCallbacks:
+// Loops as bpf_loop callbacks (src/compiler/lower/loop-callback.ts): with `loopCallbacks:
 // "always"` every bounded loop of every compiler fixture that can be one becomes one, and each
 // fixture still answers its `//! run`s on the VM and, after the verifier accepts it, in the kernel.
 // With "auto" the compiler picks the loops whose bound × body is large: sstable's record loop

@@ -1,5 +1,5 @@
 // The differential test: every bpf_conformance program in the kernel (wrapped as a syscall program,
-// see src/runtime/linux/conformance-kernel.ts) and in our VM, comparing the full 64-bit r0 for
+// see test/runtime/linux/support/conformance-kernel.ts) and in our VM, comparing the full 64-bit r0 for
 // every program the kernel accepts. Both wrapping schemes run: memory in a map value (how iochain
 // programs reach blocks) and memory in ctx (which the verifier restricts more).
 import path from "node:path";
