@@ -61,6 +61,13 @@ export const BuiltinError = {
 } as const;
 export const FIRST_USER_ERROR = 16;
 
+/**
+ * A resubmitted file offset must be a multiple of this, else the chain fails with `misaligned`:
+ * 512 (the sector, what O_DIRECT needs), or the block size's largest power-of-two factor when
+ * that is smaller. Only the offset is checked, not the size.
+ */
+export const readAlignment = (blockSize: number): number => Math.min(512, blockSize & -blockSize);
+
 export const MapIndex = { block: 0, scratch: 1, extents: 2 } as const;
 
 export interface MapSpec {

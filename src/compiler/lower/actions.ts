@@ -3,7 +3,7 @@
 // whose file offset goes through one shared tail per program: alignment, extent lookup in the
 // extents map (binary search), the access checks, and the translated device address.
 import { internalError } from "../../diagnostics.js";
-import { BuiltinError, Ctx, MapIndex, Status } from "../../abi/artifact.js";
+import { BuiltinError, Ctx, MapIndex, readAlignment, Status } from "../../abi/artifact.js";
 import { EXTENT_ENTRY_BYTES, ExtentField, ExtentTableField } from "../../abi/extents.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
@@ -11,10 +11,6 @@ import { isImm, type Block, type Value, type VReg } from "../ir/ir.js";
 import { copyBytesRuntime, copyToScratch } from "./block-reads.js";
 import { lowerExpr, lowerScalar, storeScratch } from "./expr.js";
 import { type Frame, type LowerContext } from "./context.js";
-
-/** Reads at file offsets that are not a multiple of this (or of a smaller block size, a power of
- * two's worth of it) fail with `misaligned`: O_DIRECT needs sector alignment. */
-export const SECTOR = 512;
 
 export function lowerFail(cx: LowerContext, fr: Frame, s: Extract<A.Stmt, { kind: "fail" }>): void {
   const name = s.errorName;
@@ -130,7 +126,7 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
 
   const aligned = f.block("aligned");
   // Sector alignment (what O_DIRECT needs); programs with smaller blocks align to their block.
-  const align = Math.min(SECTOR, cx.blockSize & -cx.blockSize);
+  const align = readAlignment(cx.blockSize);
   f.br("set", off, BigInt(align - 1), cx.failBlock(BuiltinError.misaligned), aligned);
   f.setBlock(aligned);
 
