@@ -28,7 +28,7 @@
 import { BPF_MAX_LOOPS, HelperId } from "../../abi/helpers.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
-import { isReg, successors, type Block, type Value, type VReg } from "../ir/ir.js";
+import { isReg, successors, type Addr, type Block, type Value, type VReg } from "../ir/ir.js";
 import { jumpToBytesTail, translateTail } from "./actions.js";
 import type { Frame, LoopExits, LowerContext, LValue } from "./context.js";
 import { arith, lowerCond } from "./expr.js";
@@ -370,62 +370,11 @@ function buildCallback(
   };
   try {
     const body = cbf.block("loopbody");
-    // Each call runs `per` iterations (plan.unroll): the iteration number is index * per + k.
-    const k = cbf.mov(0n);
-    const first = per === 1n ? index : cbf.alu("mul", index, per);
-    const inner = cbf.block("loophead");
-    cbf.jump(inner);
-    cbf.setBlock(inner);
-    const iter = per === 1n ? first : cbf.alu("add", first, k);
-    if (head.kind === "for") {
-      const { start, end, ty } = head;
-      const from = isReg(start) ? remap.get(start)! : start;
-      const to = isReg(end) ? remap.get(end)! : end;
-      const i = from === 0n ? cbf.mov(iter) : cbf.mov(arith(cx, "+", from, iter, ty));
-      const limitCheck = head.checked ? cbf.block("looplimit") : body;
-      cbf.br(ty.signed ? "sge" : "uge", i, to, done, limitCheck);
-      if (head.checked) {
-        cbf.setBlock(limitCheck);
-        cbf.br("uge", iter, limit!, cx.failBlock(cx.errorCode(LOOP_LIMIT_ERROR)), body);
-      }
-      if (head.s.local) cfrLocals.set(head.s.local.id, { kind: "scalar", v: i, ty });
-    } else {
-      const check = cbf.block("looplimit");
-      lowerCond(cx, cfr, head.s.cond, check, done);
-      cbf.setBlock(check).at(pos);
-      cbf.br("uge", iter, limit ?? 1n, cx.failBlock(cx.errorCode(LOOP_LIMIT_ERROR)), body);
-    }
+    const { k, inner } = iterationHead(cx, cfr, head, limit, per, index, remap, body, done);
     cbf.setBlock(body);
     lowerStmts(cx, cfr, s.body.stmts);
     if (cbf.isOpen) cbf.jump(cont);
-    const storeCarried = (laundered = false): void => {
-      for (const c of carried) {
-        if (!laundered) cx.launder(c.inner);
-        cbf.store(8, field(c.off), c.inner);
-      }
-    };
-    cbf.setBlock(cont).at(pos);
-    if (per === 1n) {
-      storeCarried();
-      cbf.ret(0n);
-    } else {
-      const more = cbf.block("loopmore");
-      const last = cbf.block("looplast");
-      for (const c of carried) cx.launder(c.inner);
-      cbf.alu("add", k, 1n, 64, k);
-      cbf.br("ult", k, per, more, last);
-      cbf.setBlock(more);
-      cbf.jump(inner);
-      cbf.setBlock(last);
-      storeCarried(true);
-      cbf.ret(0n);
-    }
-    cbf.setBlock(brk);
-    storeCarried();
-    cbf.ret(1n);
-    cbf.setBlock(done);
-    if (per !== 1n) storeCarried();
-    cbf.ret(1n);
+    iterationEnds(cx, per, k, inner, carried, field, { cont, brk, done }, pos);
     if (retBlock && cfrRet) {
       cbf.setBlock(retBlock);
       cfrRet.regs.forEach((r, n) => cbf.store(8, field(cb.retFields![n]), r));
@@ -437,6 +386,97 @@ function buildCallback(
     cx.fn = saved;
   }
   return cb;
+}
+
+/**
+ * The head of one iteration in the callback: its number (index * per + k, `per` iterations a call),
+ * the loop's own exit test (to `done`) and the `max` check, then on to `body`.
+ */
+function iterationHead(
+  cx: LowerContext,
+  cfr: Frame,
+  head: LoopHead,
+  limit: bigint | undefined,
+  per: bigint,
+  index: VReg,
+  remap: Map<VReg, VReg>,
+  body: Block,
+  done: Block,
+): { k: VReg; inner: Block } {
+  const cbf = cx.f;
+  const pos = head.s.span;
+  // Each call runs `per` iterations (plan.unroll): the iteration number is index * per + k.
+  const k = cbf.mov(0n);
+  const first = per === 1n ? index : cbf.alu("mul", index, per);
+  const inner = cbf.block("loophead");
+  cbf.jump(inner);
+  cbf.setBlock(inner);
+  const iter = per === 1n ? first : cbf.alu("add", first, k);
+  if (head.kind === "for") {
+    const { start, end, ty } = head;
+    const from = isReg(start) ? remap.get(start)! : start;
+    const to = isReg(end) ? remap.get(end)! : end;
+    const i = from === 0n ? cbf.mov(iter) : cbf.mov(arith(cx, "+", from, iter, ty));
+    const limitCheck = head.checked ? cbf.block("looplimit") : body;
+    cbf.br(ty.signed ? "sge" : "uge", i, to, done, limitCheck);
+    if (head.checked) {
+      cbf.setBlock(limitCheck);
+      cbf.br("uge", iter, limit!, cx.failBlock(cx.errorCode(LOOP_LIMIT_ERROR)), body);
+    }
+    if (head.s.local) cfr.locals.set(head.s.local.id, { kind: "scalar", v: i, ty });
+  } else {
+    const check = cbf.block("looplimit");
+    lowerCond(cx, cfr, head.s.cond, check, done);
+    cbf.setBlock(check).at(pos);
+    cbf.br("uge", iter, limit ?? 1n, cx.failBlock(cx.errorCode(LOOP_LIMIT_ERROR)), body);
+  }
+  return { k, inner };
+}
+
+/**
+ * How an iteration ends in the callback: on to the next (`cont`: the carried vars stored back,
+ * laundered; with `per` > 1 the next iteration of the same call first), `break` (stop), or the
+ * loop's own end (`done`, stop).
+ */
+function iterationEnds(
+  cx: LowerContext,
+  per: bigint,
+  k: VReg,
+  inner: Block,
+  carried: Callback["carried"],
+  field: (off: number) => Addr,
+  { cont, brk, done }: { cont: Block; brk: Block; done: Block },
+  pos: A.Span,
+): void {
+  const cbf = cx.f;
+  const storeCarried = (laundered = false): void => {
+    for (const c of carried) {
+      if (!laundered) cx.launder(c.inner);
+      cbf.store(8, field(c.off), c.inner);
+    }
+  };
+  cbf.setBlock(cont).at(pos);
+  if (per === 1n) {
+    storeCarried();
+    cbf.ret(0n);
+  } else {
+    const more = cbf.block("loopmore");
+    const last = cbf.block("looplast");
+    for (const c of carried) cx.launder(c.inner);
+    cbf.alu("add", k, 1n, 64, k);
+    cbf.br("ult", k, per, more, last);
+    cbf.setBlock(more);
+    cbf.jump(inner);
+    cbf.setBlock(last);
+    storeCarried(true);
+    cbf.ret(0n);
+  }
+  cbf.setBlock(brk);
+  storeCarried();
+  cbf.ret(1n);
+  cbf.setBlock(done);
+  if (per !== 1n) storeCarried();
+  cbf.ret(1n);
 }
 
 /** The storage function's side: fill the struct, run the loop, dispatch on how it ended. */
