@@ -9,6 +9,8 @@ export default defineConfig({
     pool: "forks",
     poolOptions: { forks: { maxForks: 2 } },
     // .ci/run reads the JSON report for its closing `tests: N passed, N failed` line.
-    reporters: process.env.CI ? ["default", ["json", { outputFile: ".vitest-results.json" }]] : ["default"],
+    reporters: process.env.CI
+      ? ["default", ["json", { outputFile: ".vitest-results.json" }]]
+      : ["default"],
   },
 });

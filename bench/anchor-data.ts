@@ -6,9 +6,9 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateBptree } from "../examples/bptree/gen.js";
-import { lookupBptree } from "../examples/bptree/reference.js";
-import { Rng } from "../examples/common/rng.js";
+import { generateBptree } from "../src/datagen/bptree.js";
+import { lookupBptree } from "../src/datagen/bptree-reference.js";
+import { Rng } from "../src/datagen/rng.js";
 import { writeFileAtomic } from "../src/files.js";
 
 export type TreeName = "t3" | "t5";

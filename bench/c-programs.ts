@@ -5,22 +5,18 @@
 // loads (what libbpf does). Each program builds two ways: with the extent translation and access
 // checks iochain compiles into every resubmit (bench/c/iochain.h), and plain, without them.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Insn } from "../src/bpf/insn.js";
 import { readElfFile, type ElfObject } from "../src/bpf/elf/reader.js";
 import { LD_IMM64, PseudoLd } from "../src/bpf/opcodes.js";
-import { MapIndex, type MapSpec, type ProgramArtifact } from "../src/compiler/artifact.js";
-import { extentTableBytes } from "../src/runtime/extents.js";
+import { MapIndex, type MapSpec, type ProgramArtifact } from "../src/abi/artifact.js";
+import { extentTableBytes } from "../src/abi/extents.js";
+import { packageRoot } from "../src/files.js";
 import type { ExampleName } from "./workloads.js";
 
 /** The repository root (this file runs from bench/ or from dist/bench/). */
-export const repoRoot: string = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-})();
+export const repoRoot: string = packageRoot();
 
 export const C_DIR = join(repoRoot, "bench", "c");
 export const CLANG = process.env.CLANG ?? "clang-19";

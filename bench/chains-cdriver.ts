@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { checkAnswers, foldValues, type Lookups } from "./chains-data.js";
 import type { Measured } from "./chains-measure.js";
 import { repoRoot } from "./chains-program.js";

@@ -3,7 +3,7 @@
 // fold in anchor.h's form (found count, hops, FNV-1a over found flags and values), so a path is
 // checked against the same reference the anchors are, before it is timed.
 import { readFileSync } from "node:fs";
-import { Status } from "../src/compiler/artifact.js";
+import { Status } from "../src/abi/artifact.js";
 import type { ChainResult } from "../src/runtime/driver.js";
 import type { PackedResults } from "../src/runtime/linux/kernel-chain.js";
 import {

@@ -4,7 +4,7 @@
 // (runBatch) and packed (runPacked: flat arrays, nothing allocated per chain) — and batches on
 // worker threads (runThreaded: each thread its own session).
 import { closeSync, openSync } from "node:fs";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { runThreadedPacked } from "../src/runtime/batch-threads.js";
 import { KernelChainSession } from "../src/runtime/kernel-chain-session.js";
 import type { ReadAhead } from "../src/runtime/linux/file-mapping.js";

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { compile } from "../src/compiler/pipeline.js";
 
 export const repoRoot: string = (() => {

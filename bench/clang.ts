@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { readElfFile } from "../src/bpf/elf/reader.js";
-import { encodeExtentTable, extentTableBytes, identityExtents } from "../src/runtime/extents.js";
+import { identityExtents } from "../src/runtime/extents.js";
+import { encodeExtentTable, extentTableBytes } from "../src/abi/extents.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import {
   C_EXTENT_CAPACITY,

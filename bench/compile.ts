@@ -10,16 +10,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Compile, loadCompile } from "../examples/common/harness.js";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import { compile } from "../src/compiler/pipeline.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import { repoRoot } from "./c-programs.js";
 import { clangBuild, clangKernel, fmt, medianMs } from "./clang.js";
 import { type KernelStats, loadArtifact, measureKernel } from "./kernel.js";
 import { formatTable, type Row } from "./table.js";
 import { EXAMPLES, type ExampleName, workload } from "./workloads.js";
-
-const NOT_READY = "n/a (compiler not ready)";
 
 interface IochainBuild {
   artifact: ProgramArtifact;
@@ -44,18 +42,12 @@ async function iochainBuild(
 ): Promise<IochainBuild | { error: string }> {
   let b = builds.get(name);
   if (b) return b;
-  const loaded = await loadCompile();
-  if ("reason" in loaded) b = { error: NOT_READY };
-  else b = buildWith(loaded.compile, name, runs);
+  b = buildWith(name, runs);
   builds.set(name, b);
   return b;
 }
 
-function buildWith(
-  compile: Compile,
-  name: ExampleName,
-  runs: number,
-): IochainBuild | { error: string } {
+function buildWith(name: ExampleName, runs: number): IochainBuild | { error: string } {
   const program = EXAMPLES.find((e) => e.name === name)!.program;
   const file = join(repoRoot, "examples", name, `${program}.ioc`);
   const source = readFileSync(file, "utf8");

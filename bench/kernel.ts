@@ -7,10 +7,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { ExtentDevice, MemoryBlockSource } from "../src/runtime/block-source.js";
 import { type ChainOptions, type StepTarget, runChain } from "../src/runtime/driver.js";
-import { encodeExtentTable, identityExtents } from "../src/runtime/extents.js";
+import { identityExtents } from "../src/runtime/extents.js";
+import { encodeExtentTable } from "../src/abi/extents.js";
 import { BpfMap } from "../src/runtime/linux/maps.js";
 import { BpfProgram, loadProgram } from "../src/runtime/linux/program.js";
 import {
@@ -21,7 +22,7 @@ import {
   OwnedFd,
 } from "../src/runtime/linux/syscall.js";
 import { TestRunner } from "../src/runtime/linux/test-run.js";
-import { CTX_SIZE } from "../src/compiler/artifact.js";
+import { CTX_SIZE } from "../src/abi/artifact.js";
 import { withExtentTable } from "./c-programs.js";
 import type { Workload } from "./workloads.js";
 
@@ -59,7 +60,8 @@ export function loadArtifact(artifact: ProgramArtifact, fileSize: bigint): Kerne
         views.set(spec.name, bytes);
       } else if (full) map.update(0, full);
       // Frozen before the load, as LinuxTarget and libbpf do: the verifier reads it as constants.
-      if (spec.readOnlyProg) map.freeze();
+      // IOCHAIN_BENCH_NO_FREEZE=1 leaves it writable, to measure what freezing saves the verifier.
+      if (spec.readOnlyProg && !process.env.IOCHAIN_BENCH_NO_FREEZE) map.freeze();
     }
     const program = loadProgram(artifact.insns, { maps, name: artifact.name, file: artifact.file });
     return {

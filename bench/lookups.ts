@@ -17,9 +17,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { loadCompile } from "../examples/common/harness.js";
-import { lookupBptree } from "../examples/bptree/reference.js";
-import type { ProgramArtifact } from "../src/compiler/artifact.js";
+import { compile } from "../src/compiler/pipeline.js";
+import { lookupBptree } from "../src/datagen/bptree-reference.js";
+import type { ProgramArtifact } from "../src/abi/artifact.js";
 import { bpfAvailable } from "../src/runtime/linux/syscall.js";
 import { runProgram } from "../src/runtime/run-program.js";
 import { openSession } from "../src/runtime/open-session.js";
@@ -117,17 +117,13 @@ export async function benchLookups(lookups = 5000): Promise<Row[]> {
     closeSync(fd);
 
     const artifacts: { bytecode: string; artifact: ProgramArtifact | string }[] = [];
-    const loaded = await loadCompile();
     artifacts.push({
       bytecode: "iochain",
-      artifact:
-        "reason" in loaded
-          ? "n/a (compiler not ready)"
-          : tryCompile(() => {
-              // From the repository (not next to the compiled harness in dist/).
-              const file = join(repoRoot, "examples", "bptree", "lookup.ioc");
-              return loaded.compile(readFileSync(file, "utf8"), file);
-            }),
+      artifact: tryCompile(() => {
+        // From the repository (not next to the compiled harness in dist/).
+        const file = join(repoRoot, "examples", "bptree", "lookup.ioc");
+        return compile(readFileSync(file, "utf8"), file);
+      }),
     });
     artifacts.push({
       bytecode: "clang-19 (bench/c)",

@@ -1,9 +1,9 @@
 // The data and the chains every kernel benchmark runs, per example: a file from the example's own
 // generator, the arguments of each chain (present and absent keys, ranges), and the reference's
 // answer in a comparable form, so that a fast but wrong program is caught instead of timed.
-import { generateBptree } from "../examples/bptree/gen.js";
-import { lookupBptree } from "../examples/bptree/reference.js";
-import { Rng } from "../examples/common/rng.js";
+import { generateBptree } from "../src/datagen/bptree.js";
+import { lookupBptree } from "../src/datagen/bptree-reference.js";
+import { Rng } from "../src/datagen/rng.js";
 import { scanRange } from "../examples/range/reference.js";
 import { generateSlotted } from "../examples/slotted/gen.js";
 import { lookupSlotted } from "../examples/slotted/reference.js";

@@ -6,7 +6,15 @@
 //      = hint: did you mean `node`?
 //
 // Codes are stable; docs/errors.md lists every one.
-import type { SourcePos } from "./bpf/insn.js";
+
+/** Where something came from in a source file (an .ioc line, an assembler line). */
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+  endLine?: number;
+  endCol?: number;
+}
 
 export type Severity = "error" | "warning" | "note";
 
@@ -80,17 +88,21 @@ export function render(d: Diagnostic, source?: string): string {
   return lines.join("\n");
 }
 
+const INTERNAL_ERROR_HINT =
+  "this is a bug in iochain; please report it with the input that caused it";
+
+/**
+ * The one way to report a state iochain did not expect ("cannot happen"): E0999 with the hint to
+ * report it, never a raw stack trace. `throw internalError("what went wrong", pos)`.
+ */
+export function internalError(message: string, pos?: SourcePos): IochainError {
+  return new IochainError("E0999", `internal error: ${message}`, pos, INTERNAL_ERROR_HINT);
+}
+
 /** Turns anything thrown into diagnostics; unexpected errors become an internal-error diagnostic. */
 export function toDiagnostics(err: unknown): Diagnostic[] {
   if (err instanceof IochainError) return [err.diagnostic];
   if (err instanceof DiagnosticsError) return err.diagnostics;
   const message = err instanceof Error ? err.message : String(err);
-  return [
-    {
-      severity: "error",
-      code: "E0999",
-      message: `internal error: ${message}`,
-      hint: "this is a bug in iochain; please report it with the input that caused it",
-    },
-  ];
+  return [internalError(message).diagnostic];
 }

@@ -1,7 +1,30 @@
 // File input/output shared by the commands, the runtime and the example generators: bounded reads with clear errors, atomic writes.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { IochainError } from "./diagnostics.js";
+import { fileURLToPath } from "node:url";
+import { internalError, IochainError } from "./diagnostics.js";
+
+/** The package (repository) root: the nearest directory above this module holding package.json. */
+export function packageRoot(): string {
+  const here = fileURLToPath(import.meta.url);
+  let dir = dirname(here);
+  for (;;) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw internalError(`package.json not found above ${here}`);
+    dir = up;
+  }
+}
 
 /** Larger inputs are refused: no storage function, object or data listing is this big. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
@@ -11,15 +34,30 @@ export function readInput(path: string, what = "input file", maxBytes = MAX_INPU
   try {
     const st = statSync(path);
     if (st.isDirectory()) {
-      throw new IochainError("E0902", `${path}: is a directory, not a ${what}`, undefined, `name a file`);
+      throw new IochainError(
+        "E0902",
+        `${path}: is a directory, not a ${what}`,
+        undefined,
+        `name a file`,
+      );
     }
     size = st.size;
   } catch (err) {
     if (err instanceof IochainError) throw err;
-    throw new IochainError("E0901", `${path}: cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? err}`, undefined, "check the path and its permissions");
+    throw new IochainError(
+      "E0901",
+      `${path}: cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      undefined,
+      "check the path and its permissions",
+    );
   }
   if (size > maxBytes) {
-    throw new IochainError("E0903", `${path}: ${what} is ${size} bytes, more than the ${maxBytes}-byte limit`, undefined, "is this the right file?");
+    throw new IochainError(
+      "E0903",
+      `${path}: ${what} is ${size} bytes, more than the ${maxBytes}-byte limit`,
+      undefined,
+      "is this the right file?",
+    );
   }
   return readFileSync(path);
 }
@@ -42,7 +80,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw new IochainError("E0904", `${path}: cannot write output: ${(err as NodeJS.ErrnoException).code ?? err}`, undefined, "check that the directory exists and is writable");
+    throw new IochainError(
+      "E0904",
+      `${path}: cannot write output: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      undefined,
+      "check that the directory exists and is writable",
+    );
   }
 }
 
@@ -50,7 +93,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 export function parseHex(text: string, what: string): Uint8Array {
   const clean = text.replace(/\s+/g, "").replace(/^0x/i, "");
   if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) {
-    throw new IochainError("E0905", `${what} is not an even-length hex string`, undefined, "write bytes as hex pairs, e.g. 00ff1a");
+    throw new IochainError(
+      "E0905",
+      `${what} is not an even-length hex string`,
+      undefined,
+      "write bytes as hex pairs, e.g. 00ff1a",
+    );
   }
   return Uint8Array.from(Buffer.from(clean, "hex"));
 }

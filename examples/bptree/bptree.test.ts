@@ -7,23 +7,19 @@ import {
   ExampleRunner,
   asLookup,
   compileExample,
-  loadCompile,
 } from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
-import { generateBptree, writeBptree } from "./gen.js";
+import { generateBptree, writeBptree } from "../../src/datagen/bptree.js";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { runProgram } from "../../src/runtime/run-program.js";
 import { formatResultJson, resultToJson } from "../../src/runtime/result-json.js";
-import { lookupBptree } from "./reference.js";
+import { lookupBptree } from "../../src/datagen/bptree-reference.js";
 import { testTempDir } from "../../test/support/tmp.js";
 
-const loaded = await loadCompile();
-const skip = "reason" in loaded ? loaded.reason : undefined;
-if (skip) console.warn(`skipping examples/bptree end-to-end tests: ${skip}`);
 const bpf = bpfAvailable();
-if (!skip && !bpf.ok) console.warn(`skipping examples/bptree on the linux target: ${bpf.reason}`);
+if (!bpf.ok) console.warn(`skipping examples/bptree on the linux target: ${bpf.reason}`);
 
 /** Keys to try: present ones, their neighbours, the extremes. */
 function probeKeys(keys: bigint[], rng: Rng, count: number): bigint[] {
@@ -45,11 +41,10 @@ function probeKeys(keys: bigint[], rng: Rng, count: number): bigint[] {
   return out.filter((k) => k >= 0n && k < 1n << 64n);
 }
 
-describe.skipIf(skip !== undefined)("bptree: compiled lookup.ioc = reference", () => {
+describe("bptree: compiled lookup.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded)
-      runner = new ExampleRunner(compileExample(loaded.compile, "bptree", "lookup"));
+    runner = new ExampleRunner(compileExample("bptree", "lookup"));
   });
   afterAll(() => runner?.close());
 

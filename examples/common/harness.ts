@@ -4,35 +4,21 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
+import { compile } from "../../src/compiler/pipeline.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { type ChainResult, type StepTarget, runChain } from "../../src/runtime/driver.js";
 import { LinuxTarget } from "../../src/runtime/linux/target.js";
 import { SimTarget } from "../../src/runtime/sim/target.js";
 import type { ArgValue } from "../../src/runtime/args.js";
 
-export type Compile = (source: string, file: string) => ProgramArtifact;
-
 const examplesDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The compiler's `compile`, or why it cannot be used yet (src/compiler/pipeline.ts not there). */
-export async function loadCompile(): Promise<{ compile: Compile } | { reason: string }> {
-  // A computed specifier: the type checker must not require the module to exist yet.
-  const specifier = ["..", "..", "src", "compiler", "pipeline.js"].join("/");
-  try {
-    const mod = (await import(specifier)) as { compile?: Compile };
-    if (typeof mod.compile !== "function")
-      return { reason: "src/compiler/pipeline.ts does not export compile() yet" };
-    return { compile: mod.compile };
-  } catch (err) {
-    return {
-      reason: `src/compiler/pipeline.ts cannot be loaded yet (${(err as Error).message.split("\n")[0]})`,
-    };
-  }
-}
-
-/** Compiles examples/<name>/<program>.ioc. */
-export function compileExample(compile: Compile, name: string, program: string): ProgramArtifact {
+/**
+ * Compiles examples/<name>/<program>.ioc. The compiler is imported statically: when it cannot be
+ * loaded, the examples' tests fail (they do not skip).
+ */
+export function compileExample(name: string, program: string): ProgramArtifact {
   const file = join(examplesDir, name, `${program}.ioc`);
   return compile(readFileSync(file, "utf8"), file);
 }

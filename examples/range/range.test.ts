@@ -2,34 +2,25 @@
 // 32 rows) and aggregates, for ranges that start before, inside and after the keys, on trees of
 // every depth the generator makes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ExampleRunner as Runner,
-  ExampleRunner,
-  compileExample,
-  loadCompile,
-} from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { type ExampleRunner as Runner, ExampleRunner, compileExample } from "../common/harness.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { generateBptree } from "./gen.js";
 import { scanRange } from "./reference.js";
 import type { ChainResult } from "../../src/runtime/driver.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 
-const loaded = await loadCompile();
-const skip = "reason" in loaded ? loaded.reason : undefined;
-if (skip) console.warn(`skipping examples/range end-to-end tests: ${skip}`);
 const bpf = bpfAvailable();
-if (!skip && !bpf.ok) console.warn(`skipping examples/range on the linux target: ${bpf.reason}`);
+if (!bpf.ok) console.warn(`skipping examples/range on the linux target: ${bpf.reason}`);
 
 /** The chain's answer in the reference's shape. */
 function asScan(r: ChainResult) {
   return { status: r.status, rows: r.rows, aggregates: r.aggregates, hops: r.hops };
 }
 
-describe.skipIf(skip !== undefined)("range: compiled scan.ioc = reference", () => {
+describe("range: compiled scan.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded)
-      runner = new ExampleRunner(compileExample(loaded.compile, "range", "scan"));
+    runner = new ExampleRunner(compileExample("range", "scan"));
   });
   afterAll(() => runner?.close());
 

@@ -2,9 +2,9 @@
 // links right until a key exceeds `hi`, keep entries with lo <= key <= hi and key % 3 != 0, and
 // project (key, value offset) rows; count, sum, min and max of the kept keys. Counts the blocks
 // read (hops) as the chain does: the descent, then one read per further leaf.
-import { CorruptDataError } from "../common/corrupt.js";
-import { LEAF_MAX_KEYS, NodeField, VALUE_FLAG } from "../bptree/gen.js";
-import { descend, readNode, valueOffset } from "../bptree/reference.js";
+import { CorruptDataError } from "../../src/datagen/corrupt.js";
+import { LEAF_MAX_KEYS, NodeField, VALUE_FLAG } from "../../src/datagen/bptree.js";
+import { descend, readNode, valueOffset } from "../../src/datagen/bptree-reference.js";
 
 export interface RangeRow {
   key: bigint;

@@ -5,9 +5,9 @@
 //
 //   node dist/examples/slotted/gen.js table.db --keys 5000 [--depth 3] [--seed 1] [--wide]
 import { writeFileAtomic } from "../../src/files.js";
-import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
-import { groupSizes, sortedKeys, treeShape } from "../common/keys.js";
-import { Rng } from "../common/rng.js";
+import { badOption, intOption, isMain, runGenCli } from "../../src/datagen/gen-cli.js";
+import { groupSizes, sortedKeys, treeShape } from "../../src/datagen/keys.js";
+import { Rng } from "../../src/datagen/rng.js";
 
 export const PAGE_BYTES = 4096;
 export const PAGE_INTERIOR = 0x05;

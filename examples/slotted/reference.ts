@@ -2,7 +2,7 @@
 // the first cell whose rowid >= key and go to its left child (none: the right child); on a leaf,
 // the cell with that rowid. Counts the pages read (hops). A file outside the format gives a
 // CorruptDataError (E0934) naming the byte.
-import { CorruptDataError } from "../common/corrupt.js";
+import { CorruptDataError } from "../../src/datagen/corrupt.js";
 import {
   INTERIOR_HEADER,
   LEAF_HEADER,

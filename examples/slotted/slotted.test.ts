@@ -6,24 +6,19 @@ import {
   ExampleRunner,
   asLookup,
   compileExample,
-  loadCompile,
 } from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { generateSlotted } from "./gen.js";
 import { lookupSlotted } from "./reference.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 
-const loaded = await loadCompile();
-const skip = "reason" in loaded ? loaded.reason : undefined;
-if (skip) console.warn(`skipping examples/slotted end-to-end tests: ${skip}`);
 const bpf = bpfAvailable();
-if (!skip && !bpf.ok) console.warn(`skipping examples/slotted on the linux target: ${bpf.reason}`);
+if (!bpf.ok) console.warn(`skipping examples/slotted on the linux target: ${bpf.reason}`);
 
-describe.skipIf(skip !== undefined)("slotted: compiled lookup.ioc = reference", () => {
+describe("slotted: compiled lookup.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded)
-      runner = new ExampleRunner(compileExample(loaded.compile, "slotted", "lookup"));
+    runner = new ExampleRunner(compileExample("slotted", "lookup"));
   });
   afterAll(() => runner?.close());
 

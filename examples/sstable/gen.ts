@@ -3,9 +3,9 @@
 //
 //   node dist/examples/sstable/gen.js table.sst --keys 20000 [--seed 1] [--bloom-k 7] [--per-block N] [--wide]
 import { writeFileAtomic } from "../../src/files.js";
-import { badOption, intOption, isMain, runGenCli } from "../common/cli.js";
-import { sortedKeys } from "../common/keys.js";
-import { Rng } from "../common/rng.js";
+import { badOption, intOption, isMain, runGenCli } from "../../src/datagen/gen-cli.js";
+import { sortedKeys } from "../../src/datagen/keys.js";
+import { Rng } from "../../src/datagen/rng.js";
 
 export const BLOCK_BYTES = 4096;
 export const MAGIC = 0x53534f49;

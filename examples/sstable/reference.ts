@@ -1,7 +1,7 @@
 // The sstable lookup in plain TypeScript (README.md): index block → bloom probe → data block scan.
 // Counts the blocks read (hops): index, bloom, and the data block only when the bloom lets the key
 // through. A file outside the format gives a CorruptDataError (E0934) naming the byte.
-import { CorruptDataError } from "../common/corrupt.js";
+import { CorruptDataError } from "../../src/datagen/corrupt.js";
 import {
   BLOCK_BYTES,
   INDEX_ENTRIES_AT,

@@ -6,25 +6,20 @@ import {
   ExampleRunner,
   asLookup,
   compileExample,
-  loadCompile,
 } from "../common/harness.js";
-import { Rng } from "../common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 import { generateSstable } from "./gen.js";
 import { lookupSstable } from "./reference.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { LoadError } from "../../src/runtime/linux/errors.js";
 
-const loaded = await loadCompile();
-const skip = "reason" in loaded ? loaded.reason : undefined;
-if (skip) console.warn(`skipping examples/sstable end-to-end tests: ${skip}`);
 const bpf = bpfAvailable();
-if (!skip && !bpf.ok) console.warn(`skipping examples/sstable on the linux target: ${bpf.reason}`);
+if (!bpf.ok) console.warn(`skipping examples/sstable on the linux target: ${bpf.reason}`);
 
-describe.skipIf(skip !== undefined)("sstable: compiled lookup.ioc = reference", () => {
+describe("sstable: compiled lookup.ioc = reference", () => {
   let runner: Runner;
   beforeAll(() => {
-    if ("compile" in loaded)
-      runner = new ExampleRunner(compileExample(loaded.compile, "sstable", "lookup"));
+    runner = new ExampleRunner(compileExample("sstable", "lookup"));
   });
   afterAll(() => runner?.close());
 

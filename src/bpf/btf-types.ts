@@ -189,11 +189,6 @@ export const NAME_OF_KIND = new Map<number, BtfKindName>(
   Object.entries(KIND_OF_NAME).map(([name, kind]) => [kind, name as BtfKindName]),
 );
 
-/** The name a type carries in the string table ("" for anonymous kinds). */
-export function btfTypeName(t: BtfType): string {
-  return "name" in t ? t.name : "";
-}
-
 /**
  * The BTF string table: offset 0 is the empty string; equal strings share one offset.
  * The writer and the .BTF.ext encoder both add to the same table.

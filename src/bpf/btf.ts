@@ -1,7 +1,7 @@
 // The BTF writer: a type list and a string table encoded as the `.BTF` section of an eBPF object
 // (kernel Documentation/bpf/btf.rst). Types are added in order and referred to by id (1-based);
 // the .BTF.ext encoder (btf-ext.ts) adds its file names and source lines to the same strings.
-import { IochainError } from "../diagnostics.js";
+import { internalError } from "../diagnostics.js";
 import {
   BTF_HEADER_SIZE,
   BTF_MAGIC,
@@ -174,9 +174,8 @@ export function encodeBtf(
   types.forEach((t, i) => {
     for (const ref of referencedIds(t)) {
       if (!Number.isInteger(ref) || ref < 0 || ref > types.length)
-        throw new IochainError(
-          "E0999",
-          `internal error: BTF type ${i + 1} (${t.kind}) refers to type ${ref}, which does not exist`,
+        throw internalError(
+          `BTF type ${i + 1} (${t.kind}) refers to type ${ref}, which does not exist`,
         );
     }
   });

@@ -1,16 +1,8 @@
 // The instruction model: one record per instruction (a wide ld_imm64 is one record spanning two
 // 8-byte slots), each able to carry the source position it came from, so that assembler errors,
 // lint findings and verifier rejections can point back at the line that produced it.
-import { BpfError } from "../diagnostics.js";
+import { BpfError, type SourcePos } from "../diagnostics.js";
 import { LD_IMM64 } from "./opcodes.js";
-
-export interface SourcePos {
-  file: string;
-  line: number; // 1-based
-  col: number; // 1-based
-  endLine?: number;
-  endCol?: number;
-}
 
 export interface Insn {
   code: number; // opcode byte
@@ -24,6 +16,9 @@ export interface Insn {
 }
 
 export const INSN_BYTES = 8;
+
+/** Whether `v` fits the signed 16-bit `off` field (a memory displacement or a jump distance). */
+export const fitsOff16 = (v: number | bigint): boolean => v >= -32768 && v <= 32767;
 
 export const isWide = (insn: Insn): boolean => insn.code === LD_IMM64;
 export const slotCount = (insn: Insn): number => (isWide(insn) ? 2 : 1);
@@ -101,7 +96,11 @@ export function decode(bytes: Uint8Array, file = "<bytecode>"): Insn[] {
         );
       }
       const next = at + INSN_BYTES;
-      if (view.getUint8(next) !== 0 || view.getUint8(next + 1) !== 0 || view.getInt16(next + 2, true) !== 0) {
+      if (
+        view.getUint8(next) !== 0 ||
+        view.getUint8(next + 1) !== 0 ||
+        view.getInt16(next + 2, true) !== 0
+      ) {
         throw new BpfError(
           "E0102",
           `${file}: instruction ${slot}: the second slot of lddw must have opcode, registers and offset 0`,

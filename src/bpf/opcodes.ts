@@ -92,11 +92,5 @@ export const srcOf = (code: number): number => code & 0x08;
 export const sizeOf = (code: number): number => code & 0x18;
 export const modeOf = (code: number): number => code & 0xe0;
 
-export const sizeBytes = (size: number): number =>
-  size === Size.B ? 1 : size === Size.H ? 2 : size === Size.W ? 4 : 8;
-
-export const isAluClass = (cls: number): boolean => cls === Class.ALU || cls === Class.ALU64;
-export const isJmpClass = (cls: number): boolean => cls === Class.JMP || cls === Class.JMP32;
-
 /** Number of registers; r10 is the read-only frame pointer. */
 export const NUM_REGS = 11;

@@ -14,7 +14,9 @@ export function registerAsm(program: Command): void {
     .option("--syntax <syntax>", "ubpf or llvm (default: detected from the text)")
     .requiredOption("-o, --output <file>", "where to write the bytecode")
     .action((file: string, opts: { syntax?: string; output: string }) => {
-      const syntax = opts.syntax ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"]) : undefined;
+      const syntax = opts.syntax
+        ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"])
+        : undefined;
       const insns = assemble(readText(file, "assembly file"), file, syntax);
       validate(insns, file);
       const bytes = encode(insns);

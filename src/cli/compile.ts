@@ -1,26 +1,28 @@
 // iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir|chain-header] [--batch K]
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { writeElf } from "../bpf/elf/writer.js";
+import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
-import type { ProgramArtifact } from "../compiler/artifact.js";
-import { formatListing } from "../compiler/listing.js";
-import { printModule } from "../compiler/ir-print.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
+import { formatListing } from "../compiler/back/listing.js";
+import { printModule } from "../compiler/ir/print.js";
 import { compile } from "../compiler/pipeline.js";
+import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
 import { IochainError, render } from "../diagnostics.js";
 import { loadExtents } from "../runtime/run-program.js";
 import { readText, writeFileAtomic } from "../files.js";
 import { parseChoice, parseCount } from "./options.js";
-import { DEFAULT_BATCH, MAX_BATCH } from "../compiler/chain-abi.js";
-import { chainAbiHeader, chainProgramDefines } from "../compiler/targets/chain-abi-header.js";
-import { MapIndex } from "../compiler/artifact.js";
+import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
+import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
+import { MapIndex } from "../abi/artifact.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const EMITS = ["elf", "raw", "asm", "ir", "chain-header"] as const;
 type Emit = (typeof EMITS)[number];
 
 /** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for sim. */
-const defaultEmit = (target: string, toFile: boolean): Emit => (!toFile ? "asm" : target === "sim" ? "raw" : "elf");
+const defaultEmit = (target: string, toFile: boolean): Emit =>
+  !toFile ? "asm" : target === "sim" ? "raw" : "elf";
 
 /** Line texts for line_info of files other than the main one (imported modules). */
 function readSourceFile(file: string): string | undefined {
@@ -46,10 +48,19 @@ const hasChainMaps = (a: ProgramArtifact): boolean =>
   a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
 
 /** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
-export const UNSAFE_FLAG = ["--unsafe-no-bounds-checks", "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads"] as const;
+export const UNSAFE_FLAG = [
+  "--unsafe-no-bounds-checks",
+  "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads",
+] as const;
 
 /** Compiles FILE; the source text is kept for listings and diagnostics. */
-export function compileFile(file: string, extents?: string, dump?: (stage: string, text: string) => void, target?: (typeof TARGETS)[number], unsafeNoBoundsChecks?: boolean): { artifact: ProgramArtifact; source: string } {
+export function compileFile(
+  file: string,
+  extents?: string,
+  dump?: (stage: string, text: string) => void,
+  target?: (typeof TARGETS)[number],
+  unsafeNoBoundsChecks?: boolean,
+): { artifact: ProgramArtifact; source: string } {
   const source = readText(file, "iochain source");
   const artifact = compile(source, file, {
     target,
@@ -68,55 +79,109 @@ export function registerCompile(program: Command): void {
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option("--emit <form>", "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)")
-    .option("--batch <k>", `linux objects: records of the chain program <name>_chain, chains per test run (1..${MAX_BATCH}, default ${DEFAULT_BATCH})`)
+    .option(
+      "--emit <form>",
+      "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
+    )
+    .option(
+      "--batch <k>",
+      `linux objects: records of the chain program <name>_chain, chains per test run (1..${MAX_BATCH}, default ${DEFAULT_BATCH})`,
+    )
     .option("--extents <json>", "bind the program to this extent table at compile time")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
     .action((file: string, opts: CompileCliOptions) => {
       const target = parseChoice("--target", opts.target, TARGETS);
-      const emit: Emit = opts.emit ? parseChoice("--emit", opts.emit, EMITS) : defaultEmit(target, !!opts.output);
+      const emit: Emit = opts.emit
+        ? parseChoice("--emit", opts.emit, EMITS)
+        : defaultEmit(target, !!opts.output);
       if (emit === "elf" && target === "sim") {
-        throw new IochainError("E0912", `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${target}`, undefined, "the sim target runs raw bytecode (--emit raw)");
+        throw new IochainError(
+          "E0912",
+          `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${target}`,
+          undefined,
+          "the sim target runs raw bytecode (--emit raw)",
+        );
       }
       if (emit === "raw" && target === "xrp") {
-        throw new IochainError("E0912", "--target xrp writes an ELF object (XRP's loader reads ELF), not raw bytecode", undefined, "use --emit elf, or --emit asm for a listing");
+        throw new IochainError(
+          "E0912",
+          "--target xrp writes an ELF object (XRP's loader reads ELF), not raw bytecode",
+          undefined,
+          "use --emit elf, or --emit asm for a listing",
+        );
       }
-      const batch = opts.batch === undefined ? DEFAULT_BATCH : parseCount("--batch", opts.batch, 1, MAX_BATCH);
+      const batch =
+        opts.batch === undefined ? DEFAULT_BATCH : parseCount("--batch", opts.batch, 1, MAX_BATCH);
       if (emit === "chain-header" && target !== "linux") {
-        throw new IochainError("E0912", `--emit chain-header describes kernel chains: it needs --target linux, not ${target}`);
+        throw new IochainError(
+          "E0912",
+          `--emit chain-header describes kernel chains: it needs --target linux, not ${target}`,
+        );
       }
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
       const wantIr = opts.dumpIr || emit === "ir";
-      const { artifact, source } = compileFile(file, opts.extents, wantIr ? (stage, text) => {
-        lastIr = text;
-        if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
-      } : undefined, target, opts.unsafeNoBoundsChecks);
+      const { artifact, source } = compileFile(
+        file,
+        opts.extents,
+        wantIr
+          ? (stage, text) => {
+              lastIr = text;
+              if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
+            }
+          : undefined,
+        target,
+        opts.unsafeNoBoundsChecks,
+      );
       // linux objects carry the chain program beside the step program (docs/elf.md).
-      const chain = target === "linux" && hasChainMaps(artifact) ? { capacity: batch } : undefined;
-      if (emit === "elf" && target === "linux" && !chain) process.stderr.write(`note: ${artifact.name} has no block and scratch maps: the object has no chain program\n`);
-      if (opts.batch !== undefined && target !== "linux") process.stderr.write(`note: --batch sizes the chain program of linux objects; --target ${target} has none\n`);
+      const chain =
+        target === "linux" && hasChainMaps(artifact)
+          ? buildChainProgram(artifact, batch)
+          : undefined;
+      if (emit === "elf" && target === "linux" && !chain)
+        process.stderr.write(
+          `note: ${artifact.name} has no block and scratch maps: the object has no chain program\n`,
+        );
+      if (opts.batch !== undefined && target !== "linux")
+        process.stderr.write(
+          `note: --batch sizes the chain program of linux objects; --target ${target} has none\n`,
+        );
       const out =
         emit === "elf"
-          ? writeElf(artifact, { target: target === "xrp" ? "xrp" : "linux", sourceText: source, readSource: readSourceFile, chain })
+          ? writeElf(artifact, {
+              target: target === "xrp" ? "xrp" : "linux",
+              sourceText: source,
+              readSource: readSourceFile,
+              chain,
+            })
           : emit === "chain-header"
             ? chainAbiHeader() + chainProgramDefines(artifact, batch)
-          : emit === "raw"
-            ? encode(artifact.insns)
-            : emit === "ir"
-              ? lastIr
-              : formatListing(artifact, new Map([[file, source]]));
+            : emit === "raw"
+              ? encode(artifact.insns)
+              : emit === "ir"
+                ? lastIr
+                : formatListing(artifact, new Map([[file, source]]));
       if (!opts.output) {
         if (emit === "raw" || emit === "elf") {
-          throw new IochainError("E0911", `--emit ${emit} writes binary output: give -o FILE`, undefined, "or use --emit asm to see a listing");
+          throw new IochainError(
+            "E0911",
+            `--emit ${emit} writes binary output: give -o FILE`,
+            undefined,
+            "or use --emit asm to see a listing",
+          );
         }
         process.stdout.write(out);
         return;
       }
       writeFileAtomic(opts.output, out);
-      process.stdout.write(`${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${emit === "elf" && chain ? `, chain program ${artifact.name}_chain (batch ${batch})` : ""}\n`);
+      process.stdout.write(
+        `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${emit === "elf" && chain ? `, chain program ${artifact.name}_chain (batch ${batch})` : ""}\n`,
+      );
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.
-      if (target === "xrp") process.stderr.write(`note: ${opts.output} is for an XRP-patched kernel (BPF_PROG_TYPE_XRP): untested, it cannot be loaded here (docs/xrp.md)\n`);
+      if (target === "xrp")
+        process.stderr.write(
+          `note: ${opts.output} is for an XRP-patched kernel (BPF_PROG_TYPE_XRP): untested, it cannot be loaded here (docs/xrp.md)\n`,
+        );
     });
 }

@@ -14,7 +14,11 @@ export function runPlugin(args: readonly string[], stdin: string): string {
   const programBytes = parseHex(stdin, "the program on standard input");
   const insns = elf ? readElfProgram(programBytes, "<stdin>") : decode(programBytes, "<stdin>");
   const mem = parseHex(memArg, "the memory argument");
-  const { r0 } = createVm(insns, { file: "<stdin>" }).run({ mem, r1: "mem", r2: BigInt(mem.length) });
+  const { r0 } = createVm(insns, { file: "<stdin>" }).run({
+    mem,
+    r1: "mem",
+    r2: BigInt(mem.length),
+  });
   return r0.toString(16);
 }
 

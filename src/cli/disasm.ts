@@ -15,15 +15,33 @@ export function registerDisasm(program: Command): void {
     .option("--syntax <syntax>", "llvm (as llvm-objdump) or ubpf", "llvm")
     .option("--no-raw-insn", "leave out the instruction bytes")
     .option("-r, --relocations", "show relocations under the instructions they patch (ELF)")
-    .option("--lossless", "spell out what llvm-objdump leaves ambiguous (local vs helper calls, ld_pseudo's second imm) so the listing assembles back to the same bytes")
-    .action((file: string, opts: { syntax: string; rawInsn: boolean; relocations?: boolean; lossless?: boolean }) => {
-      const syntax = parseChoice("--syntax", opts.syntax, ["llvm", "ubpf"] as const);
-      const bytes = readProgramBytes(file);
-      if (isElf(bytes)) {
-        process.stdout.write(disassembleObject(readElf(bytes, file), { rawInsn: opts.rawInsn, relocations: opts.relocations, lossless: opts.lossless }));
-        return;
-      }
-      const insns = decode(bytes, file);
-      process.stdout.write(syntax === "ubpf" ? disassembleUbpf(insns) : disassemble(insns, { rawInsn: opts.rawInsn, lossless: opts.lossless }));
-    });
+    .option(
+      "--lossless",
+      "spell out what llvm-objdump leaves ambiguous (local vs helper calls, ld_pseudo's second imm) so the listing assembles back to the same bytes",
+    )
+    .action(
+      (
+        file: string,
+        opts: { syntax: string; rawInsn: boolean; relocations?: boolean; lossless?: boolean },
+      ) => {
+        const syntax = parseChoice("--syntax", opts.syntax, ["llvm", "ubpf"] as const);
+        const bytes = readProgramBytes(file);
+        if (isElf(bytes)) {
+          process.stdout.write(
+            disassembleObject(readElf(bytes, file), {
+              rawInsn: opts.rawInsn,
+              relocations: opts.relocations,
+              lossless: opts.lossless,
+            }),
+          );
+          return;
+        }
+        const insns = decode(bytes, file);
+        process.stdout.write(
+          syntax === "ubpf"
+            ? disassembleUbpf(insns)
+            : disassemble(insns, { rawInsn: opts.rawInsn, lossless: opts.lossless }),
+        );
+      },
+    );
 }

@@ -12,7 +12,9 @@ export function readElfProgram(bytes: Uint8Array, file: string, section?: string
     const names = programs.map((p) => p.section.name).join(", ") || "none";
     throw new IochainError(
       "E0909",
-      section ? `${file}: no executable section named '${section}'` : `${file}: the object has no code`,
+      section
+        ? `${file}: no executable section named '${section}'`
+        : `${file}: the object has no code`,
       undefined,
       `executable sections with code: ${names}`,
     );

@@ -26,7 +26,8 @@ export async function buildProgram(name?: string): Promise<Command> {
     .description("storage functions: compile to eBPF, run on the simulator or in the kernel")
     .version("0.1.0")
     .exitOverride();
-  const chosen = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  const chosen =
+    name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
   for (const register of await Promise.all(chosen.map((c) => COMMANDS[c]()))) register(program);
   return program;
 }

@@ -27,7 +27,11 @@ export function detectSyntax(text: string): AsmSyntax {
   return /%r\d/.test(text) ? "ubpf" : "llvm";
 }
 
-export function assemble(text: string, file: string, syntax: AsmSyntax = detectSyntax(text)): Insn[] {
+export function assemble(
+  text: string,
+  file: string,
+  syntax: AsmSyntax = detectSyntax(text),
+): Insn[] {
   return syntax === "ubpf" ? assembleUbpf(text, file) : assembleLlvm(text, file);
 }
 
@@ -35,12 +39,21 @@ export function assemble(text: string, file: string, syntax: AsmSyntax = detectS
 export function readProgramBytes(path: string): Buffer {
   const bytes = readInput(path, "program");
   if (bytes.length === 0) {
-    throw new IochainError("E0906", `${path}: the file is empty`, undefined, "pass bytecode, an ELF object or assembly text");
+    throw new IochainError(
+      "E0906",
+      `${path}: the file is empty`,
+      undefined,
+      "pass bytecode, an ELF object or assembly text",
+    );
   }
   return bytes;
 }
 
-export async function readProgram(path: string, syntax?: AsmSyntax, section?: string): Promise<ProgramInput> {
+export async function readProgram(
+  path: string,
+  syntax?: AsmSyntax,
+  section?: string,
+): Promise<ProgramInput> {
   const bytes = readProgramBytes(path);
   if (isElf(bytes)) {
     const { readElfProgram } = await import("./elf-input.js");

@@ -1,8 +1,8 @@
 // iochain run FILE --target sim|linux --data DATA --arg NAME=VALUE ... [--json]
 // iochain run FILE --data DATA --args-file FILE|- [--batch K] [--threads T]   (one result per line)
 import type { Command } from "commander";
-import type { ProgramArtifact } from "../compiler/artifact.js";
-import { DEFAULT_BATCH, MAX_BATCH } from "../compiler/chain-abi.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
+import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { IochainError } from "../diagnostics.js";
 import type { ArgValue } from "../runtime/args.js";
 import { runThreaded } from "../runtime/batch-threads.js";
@@ -174,11 +174,7 @@ const summaryOf = (jsonLines: string): Counted[] =>
     .map((l) => JSON.parse(l) as Counted);
 
 /** `N chains (D done, F failed) in S s: X chains/s, H hops/chain, C syscalls/chain`. */
-export function batchSummary(
-  results: readonly Counted[],
-  ns: number,
-  syscalls: number,
-): string {
+export function batchSummary(results: readonly Counted[], ns: number, syscalls: number): string {
   const n = results.length;
   const done = results.filter((r) => r.status === "done").length;
   const failed = results.filter((r) => r.status === "failed").length;

@@ -28,7 +28,9 @@ export function registerVm(program: Command): void {
     .option("--section <name>", "which executable section of an ELF object")
     .action(async (file: string, opts: VmOptions) => {
       const engine = parseChoice<Engine>("--engine", opts.engine, ["fast", "reference"]);
-      const syntax = opts.syntax ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"]) : undefined;
+      const syntax = opts.syntax
+        ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"])
+        : undefined;
       const budget = parseCount("--budget", opts.budget);
       const mem = opts.mem !== undefined ? parseHex(opts.mem, "--mem") : new Uint8Array(0);
       const { insns } = await readProgram(file, syntax, opts.section);
@@ -36,10 +38,17 @@ export function registerVm(program: Command): void {
       const { r0, insnCount } = vm.run({ mem, r1: "mem", r2: BigInt(mem.length) });
       if (opts.json) {
         const r0Json = r0 <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r0) : r0.toString();
-        const out = { r0: r0Json, r0_hex: `0x${r0.toString(16)}`, insns: insnCount, mem: Buffer.from(mem).toString("hex") };
+        const out = {
+          r0: r0Json,
+          r0_hex: `0x${r0.toString(16)}`,
+          insns: insnCount,
+          mem: Buffer.from(mem).toString("hex"),
+        };
         process.stdout.write(JSON.stringify(out) + "\n");
       } else {
-        process.stdout.write(`r0 = 0x${r0.toString(16)} (${r0})\ninstructions executed: ${insnCount}\n`);
+        process.stdout.write(
+          `r0 = 0x${r0.toString(16)} (${r0})\ninstructions executed: ${insnCount}\n`,
+        );
       }
     });
 }

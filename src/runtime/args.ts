@@ -1,6 +1,6 @@
 // Parameters into ctx.args: by declaration order, range-checked against their declared types.
-import type { ParamSpec } from "../compiler/artifact.js";
-import { Ctx } from "../compiler/artifact.js";
+import type { ParamSpec } from "../abi/artifact.js";
+import { Ctx } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { scalarRange, toBigInt, toSlot } from "./scalars.js";
 

@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { ProgramArtifact } from "../compiler/artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import type { ChainResult } from "./driver.js";
@@ -24,11 +24,10 @@ export interface ThreadedRun<T = ChainResult[]> {
 }
 
 /**
- * What a worker sends back for its share: ChainResult objects (structured-cloned: for many chains
- * that copy costs more than the chains), the JSON lines `iochain run --args-file` prints (one
- * string), or packed results (their buffers transferred, not copied).
+ * What a worker does with its share and sends back: ChainResult objects (structured-cloned: for
+ * many chains that copy costs more than the chains), the JSON lines `iochain run --args-file`
+ * prints (one string), or packed results (their buffers transferred, not copied).
  */
-export type Output = "results" | "json" | "packed";
 type Work =
   | { output: "results" | "json"; args: Record<string, ArgValue>[] }
   | { output: "packed"; slots: Uint8Array; count: number };

@@ -2,9 +2,10 @@
 // simulated device that serves reads at device addresses through the file's current extent
 // layout, and a real device (or file-system image) read at those addresses.
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
-import { IochainError } from "../diagnostics.js";
+import { internalError, IochainError } from "../diagnostics.js";
 import type { BlockSource, Device } from "./driver.js";
-import { type Extent, type ExtentTable, findExtent } from "./extents.js";
+import { findExtent } from "./extents.js";
+import { type Extent, type ExtentTable } from "../abi/extents.js";
 import { DIRECT_IO_ALIGNMENT, DirectReader, preadFully } from "./linux/direct-read.js";
 
 export interface ReadOptions {
@@ -77,7 +78,7 @@ export class FileBlockSource implements BlockSource {
   }
 
   read(buf: Uint8Array, offset: bigint, length: number): number {
-    if (this.fd === undefined) throw new Error(`${this.path}: read after close`);
+    if (this.fd === undefined) throw internalError(`${this.path}: read after close`);
     try {
       return this.direct
         ? this.direct.read(buf, offset, length)
@@ -177,7 +178,7 @@ export class RawDevice implements Device {
   }
 
   read(buf: Uint8Array, devAddr: bigint, length: number): number {
-    if (this.fd === undefined) throw new Error(`${this.path}: read after close`);
+    if (this.fd === undefined) throw internalError(`${this.path}: read after close`);
     try {
       return this.direct
         ? this.direct.read(buf, devAddr, length)

@@ -1,7 +1,7 @@
 // What a chain has gathered so far, and how the status a step ends with settles it. The chain
 // driver (sim, linux) and the XRP simulator share this, so both end chains, drain output rows and
 // count suspensions the same way.
-import { Ctx, Status, errorName, type ProgramArtifact } from "../compiler/artifact.js";
+import { Ctx, Status, errorName, type ProgramArtifact } from "../abi/artifact.js";
 import { abiBroken } from "./abi-broken.js";
 import type { ChainResult, ChainStatus } from "./driver.js";
 import {

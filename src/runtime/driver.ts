@@ -3,12 +3,13 @@
 // finish (done / failed), or drain the output rows of a suspension and resume on the same block.
 // It enforces the declared maximum chain length and re-checks every read itself: a target never
 // sees a read outside the file, whatever the program asked for.
-import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
+import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { abiBroken } from "./abi-broken.js";
 import { ChainRecord, STATUS_UNSET } from "./chain-record.js";
 import { type ArgValue, encodeArgs } from "./args.js";
-import { type ExtentTable, translate } from "./extents.js";
+import { translate } from "./extents.js";
+import { type ExtentTable } from "../abi/extents.js";
 import type { AggregateValue, ResultValue, Row } from "./outputs.js";
 
 /** One home of the program (VM, kernel): the maps' memory and a way to run one step. */

@@ -1,27 +1,10 @@
-// A file's extent table: the map value the program translates file offsets with (docs/abi.md
-// "extents layout"), its JSON form for the simulator, and the translation the driver does itself
-// (the chain's first read, and the simulated device that maps device addresses back to the file).
+// A file's extent table as the runtime handles it: its JSON form for the simulator, its checks, and
+// the translation the driver does itself (the chain's first read, and the simulated device that
+// maps device addresses back to the file). The map value's format is src/abi/extents.ts.
 import { IochainError } from "../diagnostics.js";
+import type { Extent, ExtentTable } from "../abi/extents.js";
 
-export interface Extent {
-  fileOffset: bigint;
-  length: bigint;
-  devAddr: bigint;
-}
-
-export interface ExtentTable {
-  generation: bigint;
-  /** Sorted by fileOffset, non-overlapping, each length > 0. */
-  extents: Extent[];
-}
-
-export const EXTENT_HEADER_BYTES = 16;
-export const EXTENT_ENTRY_BYTES = 24;
 const U64_MAX = (1n << 64n) - 1n;
-
-/** Bytes of the extents map value that hold `count` extents. */
-export const extentTableBytes = (count: number): number =>
-  EXTENT_HEADER_BYTES + count * EXTENT_ENTRY_BYTES;
 
 function bad(source: string, message: string): never {
   throw new IochainError(
@@ -114,55 +97,6 @@ export function identityExtents(fileSize: bigint, generation = 0n): ExtentTable 
     generation,
     extents: fileSize > 0n ? [{ fileOffset: 0n, length: fileSize, devAddr: 0n }] : [],
   };
-}
-
-/** The map value: `u64 generation; u64 count; {u64 file_offset, length, dev_addr}[count]`. */
-export function encodeExtentTable(
-  table: ExtentTable,
-  valueSize: number,
-  source = "extent table",
-): Uint8Array {
-  const need = extentTableBytes(table.extents.length);
-  if (need > valueSize) {
-    throw new IochainError(
-      "E0933",
-      `${source}: ${table.extents.length} extents need ${need} bytes but the program's extents map holds ${valueSize}`,
-      undefined,
-      "defragment the file or recompile against its current extent table",
-    );
-  }
-  const bytes = new Uint8Array(valueSize);
-  const view = new DataView(bytes.buffer);
-  view.setBigUint64(0, table.generation, true);
-  view.setBigUint64(8, BigInt(table.extents.length), true);
-  table.extents.forEach((e, i) => {
-    const at = EXTENT_HEADER_BYTES + i * EXTENT_ENTRY_BYTES;
-    view.setBigUint64(at, e.fileOffset, true);
-    view.setBigUint64(at + 8, e.length, true);
-    view.setBigUint64(at + 16, e.devAddr, true);
-  });
-  return bytes;
-}
-
-/** Reads a map value back; the count is clamped to what the value can hold. */
-export function decodeExtentTable(bytes: Uint8Array): ExtentTable {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < EXTENT_HEADER_BYTES) return { generation: 0n, extents: [] };
-  const generation = view.getBigUint64(0, true);
-  const room = Math.floor((bytes.byteLength - EXTENT_HEADER_BYTES) / EXTENT_ENTRY_BYTES);
-  const count = Number(
-    view.getBigUint64(8, true) > BigInt(room) ? BigInt(room) : view.getBigUint64(8, true),
-  );
-  const extents: Extent[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = EXTENT_HEADER_BYTES + i * EXTENT_ENTRY_BYTES;
-    extents.push({
-      fileOffset: view.getBigUint64(at, true),
-      length: view.getBigUint64(at + 8, true),
-      devAddr: view.getBigUint64(at + 16, true),
-    });
-  }
-  return { generation, extents };
 }
 
 export type Translation = { devAddr: bigint } | { error: "unmapped" | "crosses_extent" };

@@ -2,7 +2,7 @@
 // mapped read-only once, and chains run in batches inside the kernel — one BPF_PROG_TEST_RUN per
 // batch instead of one per hop plus a pread. The same run/runBatch/switchData as the per-step
 // sessions (session.ts), so callers choose a mode and nothing else changes.
-import type { ProgramArtifact } from "../compiler/artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import type { ArgValue } from "./args.js";
 import type { ChainResult } from "./driver.js";
 import { FileMapping, type ReadAhead } from "./linux/file-mapping.js";

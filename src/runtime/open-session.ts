@@ -1,7 +1,7 @@
 // Which session a run gets: the VM (sim), or the kernel — whole chains inside the kernel by
 // default (kernel-chain-session.ts), or one test run per hop (`chain: "step"`, session.ts), which
 // reads at device addresses and O_DIRECT need.
-import type { ProgramArtifact } from "../compiler/artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { KernelChainSession, type KernelChainSessionOptions } from "./kernel-chain-session.js";
 import { LoadError } from "./linux/errors.js";

@@ -1,6 +1,6 @@
 // What a finished step leaves behind, decoded with the artifact's scratch layout: the result value,
 // the output rows and the aggregates (docs/abi.md "scratch layout").
-import type { AggregateSpec, OutputSpec, ProgramArtifact } from "../compiler/artifact.js";
+import type { AggregateSpec, OutputSpec, ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { abiBroken } from "./abi-broken.js";
 import { type ScalarValue, fromSlot, readScalar, scalarSize, toBigInt } from "./scalars.js";

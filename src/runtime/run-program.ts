@@ -1,7 +1,7 @@
 // Everything `iochain run` does after compiling: open the data file, build the target's maps
 // (the extent table included), run one chain through the driver, close it all. It is a session
 // (session.ts) used for one chain.
-import type { ProgramArtifact } from "../compiler/artifact.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
 import type { ArgValue } from "./args.js";
 import type { ChainOptions, ChainResult } from "./driver.js";
 import { type SessionOptions, openSession } from "./open-session.js";

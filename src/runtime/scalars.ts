@@ -1,6 +1,6 @@
 // Reading and writing the language's scalar types at the ABI boundary (ctx args, scratch fields,
 // result values). Little-endian, as everything the program and the driver share.
-import type { ScalarType } from "../compiler/artifact.js";
+import type { ScalarType } from "../abi/artifact.js";
 
 /** A decoded scalar: 64-bit types are always bigint (type-stable), narrower ones number, bool boolean. */
 export type ScalarValue = number | bigint | boolean;

@@ -6,18 +6,13 @@
 // table as it is; the kernel target freezes that map (the verifier then checks the extent search
 // against the table's constants), so a file with another layout loads the program again.
 import { readText } from "../files.js";
-import type { ProgramArtifact } from "../compiler/artifact.js";
-import { IochainError } from "../diagnostics.js";
+import type { ProgramArtifact } from "../abi/artifact.js";
+import { internalError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import { ExtentDevice, FileBlockSource, type RawDevice } from "./block-source.js";
 import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
-import {
-  type ExtentTable,
-  decodeExtentTable,
-  encodeExtentTable,
-  identityExtents,
-  parseExtentJson,
-} from "./extents.js";
+import { identityExtents, parseExtentJson } from "./extents.js";
+import { type ExtentTable, decodeExtentTable, encodeExtentTable } from "../abi/extents.js";
 import { type FileDeviceOptions, openFileDevice, tableForRun } from "./linux/bind-extents.js";
 import type { ProgInfo } from "./linux/program.js";
 import { LinuxTarget } from "./linux/target.js";
@@ -56,8 +51,6 @@ export interface KernelSessionOptions extends DataOptions {
   /** The kernel's run-time statistics (run_time_ns / run_cnt in programInfo()). */
   stats?: boolean;
 }
-
-export type SessionOptions = SimSessionOptions & KernelSessionOptions & { target: TargetName };
 
 /** Per chain: what runChain takes besides the data (which the session holds). */
 export type RunOptions = Pick<ChainOptions, "maxSuspensions" | "maxSteps">;
@@ -180,11 +173,7 @@ export class ChainSession<T extends RefillableTarget = RefillableTarget> {
 
   /** Runs one chain with these arguments over the session's data. */
   run(args: Record<string, ArgValue>, options: RunOptions = {}): ChainResult {
-    if (this.closed)
-      throw new IochainError(
-        "E0999",
-        `internal error: ${this.artifact.name}: session used after close()`,
-      );
+    if (this.closed) throw internalError(`${this.artifact.name}: session used after close()`);
     return runChain(this.artifact, this.target, this.data.source, {
       ...options,
       args,

@@ -11,8 +11,8 @@
 // The user side: write the arguments and the first read into the scratch header, call "read_xrp",
 // and when the chain stops read the outcome from the header: done, failed, or suspended (take the
 // rows, set resume = 1, and issue the same block again).
-import { XRP_BUFFER_SIZE, XRP_CTX_SIZE, XrpCtx, XrpScratch } from "../bpf/elf/xrp-abi.js";
-import { BuiltinError, Ctx, Status, type ProgramArtifact } from "../compiler/artifact.js";
+import { XRP_BUFFER_SIZE, XRP_CTX_SIZE, XrpCtx, XrpScratch } from "../object/xrp-layout.js";
+import { BuiltinError, Ctx, Status, type ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { type ArgValue, encodeArgs } from "./args.js";
 import { abiBroken } from "./abi-broken.js";

@@ -10,21 +10,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Ctx, errorName, type ProgramArtifact, Status } from "../../src/compiler/artifact.js";
+import { Ctx, errorName, type ProgramArtifact, Status } from "../../src/abi/artifact.js";
 import { readElfFile } from "../../src/bpf/elf/reader.js";
 import { ExtentDevice, MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { type ChainResult, type StepTarget, runChain } from "../../src/runtime/driver.js";
+import { identityExtents } from "../../src/runtime/extents.js";
 import {
   type Extent,
   type ExtentTable,
   encodeExtentTable,
   extentTableBytes,
-  identityExtents,
-} from "../../src/runtime/extents.js";
+} from "../../src/abi/extents.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { SimTarget } from "../../src/runtime/sim/target.js";
-import { compileExample, loadCompile } from "../../examples/common/harness.js";
-import { Rng } from "../../examples/common/rng.js";
+import { compileExample } from "../../examples/common/harness.js";
+import { Rng } from "../../src/datagen/rng.js";
 import {
   C_EXTENT_CAPACITY,
   C_PROGRAMS,
@@ -47,10 +47,6 @@ const noKernel =
   (!bpf.ok ? bpf.reason : runs("bpftool", ["version"]) ? undefined : "bpftool is not installed");
 if (noClang) console.warn(`skipping bench/c tests: ${noClang}`);
 else if (noKernel) console.warn(`skipping bench/c kernel tests: ${noKernel}`);
-
-const loaded = await loadCompile();
-const noCompiler = "reason" in loaded ? loaded.reason : undefined;
-if (noCompiler) console.warn(`skipping the C-vs-iochain extent tests: ${noCompiler}`);
 
 const SECTOR = 512n;
 const SIM_EXAMPLES = ["bptree", "range", "slotted"] as const; // sstable needs bpf_loop: libbpf only
@@ -275,13 +271,13 @@ describe.skipIf(noClang !== undefined)("bench/c: hand-written C storage function
     }
   });
 
-  describe.skipIf(noCompiler !== undefined)("extent translation: C and iochain agree", () => {
+  describe("extent translation: C and iochain agree", () => {
     const iochain = new Map<ExampleName, ProgramArtifact>();
     const compiled = (name: ExampleName): ProgramArtifact => {
       let a = iochain.get(name);
-      if (!a && "compile" in loaded) {
+      if (!a) {
         const program = EXAMPLES.find((e) => e.name === name)!.program;
-        iochain.set(name, (a = compileExample(loaded.compile, name, program)));
+        iochain.set(name, (a = compileExample(name, program)));
       }
       return a!;
     };

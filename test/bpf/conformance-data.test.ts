@@ -5,7 +5,7 @@ import {
   loadConformanceProgram,
   parseConformanceData,
   readConformanceData,
-} from "../../src/bpf/conformance-data.js";
+} from "./support/conformance-data.js";
 import { BpfError } from "../../src/diagnostics.js";
 
 const sample = [

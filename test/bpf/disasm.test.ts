@@ -8,7 +8,7 @@ import {
   conformanceInsns,
   listConformanceFiles,
   readConformanceData,
-} from "../../src/bpf/conformance-data.js";
+} from "./support/conformance-data.js";
 import { disassemble, disassembleUbpf, formatInsn, formatInsnUbpf } from "../../src/bpf/disasm.js";
 import { encode, slotOffsets, type Insn } from "../../src/bpf/insn.js";
 import { allValidInsns } from "./support/all-insns.js";

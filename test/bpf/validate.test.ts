@@ -4,7 +4,7 @@ import {
   conformanceInsns,
   listConformanceFiles,
   readConformanceData,
-} from "../../src/bpf/conformance-data.js";
+} from "./support/conformance-data.js";
 import { decode, type Insn } from "../../src/bpf/insn.js";
 import { validate, validationDiagnostics } from "../../src/bpf/validate.js";
 import { BpfError, renderOneLine } from "../../src/diagnostics.js";

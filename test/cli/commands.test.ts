@@ -39,7 +39,12 @@ describe("iochain asm / disasm / vm", () => {
     expect(listing.stdout.split("\n")[0].trim()).toBe("0:\tr0 = 0x0");
 
     const run = runCli(["vm", bin, "--mem", "01020304", "--json"]);
-    expect(JSON.parse(run.stdout)).toEqual({ r0: 10, r0_hex: "0xa", insns: 2 + 6 * 4 + 1, mem: "01020304" });
+    expect(JSON.parse(run.stdout)).toEqual({
+      r0: 10,
+      r0_hex: "0xa",
+      insns: 2 + 6 * 4 + 1,
+      mem: "01020304",
+    });
   });
 
   it("runs LLVM-syntax text directly, with both engines agreeing", () => {
@@ -63,14 +68,20 @@ describe("iochain asm / disasm / vm", () => {
   it("refuses truncated bytecode, empty files and bad options with one clear line", () => {
     const trunc = path.join(dir, "trunc.bin");
     writeFileSync(trunc, Buffer.from("b700000001000000950000", "hex"));
-    expect(runCli(["vm", trunc]).stderr).toMatch(/^error\[E0101\]: .*trunc\.bin: bytecode length 11 is not a multiple of 8/);
+    expect(runCli(["vm", trunc]).stderr).toMatch(
+      /^error\[E0101\]: .*trunc\.bin: bytecode length 11 is not a multiple of 8/,
+    );
     const empty = file("empty.bin", "");
     expect(runCli(["disasm", empty]).stderr).toMatch(/^error\[E0906\]: .*the file is empty/);
     expect(runCli(["vm", empty]).stderr).toMatch(/^error\[E0906\]: .*the file is empty/);
     const src = file("ok.s", "r0 = 1\nexit\n");
-    expect(runCli(["vm", src, "--engine", "turbo"]).stderr).toMatch(/^error\[E0907\]: --engine must be one of fast, reference/);
+    expect(runCli(["vm", src, "--engine", "turbo"]).stderr).toMatch(
+      /^error\[E0907\]: --engine must be one of fast, reference/,
+    );
     expect(runCli(["vm", src, "--mem", "abc"]).stderr).toMatch(/^error\[E0905\]/);
-    expect(runCli(["vm", path.join(dir, "missing.bin")]).stderr).toMatch(/^error\[E0901\]: .*missing\.bin: cannot read program: ENOENT/);
+    expect(runCli(["vm", path.join(dir, "missing.bin")]).stderr).toMatch(
+      /^error\[E0901\]: .*missing\.bin: cannot read program: ENOENT/,
+    );
   });
 
   it("reports a VM fault with the faulting instruction, not a crash", () => {

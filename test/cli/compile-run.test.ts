@@ -2,7 +2,7 @@
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { writeBptree, type Bptree } from "../../examples/bptree/gen.js";
+import { writeBptree, type Bptree } from "../../src/datagen/bptree.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { repoRoot, runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
@@ -40,7 +40,9 @@ describe("iochain compile", () => {
     writeFileSync(bad, "storage fn f(k: u64) -> u64 block 512 start 0 {\n  return nope;\n}\n");
     const r = runCli(["compile", bad, "-o", path.join(dir, "bad.bin")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: error\\[E0\\d{3}\\]`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:2:\\d+: error\\[E0\\d{3}\\]`),
+    );
     expect(r.stderr).toMatch(/ 2 \| {3}return nope;/);
     expect(existsSync(path.join(dir, "bad.bin"))).toBe(false);
   });
@@ -51,26 +53,60 @@ describe("iochain run", () => {
   for (const target of targets) {
     it(`finds a present key and fails an absent one (${target})`, () => {
       const key = tree.keys[tree.keys.length >> 1];
-      const ok = JSON.parse(runCli(["run", lookup, "--target", target, "--data", data, "--arg", `key=${key}`, "--json"]).stdout);
-      expect(ok).toEqual({ status: "done", value: Buffer.from(tree.values[tree.keys.length >> 1]).toString("hex"), error: null, hops: tree.depth + 1, rows: [], aggregates: {} });
-      const miss = runCli(["run", lookup, "--target", target, "--data", data, "--arg", `key=${tree.keys[0] - 1n}`, "--json"]);
+      const ok = JSON.parse(
+        runCli(["run", lookup, "--target", target, "--data", data, "--arg", `key=${key}`, "--json"])
+          .stdout,
+      );
+      expect(ok).toEqual({
+        status: "done",
+        value: Buffer.from(tree.values[tree.keys.length >> 1]).toString("hex"),
+        error: null,
+        hops: tree.depth + 1,
+        rows: [],
+        aggregates: {},
+      });
+      const miss = runCli([
+        "run",
+        lookup,
+        "--target",
+        target,
+        "--data",
+        data,
+        "--arg",
+        `key=${tree.keys[0] - 1n}`,
+        "--json",
+      ]);
       expect(miss.code).toBe(2);
-      expect(JSON.parse(miss.stdout)).toMatchObject({ status: "failed", error: "not_found", value: null });
+      expect(JSON.parse(miss.stdout)).toMatchObject({
+        status: "failed",
+        error: "not_found",
+        value: null,
+      });
     });
   }
 
   it("explains bad arguments", () => {
-    expect(runCli(["run", lookup, "--data", data, "--arg", "key=abc"]).stderr).toMatch(/^error\[E0910\]: --arg key=abc: 'abc' is not a number/);
-    expect(runCli(["run", lookup, "--data", data]).stderr).toMatch(/^error\[E0930\]: missing argument `key` \(u64\)/);
-    expect(runCli(["run", lookup, "--data", data, "--arg", "key=1", "--arg", "k=2"]).stderr).toMatch(/^error\[E0930\]: unknown argument `k`/);
-    expect(runCli(["run", lookup, "--data", path.join(dir, "none.db"), "--arg", "key=1"]).stderr).toMatch(/^error\[E09\d\d\]: .*none\.db/);
+    expect(runCli(["run", lookup, "--data", data, "--arg", "key=abc"]).stderr).toMatch(
+      /^error\[E0910\]: --arg key=abc: 'abc' is not a number/,
+    );
+    expect(runCli(["run", lookup, "--data", data]).stderr).toMatch(
+      /^error\[E0930\]: missing argument `key` \(u64\)/,
+    );
+    expect(
+      runCli(["run", lookup, "--data", data, "--arg", "key=1", "--arg", "k=2"]).stderr,
+    ).toMatch(/^error\[E0930\]: unknown argument `k`/);
+    expect(
+      runCli(["run", lookup, "--data", path.join(dir, "none.db"), "--arg", "key=1"]).stderr,
+    ).toMatch(/^error\[E09\d\d\]: .*none\.db/);
   });
 });
 
 describe("iochain compile --target linux", () => {
   it("writes an ELF object that llvm-objdump reads and `iochain load` loads", () => {
     const obj = path.join(dir, "lookup.o");
-    expect(runCli(["compile", lookup, "--target", "linux", "-o", obj]).stdout).toMatch(/\(elf, target linux\)/);
+    expect(runCli(["compile", lookup, "--target", "linux", "-o", obj]).stdout).toMatch(
+      /\(elf, target linux\)/,
+    );
     expect(readFileSync(obj).subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     const listing = runCli(["disasm", obj]);
     expect(listing.stdout).toMatch(/Disassembly of section syscall:/);
@@ -81,6 +117,8 @@ describe("iochain compile --target linux", () => {
   });
 
   it("refuses an ELF for the sim target", () => {
-    expect(runCli(["compile", lookup, "--emit", "elf", "-o", path.join(dir, "x.o")]).stderr).toMatch(/^error\[E0912\]/);
+    expect(
+      runCli(["compile", lookup, "--emit", "elf", "-o", path.join(dir, "x.o")]).stderr,
+    ).toMatch(/^error\[E0912\]/);
   });
 });

@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkProgram } from "../../src/compiler/check.js";
-import { MAX_SOURCE_BYTES } from "../../src/compiler/source.js";
+import { checkProgram } from "../../src/compiler/check/check.js";
+import { MAX_SOURCE_BYTES } from "../../src/compiler/front/source.js";
 import { render, toDiagnostics, type Diagnostic } from "../../src/diagnostics.js";
 
 const dir = "test/compiler/diagnostics";

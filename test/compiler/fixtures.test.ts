@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { formatListing } from "../../src/compiler/listing.js";
+import { formatListing } from "../../src/compiler/back/listing.js";
 import { compile } from "../../src/compiler/pipeline.js";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { runChain, type StepTarget } from "../../src/runtime/driver.js";
 import { LinuxTarget } from "../../src/runtime/linux/target.js";

@@ -2,8 +2,8 @@
 // before the check (spill.ts stores at the definition) and reloaded before it indexes the block.
 // The Linux verifier must carry the range it learns at the check over to the stack slot.
 import { describe, expect, it } from "vitest";
-import { generate } from "../../src/compiler/backend.js";
-import { parseIr } from "../../src/compiler/ir-parse.js";
+import { generate } from "../../src/compiler/back/backend.js";
+import { parseIr } from "../../src/compiler/ir/parse.js";
 import { BpfMap } from "../../src/runtime/linux/maps.js";
 import { loadProgram } from "../../src/runtime/linux/program.js";
 import { testRun } from "../../src/runtime/linux/test-run.js";

@@ -1,14 +1,14 @@
 // The kernel judges the back end: random IR programs (random-ir.ts), compiled, must pass the
 // Linux verifier as BPF_PROG_TYPE_SYSCALL programs and compute what the IR interpreter computes.
 import { describe, expect, it } from "vitest";
-import { generate } from "../../src/compiler/backend.js";
-import { optimize } from "../../src/compiler/optimize.js";
+import { generate } from "../../src/compiler/back/backend.js";
+import { optimize } from "../../src/compiler/pipeline.js";
 import { BpfMap } from "../../src/runtime/linux/maps.js";
 import { loadProgram } from "../../src/runtime/linux/program.js";
 import { testRun } from "../../src/runtime/linux/test-run.js";
 import { noBpf } from "../runtime/linux/kernel-fixtures.js";
-import { IrInterpreter, newMemory } from "./ir-interp.js";
-import { randomModule, SCRATCH_SIZE, type RandomOptions } from "./random-ir.js";
+import { IrInterpreter, newMemory } from "./ir/ir-interp.js";
+import { randomModule, SCRATCH_SIZE, type RandomOptions } from "./ir/random-ir.js";
 
 const BLOCK_SIZE = 512;
 const shapes: [string, RandomOptions][] = [

@@ -2,7 +2,7 @@
 // VM over blocks made by the encoders below, on random values.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { compile } from "../../src/compiler/pipeline.js";
 import type { ArgValue } from "../../src/runtime/args.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";

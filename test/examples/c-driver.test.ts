@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeBptree } from "../../examples/bptree/gen.js";
-import { lookupBptree } from "../../examples/bptree/reference.js";
+import { writeBptree } from "../../src/datagen/bptree.js";
+import { lookupBptree } from "../../src/datagen/bptree-reference.js";
 import { compile } from "../../src/compiler/pipeline.js";
-import { chainAbiHeader } from "../../src/compiler/targets/chain-abi-header.js";
+import { chainAbiHeader } from "../../src/object/chain-header.js";
 import { MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { runChain } from "../../src/runtime/driver.js";
 import { SimTarget } from "../../src/runtime/sim/target.js";
@@ -60,17 +60,32 @@ describe("examples/c-driver", () => {
     expect(r.stdout).toContain("--result bytes:16:64 --max-chain 7");
   });
 
-  it.skipIf(noCompiler !== undefined)("the header compiles, its offsets asserted by the C compiler", () => {
-    const dir = tempDir("iochain-c-header-");
-    const src = path.join(dir, "h.c");
-    writeFileSync(src, '#include "iochain_chain.h"\nint main(void) { return 0; }\n');
-    const cc = spawnSync(
-      "cc",
-      ["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", DRIVER_DIR, "-c", src, "-o", path.join(dir, "h.o")],
-      { encoding: "utf8" },
-    );
-    expect(cc.status, cc.stderr).toBe(0);
-  });
+  it.skipIf(noCompiler !== undefined)(
+    "the header compiles, its offsets asserted by the C compiler",
+    () => {
+      const dir = tempDir("iochain-c-header-");
+      const src = path.join(dir, "h.c");
+      writeFileSync(src, '#include "iochain_chain.h"\nint main(void) { return 0; }\n');
+      const cc = spawnSync(
+        "cc",
+        [
+          "-std=c11",
+          "-Wall",
+          "-Wextra",
+          "-Werror",
+          "-pedantic",
+          "-I",
+          DRIVER_DIR,
+          "-c",
+          src,
+          "-o",
+          path.join(dir, "h.o"),
+        ],
+        { encoding: "utf8" },
+      );
+      expect(cc.status, cc.stderr).toBe(0);
+    },
+  );
 
   describe.skipIf(skip !== undefined)("over a bptree in the kernel", () => {
     const dir = tempDir("iochain-c-driver-");
@@ -85,7 +100,17 @@ describe("examples/c-driver", () => {
       if (built) return;
       const cc = spawnSync(
         "cc",
-        ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", driver, path.join(DRIVER_DIR, "driver.c"), "-lbpf"],
+        [
+          "-O2",
+          "-std=gnu11",
+          "-Wall",
+          "-Wextra",
+          "-Werror",
+          "-o",
+          driver,
+          path.join(DRIVER_DIR, "driver.c"),
+          "-lbpf",
+        ],
         { encoding: "utf8" },
       );
       expect(cc.status, cc.stderr).toBe(0);
@@ -96,7 +121,16 @@ describe("examples/c-driver", () => {
       buildDriver();
 
       const rel = "examples/bptree/lookup.ioc";
-      const compiled = runCli(["compile", rel, "--target", "linux", "-o", object, "--batch", String(BATCH)]);
+      const compiled = runCli([
+        "compile",
+        rel,
+        "--target",
+        "linux",
+        "-o",
+        object,
+        "--batch",
+        String(BATCH),
+      ]);
       expect(compiled.code, compiled.stderr).toBe(0);
       expect(compiled.stdout).toContain("chain program lookup_chain (batch 16)");
       const artifact = compile(readFileSync(path.join(repoRoot, rel), "utf8"), rel);
@@ -142,7 +176,9 @@ describe("examples/c-driver", () => {
       }
 
       // Past the object's capacity is refused, with the reason.
-      const over = spawnSync(driver, [object, data, "-b", String(BATCH + 1), keysFile], { encoding: "utf8" });
+      const over = spawnSync(driver, [object, data, "-b", String(BATCH + 1), keysFile], {
+        encoding: "utf8",
+      });
       expect(over.status).not.toBe(0);
       expect(over.stderr).toContain(`holds ${BATCH} records`);
     });
@@ -164,9 +200,14 @@ describe("examples/c-driver", () => {
         [k[2000], k[2040]],
       ];
       const expected = ranges.map(([lo, hi]) => {
-        const r = runChain(artifact, SimTarget.create(artifact), new MemoryBlockSource(tree.bytes), {
-          args: { lo, hi },
-        });
+        const r = runChain(
+          artifact,
+          SimTarget.create(artifact),
+          new MemoryBlockSource(tree.bytes),
+          {
+            args: { lo, hi },
+          },
+        );
         if (r.suspensions > 0) return `${lo} ${hi}\tsuspended (rows: not supported by this driver)`;
         expect(r.status).toBe("done");
         return `${lo} ${hi}\tdone${r.rows.length ? `\t(${r.rows.length} rows not decoded)` : ""}`;
@@ -175,9 +216,13 @@ describe("examples/c-driver", () => {
       expect(expected.some((l) => l.includes("rows not decoded"))).toBe(true);
       const rangesFile = path.join(dir, "ranges.txt");
       writeFileSync(rangesFile, ranges.map(([lo, hi]) => `${lo} ${hi}`).join("\n") + "\n");
-      const r = spawnSync(driver, [scanObject, path.join(dir, "r.db"), "-m", String(artifact.maxChain), rangesFile], {
-        encoding: "utf8",
-      });
+      const r = spawnSync(
+        driver,
+        [scanObject, path.join(dir, "r.db"), "-m", String(artifact.maxChain), rangesFile],
+        {
+          encoding: "utf8",
+        },
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout.trimEnd().split("\n")).toEqual(expected);
       expect(r.stderr).toMatch(/1 suspended/);

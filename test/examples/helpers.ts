@@ -1,7 +1,7 @@
 // Shared by the example tests: corrupt-file checks and key sampling. Not a test file itself.
 import { expect } from "vitest";
 import { IochainError } from "../../src/diagnostics.js";
-import { Rng } from "../../examples/common/rng.js";
+import { Rng } from "../../src/datagen/rng.js";
 
 /** f must throw an IochainError with this code (never a host error such as RangeError). */
 export function expectCode(f: () => unknown, code: string): IochainError {

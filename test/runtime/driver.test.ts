@@ -1,7 +1,7 @@
 // The chain loop's own logic, driven by a fake StepTarget written here in TypeScript: status
 // handling, suspension and resume, the chain length limit, the driver's read checks, extents.
 import { describe, expect, it } from "vitest";
-import { Ctx, Status, type ProgramArtifact } from "../../src/compiler/artifact.js";
+import { Ctx, Status, type ProgramArtifact } from "../../src/abi/artifact.js";
 import { IochainError } from "../../src/diagnostics.js";
 import {
   ExtentDevice,
@@ -9,7 +9,7 @@ import {
   MemoryBlockSource,
 } from "../../src/runtime/block-source.js";
 import { type StepTarget, runChain } from "../../src/runtime/driver.js";
-import type { ExtentTable } from "../../src/runtime/extents.js";
+import type { ExtentTable } from "../../src/abi/extents.js";
 import { makeArtifact } from "./fixtures.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

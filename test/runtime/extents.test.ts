@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { IochainError } from "../../src/diagnostics.js";
 import {
-  decodeExtentTable,
-  encodeExtentTable,
   extentTableToJson,
   identityExtents,
   parseExtentJson,
   translate,
 } from "../../src/runtime/extents.js";
+import { decodeExtentTable, encodeExtentTable } from "../../src/abi/extents.js";
 
 const code = (f: () => unknown): string | undefined => {
   try {

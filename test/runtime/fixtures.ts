@@ -1,6 +1,6 @@
 // Shared by the runtime tests: a minimal artifact builder (fields a test does not care about get
 // neutral values). Not a test file itself.
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 
 export function makeArtifact(over: Partial<ProgramArtifact> = {}): ProgramArtifact {
   const blockSize = over.blockSize ?? 512;

@@ -1,7 +1,7 @@
 // decodeAggregates: count and sum always have a value; min, max and avg have none over zero rows
 // (null), whatever the scratch bytes at their offsets hold.
 import { describe, expect, it } from "vitest";
-import type { AggregateSpec } from "../../src/compiler/artifact.js";
+import type { AggregateSpec } from "../../src/abi/artifact.js";
 import { decodeAggregates } from "../../src/runtime/outputs.js";
 import { IochainError } from "../../src/diagnostics.js";
 

@@ -1,6 +1,6 @@
 // Hand-assembled storage functions (uBPF syntax) that follow docs/abi.md, with their artifacts and
 // data files: the same instructions run on every target. Not a test file itself.
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { assembleUbpf } from "../../src/bpf/asm/ubpf.js";
 import { makeArtifact } from "./fixtures.js";
 

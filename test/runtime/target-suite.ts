@@ -1,10 +1,10 @@
 // The end-to-end tests every StepTarget must pass: real programs (programs.ts) run through the
 // chain driver on that target. Used by test/runtime/sim and test/runtime/linux. Not a test file.
 import { describe, expect, it } from "vitest";
-import type { ProgramArtifact } from "../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../src/abi/artifact.js";
 import { ExtentDevice, MemoryBlockSource } from "../../src/runtime/block-source.js";
 import { type ChainOptions, type StepTarget, runChain } from "../../src/runtime/driver.js";
-import { type ExtentTable, encodeExtentTable } from "../../src/runtime/extents.js";
+import { type ExtentTable, encodeExtentTable } from "../../src/abi/extents.js";
 import { listFile, listWalk, scan, scanFile, slice } from "./programs.js";
 
 export type TargetFactory = (artifact: ProgramArtifact, extentsInit?: Uint8Array) => StepTarget;

@@ -23,7 +23,11 @@ export interface RunOutput {
 
 export function runCli(args: string[], input?: string): RunOutput {
   ensureBuilt();
-  const r = spawnSync(process.execPath, [iochainBin, ...args], { cwd: repoRoot, encoding: "utf8", input });
+  const r = spawnSync(process.execPath, [iochainBin, ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    input,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

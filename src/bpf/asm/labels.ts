@@ -1,7 +1,7 @@
 // Label bookkeeping shared by both assembler syntaxes: definitions map a name to an instruction
 // index; references are patched once every instruction (and so every slot offset) is known.
-import { BpfError } from "../../diagnostics.js";
-import { slotOffsets, type Insn, type SourcePos } from "../insn.js";
+import { BpfError, type SourcePos } from "../../diagnostics.js";
+import { fitsOff16, slotOffsets, type Insn } from "../insn.js";
 
 export interface LabelRef {
   insnIndex: number;
@@ -48,7 +48,7 @@ export class Labels {
       }
       const distance = slots[target] - slots[ref.insnIndex] - 1;
       if (ref.field === "off") {
-        if (distance < -32768 || distance > 32767) {
+        if (!fitsOff16(distance)) {
           throw new BpfError(
             "E0121",
             `jump to \`${ref.label}\` is ${distance} instructions away, beyond the 16-bit offset range; use gotol`,

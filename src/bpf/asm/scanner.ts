@@ -1,7 +1,8 @@
 // A character cursor over one source line, shared by both assembler syntaxes. It knows the line's
 // place in the file so every token it hands out, and every error it raises, carries a position.
 import { BpfError } from "../../diagnostics.js";
-import type { SourcePos } from "../insn.js";
+import type { SourcePos } from "../../diagnostics.js";
+import { fitsOff16 } from "../insn.js";
 
 export class LineScanner {
   index = 0;
@@ -122,7 +123,7 @@ export function toImm32(
 
 /** A signed 16-bit offset (memory displacement or jump distance). */
 export function toOff16(value: bigint, scan: LineScanner, start: number, what = "offset"): number {
-  if (value < -32768n || value > 32767n) {
+  if (!fitsOff16(value)) {
     scan.fail(`${what} ${value} does not fit in a signed 16-bit field`, start, scan.index, "E0121");
   }
   return Number(value);

@@ -9,8 +9,6 @@ export const ELFOSABI_NONE = 0;
 
 /** e_type */
 export const ET_REL = 1;
-export const ET_EXEC = 2;
-export const ET_DYN = 3;
 
 /** e_machine of eBPF. */
 export const EM_BPF = 247;

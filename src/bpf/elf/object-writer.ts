@@ -2,7 +2,7 @@
 // `.strtab` holding both section and symbol names (as clang does), a `.symtab` with the local
 // symbols first (the gABI requires it; sh_info = first global), and one `.rel<section>` (SHT_REL)
 // per section that has relocations. Knows nothing about programs or maps: writer.ts decides those.
-import { IochainError } from "../../diagnostics.js";
+import { internalError } from "../../diagnostics.js";
 import { BtfStrings } from "../btf-types.js";
 import {
   EHDR_SIZE,
@@ -64,7 +64,7 @@ export class ElfObjectWriter {
 
   addSection(spec: SectionSpec): void {
     if (this.sections.some((s) => s.name === spec.name))
-      throw internal(`section ${spec.name} added twice`);
+      throw internalError(`ELF writer: section ${spec.name} added twice`);
     this.sections.push(spec);
   }
 
@@ -125,13 +125,14 @@ export class ElfObjectWriter {
       }
     }
     for (const r of this.relocations)
-      if (!indexOf.has(r.section)) throw internal(`relocation in unknown section ${r.section}`);
+      if (!indexOf.has(r.section))
+        throw internalError(`ELF writer: relocation in unknown section ${r.section}`);
 
     // Symbols: null, section symbols, other locals, then globals.
     const sectionIndex = (name: string | undefined): number => {
       if (name === undefined) return SHN.ABS;
       const i = indexOf.get(name);
-      if (i === undefined) throw internal(`symbol in unknown section ${name}`);
+      if (i === undefined) throw internalError(`ELF writer: symbol in unknown section ${name}`);
       return i;
     };
     const ordered: {
@@ -204,7 +205,8 @@ export class ElfObjectWriter {
       const rv = new DataView(data.buffer);
       list.forEach((r, i) => {
         const sym = symbolIndex.get(`sym:${r.symbol}`) ?? symbolIndex.get(`sec:${r.symbol}`);
-        if (sym === undefined) throw internal(`relocation against unknown symbol ${r.symbol}`);
+        if (sym === undefined)
+          throw internalError(`ELF writer: relocation against unknown symbol ${r.symbol}`);
         rv.setBigUint64(i * REL_SIZE, BigInt(r.offset), true);
         rv.setBigUint64(i * REL_SIZE + 8, (BigInt(sym) << 32n) | BigInt(r.type), true);
       });
@@ -256,6 +258,3 @@ export class ElfObjectWriter {
 }
 
 const align = (n: number, a: number): number => (a > 1 ? Math.ceil(n / a) * a : n);
-
-const internal = (what: string): IochainError =>
-  new IochainError("E0999", `internal error: ELF writer: ${what}`);

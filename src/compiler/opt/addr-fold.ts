@@ -2,8 +2,8 @@
 // `[base + constant + off]` directly (eBPF loads and stores carry a 16-bit offset), and an access
 // through `addr [map/slot + k]` uses that map or slot base itself. The pointer's computation then
 // usually dies. Only stable vregs (single-defs.ts) are looked through.
-import { isImm, type Addr, type Func } from "../ir.js";
-import { fitsOff16 } from "../legalize.js";
+import { isImm, type Addr, type Func } from "../ir/ir.js";
+import { fitsOff16 } from "../../bpf/insn.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
 
 function fold(a: Addr, sd: SingleDefs): Addr {

@@ -8,9 +8,9 @@
 // the test dominates (no loop can redefine it in between without passing the test again). Every
 // fact used here is one the Linux verifier derives itself on the same register, so the access
 // stays provably in bounds for it too (byte swaps are left out: the verifier forgets ranges there).
-import { predecessors } from "../cfg.js";
-import { dominators } from "../dominators.js";
-import { defOf, isImm, type Block, type Func, type Inst, type VReg } from "../ir.js";
+import { predecessors } from "../ir/cfg.js";
+import { dominators } from "../ir/dominators.js";
+import { defOf, isImm, type Block, type Func, type Inst, type VReg } from "../ir/ir.js";
 
 const U64_MAX = (1n << 64n) - 1n;
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);

@@ -2,7 +2,7 @@
 // copy, becomes `%v = OP ...` when nothing in between reads or writes %v. Lowering produces this
 // shape for every assignment to a variable (`x = x + 1`), and without it the allocator would have
 // to keep %t and %v apart wherever %v is live (its intervals have no holes), costing a `mov`.
-import { defOf, isReg, termUses, usesOf, type Func, type VReg } from "../ir.js";
+import { defOf, isReg, termUses, usesOf, type Func, type VReg } from "../ir/ir.js";
 
 export function coalesceCopies(f: Func): void {
   const defs = new Map<VReg, number>();

@@ -3,8 +3,8 @@
 // edges a branch can take. Then every use of a constant vreg becomes an immediate, instructions
 // whose inputs are all constant become `mov dst, c`, branches and checks with a known outcome
 // become jumps, and algebraic identities (x+0, x*1, x&0, ...) are simplified.
-import { removeUnreachable, reversePostorder } from "../cfg.js";
-import { swapCond } from "../ir-builder.js";
+import { removeUnreachable, reversePostorder } from "../ir/cfg.js";
+import { swapCond } from "../ir/builder.js";
 import {
   isImm,
   isReg,
@@ -18,7 +18,7 @@ import {
   type Term,
   type Value,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 import { evalAlu, evalCond, evalUnary } from "./eval.js";
 
 const VARYING = "varying" as const;

@@ -1,7 +1,7 @@
 // Copy propagation: after `%d = mov %s`, later reads of %d read %s instead, as long as neither
 // is redefined on any path in between (a forward "available copies" must-analysis). The copy
 // itself usually becomes dead and DCE removes it; the allocator then has fewer moves to place.
-import { predecessors, reversePostorder } from "../cfg.js";
+import { predecessors, reversePostorder } from "../ir/cfg.js";
 import {
   defOf,
   isReg,
@@ -11,7 +11,7 @@ import {
   type Func,
   type Inst,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 
 /** Available copies: dst → src. */
 type Copies = Map<VReg, VReg>;

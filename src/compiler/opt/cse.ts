@@ -6,8 +6,8 @@
 // the stored value (forwarding). Map memory is never forwarded: the front end launders values
 // through scratch on purpose (a store and a load) so that the verifier forgets their ranges and
 // can prune loop states.
-import { dominators } from "../dominators.js";
-import { printInst } from "../ir-print.js";
+import { dominators } from "../ir/dominators.js";
+import { printInst } from "../ir/print.js";
 import {
   imm,
   isReg,
@@ -18,7 +18,7 @@ import {
   type Inst,
   type Value,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 import { rootOf, writtenMaps } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
 

@@ -1,9 +1,9 @@
 // Dead-code elimination: drops instructions without side effects whose result nobody reads
 // (liveness-based, repeated until nothing changes so chains of dead values all go), the unused
 // result of calls, self-copies, and blocks the entry cannot reach.
-import { removeUnreachable } from "../cfg.js";
-import { liveness, walkLiveBackwards } from "../liveness.js";
-import { defOf, hasSideEffects, type Func } from "../ir.js";
+import { removeUnreachable } from "../ir/cfg.js";
+import { liveness, walkLiveBackwards } from "../ir/liveness.js";
+import { defOf, hasSideEffects, type Func } from "../ir/ir.js";
 
 export function dce(f: Func): boolean {
   let changed = removeUnreachable(f);

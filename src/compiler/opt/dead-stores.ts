@@ -1,7 +1,7 @@
 // Dead stores: a store that a later store in the same block overwrites completely, with no load
 // or call in between that could read it, is dropped. (Stores that are merely never read stay:
 // scratch and ctx are read by the runtime after the program ends.)
-import { defOf, type Addr, type Func, type Inst } from "../ir.js";
+import { defOf, type Addr, type Func, type Inst } from "../ir/ir.js";
 
 const sameBase = (a: Addr, b: Addr): boolean =>
   (a.base.kind === "reg" && b.base.kind === "reg" && a.base.reg === b.base.reg) ||

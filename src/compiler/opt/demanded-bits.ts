@@ -11,7 +11,7 @@ import {
   type UnaryOp,
   type Value,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
 
 /** Low bits of its input a one-operand op keeps intact (and reads nothing above). */

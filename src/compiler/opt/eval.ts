@@ -1,7 +1,7 @@
 // eBPF arithmetic on constants, shared by constant folding, the tests' IR interpreter and anything
 // else that must agree with the VM bit for bit. Inputs and outputs are canonical IR constants
 // (signed 64-bit bigints); ALU32 truncates its operands and zero-extends its result.
-import { imm, type AluOp, type AluWidth, type Cond, type UnaryOp } from "../ir.js";
+import { imm, type AluOp, type AluWidth, type Cond, type UnaryOp } from "../ir/ir.js";
 
 const u = (v: bigint, bits: number): bigint => BigInt.asUintN(bits, v);
 const s = (v: bigint, bits: number): bigint => BigInt.asIntN(bits, v);

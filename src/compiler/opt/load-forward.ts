@@ -4,7 +4,7 @@
 // into it before jumping, and the load becomes a copy (usually coalesced away).
 // Only ctx: map memory is never forwarded (see cse.ts: values laundered through scratch must stay
 // laundered), and only in the storage function, whose first parameter is ctx.
-import { predecessors } from "../cfg.js";
+import { predecessors } from "../ir/cfg.js";
 import {
   defOf,
   imm,
@@ -15,8 +15,7 @@ import {
   type Func,
   type Inst,
   type Value,
-  type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 import { rootOf } from "./provenance.js";
 import { singleDefs } from "./single-defs.js";
 

@@ -1,7 +1,7 @@
 // Where a pointer points: into a map, the stack, or what a parameter points to (ctx, in the
 // storage function). Lets CSE treat loads from a map the function never writes (the block, as a
 // rule) as pure computations that may be reused across blocks, stores and calls.
-import { isReg, type Func, type VReg } from "../ir.js";
+import { isReg, type Func, type VReg } from "../ir/ir.js";
 import type { SingleDefs } from "./single-defs.js";
 
 export type Root =

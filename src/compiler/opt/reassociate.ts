@@ -1,7 +1,7 @@
 // Reassociation of constant chains: `y = (z op c1) op c2` becomes `y = z op (c1 op c2)` for
 // add, xor, and, or, mul and same-direction shifts, and `x - c` is canonicalised to `x + (-c)` so
 // additions and subtractions combine. The intermediate value usually dies.
-import { imm, isImm, type AluOp, type Func, type Inst } from "../ir.js";
+import { imm, isImm, type AluOp, type Func, type Inst } from "../ir/ir.js";
 import { evalAlu } from "./eval.js";
 import { singleDefs, type SingleDefs } from "./single-defs.js";
 

@@ -2,8 +2,8 @@
 // same block, a register compared with itself) become jumps; jumps to empty blocks that only
 // jump on are threaded to the final target; a block that is its successor's only predecessor
 // absorbs it; unreachable blocks go. (Merging blocks that end alike is tail-merge.ts.)
-import { predecessors, removeUnreachable } from "../cfg.js";
-import { replaceSuccessor, successors, type Block, type Cond, type Func } from "../ir.js";
+import { predecessors, removeUnreachable } from "../ir/cfg.js";
+import { replaceSuccessor, successors, type Block, type Cond, type Func } from "../ir/ir.js";
 
 const TRUE_ON_EQUAL = new Set<Cond>(["eq", "uge", "ule", "sge", "sle"]);
 

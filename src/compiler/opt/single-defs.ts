@@ -2,7 +2,7 @@
 // with exactly one definition. For those, the definition dominates every use (given well-formed
 // input: every use is preceded by a definition on all paths), so a use may be replaced by
 // anything computed from the definition's own stable inputs.
-import { defOf, type Func, type Inst, type VReg } from "../ir.js";
+import { defOf, type Func, type Inst, type VReg } from "../ir/ir.js";
 
 export interface SingleDefs {
   /** The only definition of a stable, non-parameter vreg. */

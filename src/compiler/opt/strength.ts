@@ -1,7 +1,7 @@
 // Strength reduction: multiplication, unsigned division and unsigned remainder by a power of two
 // become shifts and masks (one cheap instruction each, and ranges the verifier tracks exactly);
 // `and x, 0xffffffff`, which eBPF cannot encode as a 64-bit immediate, becomes a zero-extension.
-import { imm, isImm, type Func, type Inst } from "../ir.js";
+import { imm, isImm, type Func, type Inst } from "../ir/ir.js";
 import { log2Exact } from "./eval.js";
 
 function reduce(i: Inst): Inst {

@@ -6,7 +6,7 @@
 //   instructions (the verifier refuses BPF_ST into ctx, so it becomes mov + stx).
 // - Blocks that do work and then return the same value jump to one shared return
 //   (a `ja` is one instruction, `r0 = v; exit` two).
-import { printInst, printTerm, printValue } from "../ir-print.js";
+import { printInst, printTerm, printValue } from "../ir/print.js";
 import {
   isImm,
   newReg,
@@ -15,7 +15,7 @@ import {
   type Func,
   type Inst,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 
 const endsPlainly = (b: Block): boolean => b.term.op === "ret" || b.term.op === "jump";
 

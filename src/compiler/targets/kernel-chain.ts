@@ -21,39 +21,22 @@ import {
   RuntimeError,
   Status,
   type ProgramArtifact,
-} from "../artifact.js";
+} from "../../abi/artifact.js";
 import {
   CHAIN_CTX_SIZE,
   ChainCtx,
   ChainEnd,
-  ChainHelper,
   ChainRecord,
   ChainStop,
   MAX_BATCH,
+  type ChainProgram,
   chainRecordSize,
-} from "../chain-abi.js";
+} from "../../abi/chain.js";
+import { HelperId } from "../../abi/helpers.js";
 import { IochainError } from "../../diagnostics.js";
 
 /** Scratch areas up to this size are zeroed and saved with plain stores, larger ones by a helper. */
 const UNROLLED_SCRATCH = 256;
-
-export interface ChainMapSpec {
-  name: "chains" | "zeros";
-  valueSize: number;
-  mmapable: boolean;
-  readOnlyProg: boolean;
-}
-
-export interface ChainProgram {
-  /** The chain program's instructions: its own code, then the step's, called as a subprogram. */
-  insns: Insn[];
-  /** Maps after the artifact's (their indices follow `artifact.maps`): the records, and zeros. */
-  maps: ChainMapSpec[];
-  /** Records in the chains map (the largest batch one run takes). */
-  capacity: number;
-  recordSize: number;
-  ctxSize: number;
-}
 
 /** Where the artifact's scratch is, and how big. */
 function scratchSize(artifact: ProgramArtifact): number {
@@ -169,7 +152,7 @@ ${words.map((at) => `  *(u64 *)(r1 + ${at}) = r2`).join("\n")}`
     : `  ${mapValue("r1", s.maps.scratch)}
   r2 = ${s.scratch}
   ${mapValue("r3", s.maps.zeros)}
-  call ${ChainHelper.probeReadKernel}`;
+  call ${HelperId.PROBE_READ_KERNEL}`;
   const saveScratch = unrolled
     ? `  ${mapValue("r2", s.maps.scratch)}
 ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + at}) = r1`).join("\n")}`
@@ -177,7 +160,7 @@ ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + 
   r1 += ${R.scratch}
   r2 = ${s.scratch}
   ${mapValue("r3", s.maps.scratch)}
-  call ${ChainHelper.probeReadKernel}`;
+  call ${HelperId.PROBE_READ_KERNEL}`;
   const fail = (label: string, code: number): string => `${label}:
   r1 = ${code}
   goto driver_end`;
@@ -190,7 +173,7 @@ ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + 
   r3 = r10
   r3 += -8
   r4 = 0
-  call ${ChainHelper.loop}
+  call ${HelperId.LOOP}
   r1 = *(u64 *)(r10 - 8)
   if r0 s>= 0 goto main_out
   *(u32 *)(r1 + ${H.loopError}) = w0
@@ -246,13 +229,13 @@ read_sized:
   ${mapValue("r1", s.maps.block)}
   r2 = ${s.block}
   ${mapValue("r3", s.maps.zeros)}
-  call ${ChainHelper.probeReadKernel}
+  call ${HelperId.PROBE_READ_KERNEL}
 read_copy:
   ${mapValue("r1", s.maps.block)}
   r2 = r9
   r3 = *(u64 *)(r6 + ${H.base})
   r3 += r7
-  call ${ChainHelper.copyFromUser}
+  call ${HelperId.COPY_FROM_USER}
   if r0 s< 0 goto fail_read
   *(u32 *)(r6 + ${H.got}) = w9
   r1 = *(u32 *)(r6 + ${H.hops})

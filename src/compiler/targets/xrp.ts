@@ -1,7 +1,7 @@
 // The xrp target: one IR rewrite, after lowering and before the optimiser, that moves a storage
 // function from iochain's sim/linux ABI (docs/abi.md: `struct iochain_ctx` in r1 plus the block,
 // scratch and extents maps) onto XRP's (docs/xrp.md: `struct bpf_xrp` in r1, no maps at all).
-// Every offset and size it uses comes from src/bpf/elf/xrp-abi.ts; none of it has been run on a
+// Every offset and size it uses comes from src/object/xrp-layout.ts; none of it has been run on a
 // real XRP kernel.
 //
 //   block map value + off    → ctx->data + off      (block size ≤ 4 KiB; the lowering's bounds
@@ -17,7 +17,8 @@
 //
 // noinline callees have no ctx: one that reaches the scratch map (a laundered loop variable) gets
 // the scratch pointer as an extra last parameter, passed by its callers.
-import type { SourcePos } from "../../bpf/insn.js";
+import { HelperId } from "../../abi/helpers.js";
+import type { SourcePos } from "../../diagnostics.js";
 import {
   XRP_ADDR_WIDTH,
   XRP_BUFFER_SIZE,
@@ -25,8 +26,8 @@ import {
   XRP_SCRATCH_CAPACITY,
   XrpCtx,
   XrpScratch,
-} from "../../bpf/elf/xrp-abi.js";
-import { IochainError } from "../../diagnostics.js";
+} from "../../object/xrp-layout.js";
+import { internalError, IochainError } from "../../diagnostics.js";
 import {
   BuiltinError,
   CTX_SIZE,
@@ -34,8 +35,9 @@ import {
   MapIndex,
   Status,
   type ProgramArtifact,
-} from "../artifact.js";
+} from "../../abi/artifact.js";
 import {
+  calleesOf,
   defOf,
   isImm,
   newReg,
@@ -48,7 +50,7 @@ import {
   type Module,
   type Term,
   type VReg,
-} from "../ir.js";
+} from "../ir/ir.js";
 
 type Metadata = Omit<ProgramArtifact, "insns">;
 
@@ -63,10 +65,6 @@ function limit(message: string, pos: SourcePos, hint: string): IochainError {
   return new IochainError("E0640", message, pos, hint);
 }
 
-function internal(message: string, pos?: SourcePos): IochainError {
-  return new IochainError("E0999", `internal error in the xrp target: ${message}`, pos);
-}
-
 /**
  * Rewrites `ir` (as lowering left it) for BPF_PROG_TYPE_XRP and returns the artifact's metadata
  * for it: the same scratch layout (offsets inside iochain's scratch region, which starts at
@@ -74,7 +72,7 @@ function internal(message: string, pos?: SourcePos): IochainError {
  */
 export function retargetXrp(ir: Module, meta: Metadata): Metadata {
   const entry = ir.funcs[0];
-  if (!entry) throw internal("the module has no storage function");
+  if (!entry) throw internalError("xrp target: the module has no storage function");
   if (meta.blockSize > XRP_BUFFER_SIZE)
     throw limit(
       `the xrp target reads blocks into a ${XRP_BUFFER_SIZE}-byte buffer (ctx->data); this program's blocks are ${meta.blockSize} bytes`,
@@ -135,7 +133,7 @@ function pointerNeeds(ir: Module): Map<Func, Set<PointerMap>> {
     const called: string[] = [];
     for (const b of f.blocks)
       for (const i of b.insns) {
-        if (i.op === "callLocal") called.push(i.func);
+        called.push(...calleesOf(i));
         if (
           (i.op === "load" || i.op === "store" || i.op === "addr") &&
           i.addr.base.kind === "map"
@@ -164,9 +162,6 @@ function pointerNeeds(ir: Module): Map<Func, Set<PointerMap>> {
   return needs;
 }
 
-/** bpf_loop's helper id. */
-const BPF_LOOP = 181;
-
 /**
  * XRP's kernel is Linux 5.12 (`uname -r`: 5.12.0-xrp+, xrp-project/XRP issue #9); bpf_loop came in
  * 5.17. A loop the lowering runs through bpf_loop therefore cannot run there (and its callback,
@@ -176,7 +171,7 @@ function refuseBpfLoop(ir: Module): void {
   for (const f of ir.funcs)
     for (const b of f.blocks)
       for (const i of b.insns)
-        if (i.op === "call" && i.helper === BPF_LOOP)
+        if (i.op === "call" && i.helper === HelperId.LOOP)
           throw limit(
             "this loop is compiled to a bpf_loop callback, and XRP's kernel (Linux 5.12) predates bpf_loop (5.17)",
             i.pos,
@@ -188,17 +183,17 @@ function refuseBpfLoop(ir: Module): void {
 function checkCtxUse(f: Func, ctx: VReg): void {
   for (const b of f.blocks) {
     for (const i of b.insns) {
-      if (defOf(i) === ctx) throw internal("ctx is assigned", i.pos);
+      if (defOf(i) === ctx) throw internalError("xrp target: ctx is assigned", i.pos);
       const asBase =
         (i.op === "load" || i.op === "store") &&
         i.addr.base.kind === "reg" &&
         i.addr.base.reg === ctx;
       const uses = usesOf(i).filter((v) => v === ctx).length;
       const allowed = asBase && !(i.op === "store" && i.value === ctx) ? 1 : 0;
-      if (uses > allowed) throw internal(`ctx used as a value (${i.op})`, i.pos);
+      if (uses > allowed) throw internalError(`xrp target: ctx used as a value (${i.op})`, i.pos);
     }
     if (termUses(b.term).includes(ctx))
-      throw internal("ctx used in a branch or return", b.term.pos);
+      throw internalError("xrp target: ctx used in a branch or return", b.term.pos);
   }
 }
 
@@ -258,8 +253,8 @@ class Rewriter {
   private pointer(m: PointerMap, pos: SourcePos): VReg {
     const r = this.ptr.get(m);
     if (r === undefined)
-      throw internal(
-        `no ${m === MapIndex.block ? "data" : "scratch"} pointer in ${this.f.name}`,
+      throw internalError(
+        `xrp target: no ${m === MapIndex.block ? "data" : "scratch"} pointer in ${this.f.name}`,
         pos,
       );
     return r;
@@ -290,7 +285,7 @@ class Rewriter {
       case MapIndex.extents:
         return undefined;
       default:
-        throw internal(`map #${a.base.map}`, pos);
+        throw internalError(`xrp target: map #${a.base.map}`, pos);
     }
   }
 
@@ -307,7 +302,8 @@ class Rewriter {
         const addr = this.mapAddr(i.addr, i.pos);
         if (addr) return this.emit({ ...i, addr } as Inst);
         // The extents map: an empty table (count 0, every field 0), as the identity translation.
-        if (i.op === "store") throw internal("a store into the extents map", i.pos);
+        if (i.op === "store")
+          throw internalError("xrp target: a store into the extents map", i.pos);
         return this.emit({ op: "mov", dst: i.dst, src: 0n, pos: i.pos });
       }
       case "callLocal": {
@@ -321,20 +317,23 @@ class Rewriter {
 
   /** A load or store of an iochain ctx field: into the scratch header, or one of XRP's exits. */
   private ctxAccess(i: Inst & { op: "load" | "store" | "addr" }): void {
-    if (i.op === "addr") throw internal("the address of a ctx field", i.pos);
+    if (i.op === "addr") throw internalError("xrp target: the address of a ctx field", i.pos);
     const off = i.addr.off;
     const width = i.width;
     if (off < 0 || off + width > CTX_SIZE)
-      throw internal(`ctx access at ${off} (+${width})`, i.pos);
+      throw internalError(`xrp target: ctx access at ${off} (+${width})`, i.pos);
     const overlaps = (field: number, w: number) => off < field + w && field < off + width;
     if (overlaps(Ctx.nextDev, 8)) {
       // The device address of the next read: XRP's kernel translates, the program does not.
       if (i.op === "store") return;
-      throw internal("a load of ctx.next_dev", i.pos);
+      throw internalError("xrp target: a load of ctx.next_dev", i.pos);
     }
     if (i.op === "store" && overlaps(Ctx.status, 4)) {
       if (off !== Ctx.status || width !== 4 || !isImm(i.value))
-        throw internal("ctx.status written other than as a 4-byte constant", i.pos);
+        throw internalError(
+          "xrp target: ctx.status written other than as a 4-byte constant",
+          i.pos,
+        );
       return this.exit(Number(i.value), i.pos);
     }
     this.emit({ ...i, addr: this.header(off, i.pos) });

@@ -4,7 +4,8 @@
 // at device addresses while the two generations agree, at file offsets otherwise.
 import { IochainError } from "../../diagnostics.js";
 import { RawDevice, type ReadOptions } from "../block-source.js";
-import { type ExtentTable, identityExtents } from "../extents.js";
+import { identityExtents } from "../extents.js";
+import { type ExtentTable } from "../../abi/extents.js";
 import { bindableExtents, type FileExtentMap, readFileExtents } from "./fiemap.js";
 import { deviceReadPath, fileDevice } from "./file-device.js";
 

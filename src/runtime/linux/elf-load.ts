@@ -10,7 +10,6 @@ import { linkProgram, type LinkedProgram } from "../../bpf/elf/link.js";
 import { readElfFile, type ElfObject } from "../../bpf/elf/reader.js";
 import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";
-import { NativeBuffer } from "./native.js";
 import { type BpfProgram, loadProgram } from "./program.js";
 import { loadBtf } from "./btf-load.js";
 import { type OwnedFd, requireBpf } from "./syscall.js";

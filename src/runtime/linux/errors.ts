@@ -1,6 +1,6 @@
 // Errors of the linux runtime (E08xx). Each carries what a user needs to act: the kernel call that
 // failed, its errno, and for a rejected program the verifier's reason and whole log.
-import type { SourcePos } from "../../bpf/insn.js";
+import type { SourcePos } from "../../diagnostics.js";
 import { IochainError } from "../../diagnostics.js";
 
 /** A bpf() command, mmap or close failed (E0803), or bpf() cannot be used here (E0802). */

@@ -1,5 +1,5 @@
 // A real file's extent map through the FS_IOC_FIEMAP ioctl (linux/fiemap.h), in the shape of the
-// simulator's extent table (src/runtime/extents.ts) plus the kernel's per-extent flags, and the
+// simulator's extent table (src/abi/extents.ts) plus the kernel's per-extent flags, and the
 // generation the runtime compares to notice that the layout changed (docs/extents.md).
 import { createHash } from "node:crypto";
 import {
@@ -12,7 +12,7 @@ import {
   type BigIntStats,
 } from "node:fs";
 import { IochainError } from "../../diagnostics.js";
-import type { Extent, ExtentTable } from "../extents.js";
+import type { Extent, ExtentTable } from "../../abi/extents.js";
 import { describeErrno, type Libc, native, NativeBuffer } from "./native.js";
 
 /** One extent as FIEMAP reports it: the table's three numbers plus `FIEMAP_EXTENT_*` flags. */

@@ -7,16 +7,17 @@
 // One target belongs to one thread: the block, scratch and records are its own. Threads each open
 // their own target (runtime/batch-threads.ts), never sharing per-CPU buffers (a sleepable program
 // can sleep in a page fault while another task runs it on the same CPU).
-import { CTX_SIZE, Ctx, Status, errorName, type ProgramArtifact } from "../../compiler/artifact.js";
+import { CTX_SIZE, Ctx, Status, errorName, type ProgramArtifact } from "../../abi/artifact.js";
 import {
   ChainCtx,
   ChainEnd,
   ChainRecord as Rec,
   ChainStop,
   DEFAULT_BATCH,
-  MAX_LOOP_ITERATIONS,
-} from "../../compiler/chain-abi.js";
-import { type ChainProgram, buildChainProgram } from "../../compiler/targets/kernel-chain.js";
+} from "../../abi/chain.js";
+import type { ChainProgram } from "../../abi/chain.js";
+import { buildChainProgram } from "../../compiler/targets/kernel-chain.js";
+import { BPF_MAX_LOOPS } from "../../abi/helpers.js";
 import { IochainError } from "../../diagnostics.js";
 import { type ArgValue, encodeArgs } from "../args.js";
 import { ChainRecord } from "../chain-record.js";
@@ -264,7 +265,7 @@ export class KernelChainTarget {
     ctx.setBigUint64(ChainCtx.base, data.address, true);
     ctx.setBigUint64(ChainCtx.fileSize, data.size, true);
     ctx.setUint32(ChainCtx.end, count, true);
-    const budget = Math.min(MAX_LOOP_ITERATIONS, count * (this.artifact.maxChain + 1));
+    const budget = Math.min(BPF_MAX_LOOPS, count * (this.artifact.maxChain + 1));
     const maxSuspensions = options.maxSuspensions ?? Infinity;
     let carried: Map<number, Carried> | undefined;
     for (;;) {

@@ -77,9 +77,6 @@ export function native(): Libc {
   }
 }
 
-/** errno of the last koffi call on this thread. */
-export const lastErrno = (): number => native().koffi.errno();
-
 let errnoNames: Map<number, string> | undefined;
 /** `EPERM`, `EINVAL`, … for an errno number (`errno 123` if unknown). */
 export function errnoName(errno: number): string {

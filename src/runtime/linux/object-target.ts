@@ -2,7 +2,7 @@
 // `scratch` global-data maps mmapped, one BPF_PROG_TEST_RUN per step. So an object written by
 // writeElf (or by clang, with the same ABI) runs chains through the ordinary driver, exactly as
 // the artifact it came from does on LinuxTarget.
-import { CTX_SIZE } from "../../compiler/artifact.js";
+import { CTX_SIZE } from "../../abi/artifact.js";
 import type { StepTarget } from "../driver.js";
 import { type ElfLoadOptions, type LoadedObject, loadElfFile } from "./elf-load.js";
 import { KernelError } from "./errors.js";

@@ -3,7 +3,7 @@
 // the callback is a static function ("missing btf func_info" otherwise). Objects carry their own
 // (elf-load.ts); for compiled artifacts loaded directly (LinuxTarget) it is made here, the same
 // FUNC types writeElf describes: the entry global, every other function static.
-import { describeProgram, LINUX_ABI } from "../../bpf/elf/artifact-btf.js";
+import { describeProgram, LINUX_ABI } from "../../object/artifact-btf.js";
 import { type Insn, slotOffsets } from "../../bpf/insn.js";
 import { Class, Jmp, LD_IMM64, PseudoCall, PseudoLd } from "../../bpf/opcodes.js";
 

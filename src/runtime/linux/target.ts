@@ -5,7 +5,7 @@
 // frozen (as libbpf does with `.rodata`): the verifier then reads the table as constants and
 // follows the extent search only along the paths the table allows (bptree: ~2k instructions
 // verified instead of ~50k). Another table needs another target (runtime/session.ts does that).
-import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
+import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../abi/artifact.js";
 import type { StepTarget } from "../driver.js";
 import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";
@@ -14,7 +14,7 @@ import { requireBpf } from "./syscall.js";
 import { TestRunner } from "./test-run.js";
 
 export interface LinuxTargetOptions {
-  /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
+  /** Contents of the extents map, replacing the artifact's (format: src/abi/extents.ts). */
   extentsInit?: Uint8Array;
   /** Turn on the kernel's run-time statistics (run_time_ns / run_cnt in programInfo()). */
   stats?: boolean;

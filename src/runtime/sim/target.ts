@@ -1,14 +1,14 @@
 // The sim target: our VM runs the artifact's instructions over the artifact's maps (block,
 // scratch, extents as plain memory the driver reads and writes directly, like the mmapped kernel
 // maps) with the same ctx, so its results can be compared with the linux target's byte for byte.
-import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../compiler/artifact.js";
-import { IochainError } from "../../diagnostics.js";
+import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../abi/artifact.js";
+import { internalError, IochainError } from "../../diagnostics.js";
 import type { StepTarget } from "../driver.js";
 import { ArrayMap, type Engine, type Vm, createVm } from "../vm/index.js";
 import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG } from "../vm/maps.js";
 
 export interface SimTargetOptions {
-  /** Contents of the extents map, replacing the artifact's (see runtime/extents.ts). */
+  /** Contents of the extents map, replacing the artifact's (format: src/abi/extents.ts). */
   extentsInit?: Uint8Array;
   /** The VM engine: "fast" (default) or "reference". */
   engine?: Engine;
@@ -91,11 +91,7 @@ export class SimTarget implements StepTarget {
   }
 
   runStep(ctx: Uint8Array): void {
-    if (ctx.length !== CTX_SIZE)
-      throw new IochainError(
-        "E0999",
-        `internal error: ctx is ${ctx.length} bytes, not ${CTX_SIZE}`,
-      );
+    if (ctx.length !== CTX_SIZE) throw internalError(`ctx is ${ctx.length} bytes, not ${CTX_SIZE}`);
     this.vm.run({ ctx, budget: this.budget });
   }
 

@@ -194,4 +194,3 @@ export const ALU = {
   atomic32,
   atomic64,
 };
-export type AluLib = typeof ALU;

@@ -2,7 +2,7 @@
 // instruction came from source, its position) and, for memory faults, the address, so that a user
 // sees which line of which program touched what.
 import { IochainError } from "../../diagnostics.js";
-import type { SourcePos } from "../../bpf/insn.js";
+import type { SourcePos } from "../../diagnostics.js";
 
 export const FaultCode = {
   /** A load, store or atomic outside every region, or past the end of one. */

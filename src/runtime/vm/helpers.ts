@@ -1,6 +1,7 @@
 // The helper functions a BPF_PROG_TYPE_SYSCALL program may call, as the VM provides them. A helper
 // reads its arguments through a HelperCall and returns r0 (a number or a bigint; negative numbers
 // are the kernel's -errno values).
+import { BPF_MAX_LOOPS, HelperId } from "../../abi/helpers.js";
 import { E2BIG, EFAULT, EINVAL, type VmMap } from "./maps.js";
 
 export interface HelperCall {
@@ -29,21 +30,6 @@ export interface HelperCall {
 }
 
 export type Helper = (call: HelperCall) => bigint | number;
-
-export const HelperId = {
-  MAP_LOOKUP_ELEM: 1,
-  MAP_UPDATE_ELEM: 2,
-  MAP_DELETE_ELEM: 3,
-  KTIME_GET_NS: 5,
-  TRACE_PRINTK: 6,
-  PROBE_READ_USER: 112,
-  PROBE_READ_KERNEL: 113,
-  COPY_FROM_USER: 148,
-  LOOP: 181,
-} as const;
-
-/** bpf_loop refuses more iterations than this, as the kernel does. */
-export const BPF_MAX_LOOPS = 1 << 23;
 
 const mapLookup: Helper = (c) => {
   const map = c.map(1);

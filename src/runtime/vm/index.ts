@@ -16,8 +16,8 @@ import { Runtime, type Invoke } from "./runtime.js";
 import { createTranslated } from "./translate.js";
 
 export { VmFault, FaultCode } from "./faults.js";
-export { ArrayMap, HashMap, createMap, type MapSpec, type VmMap } from "./maps.js";
-export { DEFAULT_HELPERS, HelperId, type Helper, type HelperCall } from "./helpers.js";
+export { ArrayMap, HashMap, type MapSpec, type VmMap } from "./maps.js";
+export { DEFAULT_HELPERS, type Helper, type HelperCall } from "./helpers.js";
 export { MAX_FRAMES, STACK_SIZE } from "./memory.js";
 
 export const DEFAULT_BUDGET = 1_000_000;

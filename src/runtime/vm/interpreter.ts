@@ -1,6 +1,7 @@
 // The reference engine: one instruction at a time, registers as unsigned 64-bit BigInts, each
 // operation written the way RFC 9669 states it. It is slow and meant to be obviously right; the
 // translated engine (translate.ts) must agree with it on every program.
+import { internalError } from "../../diagnostics.js";
 import {
   Alu,
   Atomic,
@@ -21,9 +22,7 @@ import { MAX_FRAMES, STACK_REGION, STACK_SIZE, regionPointer } from "./memory.js
 import type { Invoke, Runtime } from "./runtime.js";
 
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
-const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
 const pair = (lo: number, hi: number): bigint => u64((BigInt(hi) << 32n) | BigInt(lo >>> 0));
 
 function bswap(value: bigint, bits: number): bigint {
@@ -78,7 +77,7 @@ function alu(
       if (is64 || toBig) return bswap(d, imm);
       return BigInt.asUintN(imm, d); // to little-endian on a little-endian machine: truncate
   }
-  throw new Error(`unreachable ALU op ${op}`);
+  throw internalError(`unreachable ALU op ${op}`);
 }
 
 function condition(op: number, d: bigint, s: bigint, bits: number): boolean {
@@ -106,7 +105,7 @@ function condition(op: number, d: bigint, s: bigint, bits: number): boolean {
     case Jmp.JSLE:
       return BigInt.asIntN(bits, d) <= BigInt.asIntN(bits, s);
   }
-  throw new Error(`unreachable jump op ${op}`);
+  throw internalError(`unreachable jump op ${op}`);
 }
 
 function atomic(op: number, old: bigint, src: bigint): bigint {

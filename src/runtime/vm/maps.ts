@@ -3,7 +3,6 @@
 // bpf_map_lookup_elem, and its writes land in the same bytes.
 import { IochainError } from "../../diagnostics.js";
 
-export const BPF_ANY = 0;
 export const BPF_NOEXIST = 1;
 export const BPF_EXIST = 2;
 /** Map flag: the program may only read the map (user space can still write it). */
@@ -157,7 +156,3 @@ export class HashMap implements VmMap {
 
 const keyU32 = (key: Uint8Array): number =>
   (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) >>> 0;
-
-export function createMap(spec: MapSpec): ArrayMap | HashMap {
-  return spec.type === "array" ? new ArrayMap(spec) : new HashMap(spec);
-}

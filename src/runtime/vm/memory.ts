@@ -4,6 +4,7 @@
 //
 // Regions: ctx, the caller's buffer `mem`, one 512-byte stack per call frame, and map values.
 // Each has a readable length and a writable length (0 when read-only).
+import { internalError } from "../../diagnostics.js";
 import { hex64 } from "./faults.js";
 
 /** Upper half of the first region's addresses: region i lives at (REGION_HI_BASE + i) << 32. */
@@ -68,7 +69,8 @@ export class Memory {
   addStatic(bytes: Uint8Array, writable: boolean, name: string): number {
     const known = this.staticRegions.get(bytes);
     if (known !== undefined) return known;
-    if (this.runRegions.size > 0) throw new Error("static regions are added before the first run");
+    if (this.runRegions.size > 0)
+      throw internalError("static regions are added before the first run");
     const index = this.staticEnd++;
     this.set(index, bytes, writable, name);
     this.staticRegions.set(bytes, index);

@@ -1,6 +1,7 @@
 // The state both engines share while a program runs: memory, maps, helpers, the remaining budget,
 // the call depth, and the fault constructors that turn a failing instruction into a VmFault. It is
 // also the HelperCall that helpers see.
+import { internalError } from "../../diagnostics.js";
 import type { Insn } from "../../bpf/insn.js";
 import { PseudoLd } from "../../bpf/opcodes.js";
 import { FaultCode, VmFault, type FaultCodeValue, hex64 } from "./faults.js";
@@ -38,7 +39,7 @@ export class Runtime implements HelperCall {
   readonly memory = new Memory();
   /** Set by the engine: how a helper calls back into the program (bpf_loop). */
   invoke: Invoke = () => {
-    throw new Error("no engine attached");
+    throw internalError("no engine attached");
   };
   /** The (lo, hi) value of each lddw, maps and functions resolved; undefined for other insns. */
   readonly imm64: ({ lo: number; hi: number } | undefined)[];

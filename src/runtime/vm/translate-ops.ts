@@ -1,6 +1,7 @@
 // JavaScript source for single instructions of the translated engine. Registers are the locals
 // r0l/r0h … r10l/r10h (int32 halves); `t`, `h`, `a` and `v` are scratch locals of the function.
 // Every fragment means exactly what the reference interpreter does with BigInts.
+import { internalError } from "../../diagnostics.js";
 import { Alu, Jmp, Size } from "../../bpf/opcodes.js";
 import { REGION_HI_BASE, STACK_SIZE } from "./memory.js";
 
@@ -76,7 +77,7 @@ export function alu32(op: number, off: number, d: number, s: Operand): string {
         if (off === 16) return `${dl} = (${sl} << 16) >> 16;`;
         return `${dl} = ${sl};`;
     }
-    throw new Error(`unreachable ALU op ${op}`);
+    throw internalError(`unreachable ALU op ${op}`);
   })();
   return body + zero;
 }
@@ -136,7 +137,7 @@ export function alu64(op: number, off: number, d: number, s: Operand): string {
       if (off === 32) return `${dl} = ${s.lo}; ${dh} = ${dl} >> 31;`;
       return `${dl} = ${s.lo}; ${dh} = ${s.hi};`;
   }
-  throw new Error(`unreachable ALU op ${op}`);
+  throw internalError(`unreachable ALU op ${op}`);
 }
 
 /** END: `toBig` (be, or any bswap) swaps bytes, else (le) truncates; both zero-extend. */
@@ -209,7 +210,7 @@ export function condition(op: number, is64: boolean, d: number, s: Operand): str
     case Jmp.JSLE:
       return signed("<=");
   }
-  throw new Error(`unreachable jump op ${op}`);
+  throw internalError(`unreachable jump op ${op}`);
 }
 
 export const byteCount = (size: number): number =>

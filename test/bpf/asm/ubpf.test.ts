@@ -5,7 +5,7 @@ import {
   conformanceInsns,
   listConformanceFiles,
   readConformanceData,
-} from "../../../src/bpf/conformance-data.js";
+} from "../support/conformance-data.js";
 import { BpfError, renderOneLine } from "../../../src/diagnostics.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");

@@ -3,7 +3,7 @@ import { coalesceCopies } from "../../../src/compiler/opt/coalesce.js";
 import { cse } from "../../../src/compiler/opt/cse.js";
 import { simplifyCfg } from "../../../src/compiler/opt/simplify-cfg.js";
 import { mergeTails } from "../../../src/compiler/opt/tail-merge.js";
-import type { Func } from "../../../src/compiler/ir.js";
+import type { Func } from "../../../src/compiler/ir/ir.js";
 
 const tailsThenCfg = (f: Func): void => {
   mergeTails(f);

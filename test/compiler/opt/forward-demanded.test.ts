@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseIr } from "../../../src/compiler/ir-parse.js";
-import { printModule } from "../../../src/compiler/ir-print.js";
+import { parseIr } from "../../../src/compiler/ir/parse.js";
+import { printModule } from "../../../src/compiler/ir/print.js";
 import { demandedBits } from "../../../src/compiler/opt/demanded-bits.js";
 import { forwardLoads } from "../../../src/compiler/opt/load-forward.js";
 import { ir, runPass } from "./helpers.js";

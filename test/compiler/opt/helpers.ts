@@ -1,7 +1,7 @@
 // Pass tests state IR as text: parse, run a pass on every function, print.
-import { parseIr } from "../../../src/compiler/ir-parse.js";
-import { printModule } from "../../../src/compiler/ir-print.js";
-import type { Func } from "../../../src/compiler/ir.js";
+import { parseIr } from "../../../src/compiler/ir/parse.js";
+import { printModule } from "../../../src/compiler/ir/print.js";
+import type { Func } from "../../../src/compiler/ir/ir.js";
 
 /** Normalises indentation so expected IR can be written as an indented template literal. */
 export function ir(text: string): string {

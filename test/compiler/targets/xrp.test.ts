@@ -8,23 +8,23 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { generateBptree } from "../../../examples/bptree/gen.js";
-import { Rng } from "../../../examples/common/rng.js";
+import { generateBptree } from "../../../src/datagen/bptree.js";
+import { Rng } from "../../../src/datagen/rng.js";
 import { readBtf } from "../../../src/bpf/btf-read.js";
 import { readElf } from "../../../src/bpf/elf/reader.js";
-import { writeElf } from "../../../src/bpf/elf/writer.js";
+import { writeElf } from "../../../src/object/writer.js";
 import {
   XRP_CTX_SIZE,
   XRP_SCRATCH_CAPACITY,
   XRP_SECTION,
   XrpCtx,
   XrpScratch,
-} from "../../../src/bpf/elf/xrp-abi.js";
+} from "../../../src/object/xrp-layout.js";
 import type { Insn } from "../../../src/bpf/insn.js";
 import { LD_IMM64, PseudoLd } from "../../../src/bpf/opcodes.js";
 import { buildProgram } from "../../../src/cli/main.js";
-import { Ctx, Status, type ProgramArtifact } from "../../../src/compiler/artifact.js";
-import { at, ModuleBuilder } from "../../../src/compiler/ir-builder.js";
+import { Ctx, Status, type ProgramArtifact } from "../../../src/abi/artifact.js";
+import { at, ModuleBuilder } from "../../../src/compiler/ir/builder.js";
 import { retargetXrp } from "../../../src/compiler/targets/xrp.js";
 import { compile } from "../../../src/compiler/pipeline.js";
 import { IochainError } from "../../../src/diagnostics.js";

@@ -1,5 +1,5 @@
 // The differential test: every bpf_conformance program in the kernel (wrapped as a syscall program,
-// see src/runtime/linux/conformance-kernel.ts) and in our VM, comparing the full 64-bit r0 for
+// see test/runtime/linux/support/conformance-kernel.ts) and in our VM, comparing the full 64-bit r0 for
 // every program the kernel accepts. Both wrapping schemes run: memory in a map value (how iochain
 // programs reach blocks) and memory in ctx (which the verifier restricts more).
 import path from "node:path";
@@ -8,12 +8,12 @@ import {
   conformanceInsns,
   listConformanceFiles,
   readConformanceData,
-} from "../../../src/bpf/conformance-data.js";
+} from "../../bpf/support/conformance-data.js";
 import {
   type KernelOutcome,
   runConformanceInKernel,
   type WrapScheme,
-} from "../../../src/runtime/linux/conformance-kernel.js";
+} from "./support/conformance-kernel.js";
 import { createVm } from "../../../src/runtime/vm/index.js";
 import { bpfFds, noBpf } from "./kernel-fixtures.js";
 

@@ -4,8 +4,8 @@
 // suspend), and what each file must have exercised.
 import { readFileSync, writeFileSync } from "node:fs";
 import { expect } from "vitest";
-import { Rng } from "../../../examples/common/rng.js";
-import { writeBptree } from "../../../examples/bptree/gen.js";
+import { Rng } from "../../../src/datagen/rng.js";
+import { writeBptree } from "../../../src/datagen/bptree.js";
 import { writeSlotted } from "../../../examples/slotted/gen.js";
 import { writeSstable } from "../../../examples/sstable/gen.js";
 import type { ArgValue } from "../../../src/runtime/args.js";

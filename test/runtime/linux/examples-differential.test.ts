@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Rng } from "../../../examples/common/rng.js";
+import { Rng } from "../../../src/datagen/rng.js";
 import { compile } from "../../../src/compiler/pipeline.js";
 import { KernelSession, SimSession } from "../../../src/runtime/session.js";
 import { repoRoot } from "../../support/cli.js";

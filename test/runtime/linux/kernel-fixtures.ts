@@ -21,6 +21,3 @@ export function bpfFds(): string[] {
   }
   return out;
 }
-
-/** Number of open fds of this process. */
-export const openFdCount = (): number => readdirSync("/proc/self/fd").length;

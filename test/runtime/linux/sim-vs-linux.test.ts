@@ -1,12 +1,12 @@
 // The same artifact on the sim and linux targets gives the same result and leaves the same
 // scratch bytes (docs/abi.md: "their results can be compared byte for byte").
 import { expect, it } from "vitest";
-import type { ProgramArtifact } from "../../../src/compiler/artifact.js";
+import type { ProgramArtifact } from "../../../src/abi/artifact.js";
 import { MemoryBlockSource } from "../../../src/runtime/block-source.js";
 import { type StepTarget, runChain } from "../../../src/runtime/driver.js";
 import { LinuxTarget } from "../../../src/runtime/linux/target.js";
 import { SimTarget } from "../../../src/runtime/sim/target.js";
-import { Rng } from "../../../examples/common/rng.js";
+import { Rng } from "../../../src/datagen/rng.js";
 import { listFile, listWalk, scan, scanFile } from "../programs.js";
 import { noBpf } from "./kernel-fixtures.js";
 

@@ -2,7 +2,7 @@ import { readlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 // Importing the whole linux runtime must not load koffi (the VM and compiler run without it).
-import "../../../src/runtime/linux/conformance-kernel.js";
+import "./support/conformance-kernel.js";
 import { KernelError } from "../../../src/runtime/linux/errors.js";
 import { BpfMap } from "../../../src/runtime/linux/maps.js";
 import "../../../src/runtime/linux/program.js";

@@ -6,7 +6,7 @@ import {
   conformanceInsns,
   listConformanceFiles,
   readConformanceData,
-} from "../../../src/bpf/conformance-data.js";
+} from "../../bpf/support/conformance-data.js";
 import { createVm, type Engine } from "../../../src/runtime/vm/index.js";
 
 const files = listConformanceFiles();

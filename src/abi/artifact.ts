@@ -1,0 +1,157 @@
+// What compiling a storage function produces: the contract between the compiler and every runtime
+// (VM, simulator, linux). docs/abi.md explains each field's run-time meaning.
+import type { Insn } from "../bpf/insn.js";
+
+/** Scalar types of the language as they appear at the ABI boundary. */
+export type ScalarType = "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "bool";
+
+export const CTX_SIZE = 128;
+
+/** Byte offsets of `struct iochain_ctx` (docs/abi.md). */
+export const Ctx = {
+  offset: 0,
+  size: 8,
+  hop: 12,
+  resume: 16,
+  status: 20,
+  nextOffset: 24,
+  nextSize: 32,
+  error: 36,
+  value: 40,
+  valueLen: 48,
+  rows: 52,
+  nextDev: 56,
+  args: 64,
+  maxArgs: 8,
+} as const;
+
+/** `struct iochain_ctx` (docs/abi.md), field by field: C name, offset, width, array length. */
+export const CTX_FIELDS: readonly {
+  name: string;
+  offset: number;
+  size: 4 | 8;
+  count?: number;
+}[] = [
+  { name: "offset", offset: Ctx.offset, size: 8 },
+  { name: "size", offset: Ctx.size, size: 4 },
+  { name: "hop", offset: Ctx.hop, size: 4 },
+  { name: "resume", offset: Ctx.resume, size: 4 },
+  { name: "status", offset: Ctx.status, size: 4 },
+  { name: "next_offset", offset: Ctx.nextOffset, size: 8 },
+  { name: "next_size", offset: Ctx.nextSize, size: 4 },
+  { name: "error", offset: Ctx.error, size: 4 },
+  { name: "value", offset: Ctx.value, size: 8 },
+  { name: "value_len", offset: Ctx.valueLen, size: 4 },
+  { name: "rows", offset: Ctx.rows, size: 4 },
+  { name: "next_dev", offset: Ctx.nextDev, size: 8 },
+  { name: "args", offset: Ctx.args, size: 8, count: Ctx.maxArgs },
+];
+
+export const Status = { RESUBMIT: 0, DONE: 1, FAILED: 2, SUSPENDED: 3 } as const;
+
+/** Errors every program can end with, whatever its source says (docs/abi.md). */
+export const BuiltinError = {
+  out_of_file: 1,
+  unmapped: 2,
+  misaligned: 3,
+  crosses_extent: 4,
+  chain_too_long: 5,
+  out_of_block: 6,
+  bad_size: 7,
+} as const;
+/**
+ * Errors only a runtime raises, never a program (so a program cannot `fail` with them):
+ * read_fault — a kernel chain's copy of a block from the mapped data file failed (the file was
+ * truncated under the mapping; docs/kernel-chains.md).
+ */
+export const RuntimeError = { read_fault: 8 } as const;
+export const FIRST_USER_ERROR = 16;
+
+/**
+ * A resubmitted file offset must be a multiple of this, else the chain fails with `misaligned`:
+ * 512 (the sector, what O_DIRECT needs), or the block size's largest power-of-two factor when
+ * that is smaller. Only the offset is checked, not the size.
+ */
+export const readAlignment = (blockSize: number): number => Math.min(512, blockSize & -blockSize);
+
+export const MapIndex = { block: 0, scratch: 1, extents: 2 } as const;
+
+export interface MapSpec {
+  name: "block" | "scratch" | "extents";
+  valueSize: number;
+  /** BPF_F_MMAPABLE: user space reads/writes the value directly. */
+  mmapable: boolean;
+  /** BPF_F_RDONLY_PROG: the program may only read it. */
+  readOnlyProg: boolean;
+  /** Initial contents (the extent table); zero-filled when absent. */
+  init?: Uint8Array;
+}
+
+export interface ParamSpec {
+  name: string;
+  type: ScalarType;
+}
+
+export type ResultSpec =
+  | { kind: "none" }
+  | { kind: "scalar"; type: ScalarType }
+  | { kind: "bytes"; length: number; offset: number };
+
+export interface FieldSpec {
+  name: string;
+  type: ScalarType;
+  offset: number;
+}
+
+export interface OutputSpec {
+  /** Byte offset of the first row in scratch. */
+  offset: number;
+  rowSize: number;
+  capacity: number;
+  fields: FieldSpec[];
+}
+
+export interface AggregateSpec {
+  name: string;
+  kind: "count" | "sum" | "min" | "max" | "avg";
+  type: ScalarType;
+  /** Where the value lives; for avg, the sum. */
+  offset: number;
+  /**
+   * min, max and avg: where the number of rows aggregated lives (the hidden `$rows_total`). Over
+   * zero rows they have no value (the slot at `offset` is whatever scratch held): decoded as null.
+   */
+  countOffset?: number;
+}
+
+export interface ProgramArtifact {
+  /** The storage function's name and the .ioc file it came from. */
+  name: string;
+  file: string;
+  insns: Insn[];
+  maps: MapSpec[];
+  blockSize: number;
+  /** File offset of the chain's first read. */
+  start: bigint;
+  maxChain: number;
+  params: ParamSpec[];
+  result: ResultSpec;
+  /** User errors, code → name (codes from FIRST_USER_ERROR). */
+  errors: { code: number; name: string }[];
+  state: FieldSpec[];
+  output?: OutputSpec;
+  aggregates: AggregateSpec[];
+  /** Files the program names (`reads` clauses); bound to extent maps at compile or link time. */
+  files: string[];
+}
+
+const BUILTIN_NAMES = new Map<number, string>(
+  Object.entries({ ...BuiltinError, ...RuntimeError }).map(([name, code]) => [code, name]),
+);
+
+/** Name of an error code, builtin or user-defined. */
+export function errorName(artifact: ProgramArtifact, code: number): string {
+  const builtin = BUILTIN_NAMES.get(code);
+  if (builtin !== undefined) return builtin;
+  return artifact.errors.find((e) => e.code === code)?.name ?? `error_${code}`;
+}

@@ -1,0 +1,163 @@
+// Source text facts shared by the parser and the checker: offsets → line/col spans, the limits a
+// file must respect before it is parsed at all, and a small scan for lexical problems (unterminated
+// comments/strings, stray characters) that a PEG failure would explain badly.
+import { IochainError } from "../../diagnostics.js";
+import type { Span } from "./ast.js";
+
+export const MAX_SOURCE_BYTES = 1 << 20;
+
+/** Maps character offsets of one source text to 1-based line/column positions. */
+export class LineMap {
+  private readonly starts: number[] = [0];
+
+  constructor(
+    readonly file: string,
+    readonly source: string,
+  ) {
+    for (let i = 0; i < source.length; i++)
+      if (source.charCodeAt(i) === 10) this.starts.push(i + 1);
+  }
+
+  lineCol(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.starts[lo] + 1 };
+  }
+
+  span(start: number, end: number): Span {
+    const a = this.lineCol(start);
+    const b = this.lineCol(Math.max(start, end));
+    return { file: this.file, line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+  }
+}
+
+/** Refuses sources that are too large, binary or empty, before any parsing. */
+export function checkSourceLimits(source: string, file: string): void {
+  const bytes = Buffer.byteLength(source, "utf8");
+  if (bytes > MAX_SOURCE_BYTES) {
+    throw new IochainError(
+      "E0304",
+      `${file} is ${bytes} bytes; source files may be at most ${MAX_SOURCE_BYTES} bytes (1 MiB)`,
+      { file, line: 1, col: 1 },
+      "split the program into modules and `import` them",
+    );
+  }
+  const nul = source.indexOf("\0");
+  if (nul >= 0) {
+    const lines = new LineMap(file, source);
+    throw new IochainError(
+      "E0310",
+      `${file} contains a NUL byte: it is not iochain source text`,
+      lines.span(nul, nul + 1),
+      "iochain sources are UTF-8 text files (.ioc)",
+    );
+  }
+  if (stripComments(source).trim() === "") {
+    throw new IochainError(
+      "E0300",
+      `${file} is empty: it has no items`,
+      { file, line: 1, col: 1, endLine: 1, endCol: 2 },
+      "a program needs at least a `storage fn`; see docs/language.md",
+    );
+  }
+}
+
+function stripComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/\/\/[^\n]*/g, " ");
+}
+
+/**
+ * The source with every comment replaced by spaces (newlines kept), so that offsets are unchanged
+ * and the grammar only ever skips whitespace between tokens (grammar/iochain.ohm says why). Call
+ * after `lexicalError` found nothing: comments and strings are terminated.
+ */
+export function blankComments(source: string): string {
+  if (!source.includes("/")) return source;
+  const parts: string[] = [];
+  let copied = 0;
+  let i = 0;
+  while (i < source.length) {
+    const c = source.charCodeAt(i);
+    if (c === 0x2f /* / */ && source[i + 1] === "/") {
+      let end = source.indexOf("\n", i);
+      if (end < 0) end = source.length;
+      parts.push(source.slice(copied, i), " ".repeat(end - i));
+      i = copied = end;
+    } else if (c === 0x2f && source[i + 1] === "*") {
+      const end = source.indexOf("*/", i + 2) + 2;
+      parts.push(source.slice(copied, i), source.slice(i, end).replace(/[^\n]/g, " "));
+      i = copied = end;
+    } else if (c === 0x22 /* " */) {
+      i++;
+      while (i < source.length && source[i] !== '"' && source[i] !== "\n")
+        i += source[i] === "\\" ? 2 : 1;
+      i++;
+    } else {
+      i++;
+    }
+  }
+  parts.push(source.slice(copied));
+  return parts.join("");
+}
+
+const ALLOWED_PUNCT = new Set('{}[]();:,.+-*/%<>=!&|^~"_');
+
+/**
+ * Finds the lexical errors PEG failures describe poorly: an unterminated block comment or string,
+ * and characters that can never start a token. Returns the first, or undefined.
+ */
+export function lexicalError(lines: LineMap): IochainError | undefined {
+  const s = lines.source;
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === "/" && s[i + 1] === "/") {
+      while (i < s.length && s[i] !== "\n") i++;
+    } else if (c === "/" && s[i + 1] === "*") {
+      const end = s.indexOf("*/", i + 2);
+      if (end < 0) {
+        return new IochainError(
+          "E0302",
+          "unterminated block comment",
+          lines.span(i, i + 2),
+          "close it with `*/` (block comments do not nest)",
+        );
+      }
+      i = end + 2;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (j < s.length && s[j] !== '"' && s[j] !== "\n") j += s[j] === "\\" ? 2 : 1;
+      if (j >= s.length || s[j] !== '"') {
+        return new IochainError(
+          "E0303",
+          "unterminated string",
+          lines.span(i, Math.min(j, s.length)),
+          'strings end with `"` on the same line',
+        );
+      }
+      i = j + 1;
+    } else if (/\s/.test(c) || /[A-Za-z0-9]/.test(c) || ALLOWED_PUNCT.has(c)) {
+      i++;
+    } else {
+      const cp = s.codePointAt(i) ?? 0;
+      const shown =
+        cp < 0x20 || cp === 0x7f
+          ? `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`
+          : String.fromCodePoint(cp);
+      return new IochainError(
+        "E0305",
+        `unexpected character \`${shown}\``,
+        lines.span(i, i + (cp > 0xffff ? 2 : 1)),
+        c === "'"
+          ? 'iochain has no character literals; strings use `"`'
+          : "names are ASCII letters, digits and `_`",
+      );
+    }
+  }
+  return undefined;
+}
