@@ -265,7 +265,7 @@ export function chainAbiHeader(): string {
 #define IOCHAIN_CHAIN_DEFAULT_BATCH ${DEFAULT_BATCH}
 #define IOCHAIN_CHAIN_MAX_BATCH ${MAX_BATCH}
 /* bpf_loop's bound: the largest budget. */
-#define IOCHAIN_BPF_MAX_LOOPS ${BPF_MAX_LOOPS}
+#define IOCHAIN_MAX_LOOP_ITERATIONS ${BPF_MAX_LOOPS}
 
 /* The object's maps (global-data sections; libbpf names the maps after them). */
 #define IOCHAIN_BLOCK_MAP ".data.block"

@@ -86,6 +86,11 @@ export class KernelChainSession {
     return this.current;
   }
 
+  /** The open data file. */
+  get source(): DataBinding["source"] {
+    return this.data.binding.source;
+  }
+
   /** Test runs made so far (one per batch, plus one per suspension). */
   get runs(): number {
     return this.current.runs;

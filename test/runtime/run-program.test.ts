@@ -45,6 +45,8 @@ for (const target of ["sim", "linux"] as TargetName[]) {
       });
     });
 
+    // Reads at device addresses are the per-step runtime's (kernel chains read through the page
+    // cache: their reads are file reads, test/runtime/linux/kernel-chain.test.ts).
     it("takes the file's extent layout from JSON and reads at device addresses", () => {
       const ext = join(dir, "list.extents.json");
       writeFileSync(
@@ -56,6 +58,7 @@ for (const target of ["sim", "linux"] as TargetName[]) {
       );
       const r = runProgram(listWalk({ translate: true }), {
         target,
+        chain: "step",
         data: listPath,
         args: { key: 7n },
         extents: ext,
@@ -63,7 +66,12 @@ for (const target of ["sim", "linux"] as TargetName[]) {
       expect(r).toMatchObject({ status: "done", value: 1n << 60n, reads: { device: 3, file: 0 } });
       // Without a layout, a file is one extent at device address 0.
       expect(
-        runProgram(listWalk({ translate: true }), { target, data: listPath, args: { key: 6n } }),
+        runProgram(listWalk({ translate: true }), {
+          target,
+          chain: "step",
+          data: listPath,
+          args: { key: 6n },
+        }),
       ).toMatchObject({ value: 60n, reads: { device: 2 } });
     });
 

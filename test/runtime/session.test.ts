@@ -14,7 +14,8 @@ import { runProgram, type TargetName } from "../../src/runtime/run-program.js";
 import { identityExtents } from "../../src/runtime/extents.js";
 import { encodeExtentTable } from "../../src/abi/extents.js";
 import { LinuxTarget } from "../../src/runtime/linux/target.js";
-import { KernelSession, openSession } from "../../src/runtime/session.js";
+import { openSession } from "../../src/runtime/open-session.js";
+import { KernelSession } from "../../src/runtime/session.js";
 import { noBpf } from "./linux/kernel-fixtures.js";
 
 const WALK = `
