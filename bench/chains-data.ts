@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Status } from "../src/abi/artifact.js";
 import type { ChainResult } from "../src/runtime/driver.js";
-import type { PackedResults } from "../src/runtime/linux/kernel-chain.js";
+import type { PackedResults } from "../src/runtime/linux/chain-records.js";
 import {
   type AnchorData,
   type Expected,

@@ -6,10 +6,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ProgramArtifact } from "../abi/artifact.js";
-import { IochainError } from "../diagnostics.js";
+import { IochainError, internalError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import type { ChainResult } from "./driver.js";
-import type { PackedResults } from "./linux/kernel-chain.js";
+import type { PackedResults } from "./linux/chain-records.js";
 import type { SessionOptions } from "./open-session.js";
 
 export interface ThreadedRun<T = ChainResult[]> {
@@ -177,9 +177,6 @@ async function onThreads(
 
 type FromWorkerDone = Extract<FromWorker, { kind: "done" }>;
 
-const internalError = (what: string): IochainError =>
-  new IochainError("E0999", `internal error: ${what}`);
-
 /**
  * The worker's compiled script: beside this module in dist/, or (when this module runs from its
  * TypeScript source, as under vitest) the built copy in dist/ — `npm test` builds first.
@@ -193,7 +190,9 @@ function workerScript(): URL {
 /** A worker's error becomes the same IochainError here. */
 function check(m: FromWorker): FromWorker {
   if (m.kind === "error")
-    throw new IochainError(m.error.code ?? "E0999", m.error.message, undefined, m.error.hint);
+    throw m.error.code
+      ? new IochainError(m.error.code, m.error.message, undefined, m.error.hint)
+      : internalError(`a worker thread failed: ${m.error.message}`);
   return m;
 }
 

@@ -6,7 +6,8 @@ import type { ProgramArtifact } from "../abi/artifact.js";
 import type { ArgValue } from "./args.js";
 import type { ChainResult } from "./driver.js";
 import { FileMapping, type ReadAhead } from "./linux/file-mapping.js";
-import { KernelChainTarget, type PackedResults } from "./linux/kernel-chain.js";
+import type { PackedResults } from "./linux/chain-records.js";
+import { KernelChainTarget } from "./linux/kernel-chain.js";
 import type { ProgInfo } from "./linux/program.js";
 import {
   type DataBinding,
@@ -15,7 +16,7 @@ import {
   type RunOptions,
   bindData,
 } from "./session.js";
-import { IochainError } from "../diagnostics.js";
+import { IochainError, internalError } from "../diagnostics.js";
 
 export interface KernelChainSessionOptions extends KernelSessionOptions {
   /** Chains per test run (default DEFAULT_BATCH, compiler/chain-abi.ts). */
@@ -101,11 +102,7 @@ export class KernelChainSession {
   }
 
   runBatch(argsList: readonly Record<string, ArgValue>[], options: RunOptions = {}): ChainResult[] {
-    if (this.closed)
-      throw new IochainError(
-        "E0999",
-        `internal error: ${this.artifact.name}: session used after close()`,
-      );
+    if (this.closed) throw internalError(`${this.artifact.name}: session used after close()`);
     return this.current.runChains(this.data.mapping, argsList, options);
   }
 

@@ -7,23 +7,15 @@
 // One target belongs to one thread: the block, scratch and records are its own. Threads each open
 // their own target (runtime/batch-threads.ts), never sharing per-CPU buffers (a sleepable program
 // can sleep in a page fault while another task runs it on the same CPU).
-import { CTX_SIZE, Ctx, Status, errorName, type ProgramArtifact } from "../../abi/artifact.js";
-import {
-  ChainCtx,
-  ChainEnd,
-  ChainRecord as Rec,
-  ChainStop,
-  DEFAULT_BATCH,
-} from "../../abi/chain.js";
-import type { ChainProgram } from "../../abi/chain.js";
+import { CTX_SIZE, type ProgramArtifact } from "../../abi/artifact.js";
+import { ChainCtx, ChainStop, DEFAULT_BATCH, type ChainProgram } from "../../abi/chain.js";
 import { buildChainProgram } from "../../compiler/targets/kernel-chain.js";
 import { BPF_MAX_LOOPS } from "../../abi/helpers.js";
-import { IochainError } from "../../diagnostics.js";
+import { IochainError, internalError } from "../../diagnostics.js";
 import { type ArgValue, encodeArgs } from "../args.js";
 import { ChainRecord } from "../chain-record.js";
 import type { ChainResult } from "../driver.js";
-import { type AggregateValue, type ResultValue, type Row, decodeAggregates } from "../outputs.js";
-import { fromSlot } from "../scalars.js";
+import { type Carried, ChainRecords, type PackedResults, packedResults } from "./chain-records.js";
 import { KernelError } from "./errors.js";
 import type { FileMapping } from "./file-mapping.js";
 import { BpfMap } from "./maps.js";
@@ -46,29 +38,6 @@ export interface ChainRunOptions {
   maxSuspensions?: number;
 }
 
-/**
- * Packed results (runPacked): per chain its status (Status.DONE or FAILED; SUSPENDED only past
- * maxSuspensions, which runPacked does not set), error code, blocks read, and its value: a scalar
- * result's 64-bit slot, or a byte result's bytes at i * width (bytesLength[i] of them).
- */
-export interface PackedResults {
-  status: Uint8Array;
-  errorCode: Uint32Array;
-  hops: Uint32Array;
-  scalar: BigUint64Array;
-  bytes: Uint8Array;
-  bytesLength: Uint32Array;
-  width: number;
-}
-
-/** What a suspended chain carried over its suspensions, before its record ends it. */
-interface Carried {
-  rows: Row[];
-  suspensions: number;
-  /** Ended by user space at a suspension (maxSuspensions), not by its record. */
-  result?: ChainResult;
-}
-
 export class KernelChainTarget {
   /** Test runs made (for the syscalls-per-chain figure). */
   runs = 0;
@@ -80,21 +49,13 @@ export class KernelChainTarget {
     private readonly program: BpfProgram,
     private readonly runner: TestRunner,
     private readonly scratch: Uint8Array,
-    private readonly records: Uint8Array,
+    records: Uint8Array,
   ) {
-    this.recordsView = new DataView(records.buffer, records.byteOffset, records.byteLength);
-    this.recordBuffer = Buffer.from(records.buffer, records.byteOffset, records.byteLength);
+    this.records = new ChainRecords(artifact, records, chain.recordSize, scratch.byteLength);
     this.ctx = new DataView(runner.ctx.buffer, runner.ctx.byteOffset, chain.ctxSize);
-    if (
-      artifact.result.kind === "bytes" &&
-      artifact.result.offset + artifact.result.length > scratch.byteLength
-    )
-      throw new IochainError("E0935", `${artifact.name}: the result lies outside the scratch map`);
   }
 
-  private readonly recordsView: DataView;
-  /** The same bytes as a Buffer, for copies without a view per record. */
-  private readonly recordBuffer: Buffer;
+  private readonly records: ChainRecords;
   /** The chain program's ctx (the test run's buffer): header fields and the step's ctx. */
   private readonly ctx: DataView;
 
@@ -155,16 +116,11 @@ export class KernelChainTarget {
     const slots = argsList.map((args) => encodeArgs(this.artifact.params, args));
     const results: ChainResult[] = new Array<ChainResult>(slots.length);
     this.inBatches(data, slots.length, (first, count) => {
-      const R = this.chain.recordSize;
-      for (let i = 0; i < count; i++) {
-        const args = slots[first + i];
-        for (let a = 0; a < args.length; a++)
-          this.recordsView.setBigUint64(i * R + Ctx.args + 8 * a, args[a], true);
-      }
+      for (let i = 0; i < count; i++) this.records.writeArgs(i, slots[first + i]);
       const carried = this.execute(data, count, options);
       for (let i = 0; i < count; i++) {
         const c = carried?.get(i);
-        results[first + i] = c?.result ?? this.settleRecord(i, c);
+        results[first + i] = c?.result ?? this.records.settle(i, c);
       }
     });
     return results;
@@ -188,33 +144,13 @@ export class KernelChainTarget {
         "E0930",
         `${count} chains of ${params} parameters need ${count * params * 8} bytes of arguments, not ${args.byteLength}`,
       );
-    const width = this.artifact.result.kind === "bytes" ? this.artifact.result.length : 0;
-    const out: PackedResults = {
-      status: new Uint8Array(count),
-      errorCode: new Uint32Array(count),
-      hops: new Uint32Array(count),
-      scalar: new BigUint64Array(this.artifact.result.kind === "scalar" ? count : 0),
-      bytes: new Uint8Array(count * width),
-      bytesLength: new Uint32Array(width ? count : 0),
-      width,
-    };
-    const records = this.recordBuffer;
+    const out = packedResults(this.artifact, count);
     const argBytes = Buffer.from(args.buffer, args.byteOffset, args.byteLength);
-    const R = this.chain.recordSize;
     this.inBatches(data, count, (first, n) => {
-      for (let i = 0; i < n; i++)
-        argBytes.copy(
-          records,
-          i * R + Ctx.args,
-          (first + i) * params * 8,
-          (first + i + 1) * params * 8,
-        );
+      for (let i = 0; i < n; i++) this.records.copyArgs(i, argBytes, first + i, params);
       if (this.execute(data, n, {}) !== undefined)
-        throw new IochainError(
-          "E0999",
-          `internal error: ${this.artifact.name} suspended without rows`,
-        );
-      for (let i = 0; i < n; i++) this.packRecord(i, first + i, out);
+        throw internalError(`${this.artifact.name} suspended without rows`);
+      for (let i = 0; i < n; i++) this.records.pack(i, first + i, out);
     });
     return out;
   }
@@ -257,9 +193,7 @@ export class KernelChainTarget {
     count: number,
     options: ChainRunOptions,
   ): Map<number, Carried> | undefined {
-    const R = this.chain.recordSize;
-    for (let i = 0; i < count; i++)
-      this.recordsView.setUint32(i * R + Rec.end, ChainEnd.NONE, true);
+    this.records.clearEnds(count);
     const ctx = this.ctx;
     this.runner.ctx.fill(0);
     ctx.setBigUint64(ChainCtx.base, data.address, true);
@@ -285,63 +219,15 @@ export class KernelChainTarget {
       }
       if (stop === ChainStop.BUDGET) continue;
       const next = ctx.getUint32(ChainCtx.next, true);
-      if (stop !== ChainStop.SUSPENDED) {
-        throw new IochainError(
-          "E0999",
-          `internal error: ${this.artifact.name}: the chain program stopped with code ${stop} at record ${next}`,
+      if (stop !== ChainStop.SUSPENDED)
+        throw internalError(
+          `${this.artifact.name}: the chain program stopped with code ${stop} at record ${next}`,
         );
-      }
       carried ??= new Map();
       let c = carried.get(next);
       if (!c) carried.set(next, (c = { rows: [], suspensions: 0 }));
       this.suspend(c, maxSuspensions);
     }
-  }
-
-  /** Record i into packed results at index k: the common ends directly, the rest as runChains. */
-  private packRecord(i: number, k: number, out: PackedResults): void {
-    const base = i * this.chain.recordSize;
-    const view = this.recordsView;
-    const status = view.getUint32(base + Ctx.status, true);
-    const end = view.getUint32(base + Rec.end, true);
-    out.hops[k] = view.getUint32(base + Rec.hops, true);
-    const plain = end === ChainEnd.PROGRAM && view.getUint32(base + Ctx.rows, true) === 0;
-    if (end === ChainEnd.DRIVER || (plain && status === Status.FAILED)) {
-      out.status[k] = Status.FAILED;
-      out.errorCode[k] = view.getUint32(
-        base + (end === ChainEnd.DRIVER ? Rec.error : Ctx.error),
-        true,
-      );
-      return;
-    }
-    const r = this.artifact.result;
-    if (plain && status === Status.DONE) {
-      out.status[k] = Status.DONE;
-      if (r.kind === "scalar") out.scalar[k] = view.getBigUint64(base + Ctx.value, true);
-      else if (r.kind === "bytes") {
-        const len = view.getUint32(base + Ctx.valueLen, true);
-        if (len > r.length) this.settleRecord(i, undefined); // throws the driver's error
-        const at = base + Rec.scratch + r.offset;
-        this.recordBuffer.copy(out.bytes, k * r.length, at, at + len);
-        out.bytesLength[k] = len;
-      }
-      return;
-    }
-    const result = this.settleRecord(i, undefined);
-    out.status[k] =
-      result.status === "done"
-        ? Status.DONE
-        : result.status === "failed"
-          ? Status.FAILED
-          : Status.SUSPENDED;
-    out.errorCode[k] = result.errorCode;
-    const v = result.value;
-    if (v instanceof Uint8Array) {
-      out.bytes.set(v, k * out.width);
-      out.bytesLength[k] = v.length;
-    } else if (typeof v === "bigint") out.scalar[k] = BigInt.asUintN(64, v);
-    else if (typeof v === "number" || typeof v === "boolean")
-      out.scalar[k] = BigInt.asUintN(64, BigInt(v));
   }
 
   /** The chain at ctx.next suspended: take its rows; resume it, or end it at maxSuspensions. */
@@ -364,91 +250,6 @@ export class KernelChainTarget {
     ctx.setUint32(ChainCtx.active, 0, true);
     ctx.setUint32(ChainCtx.resume, 0, true);
     ctx.setUint32(ChainCtx.next, ctx.getUint32(ChainCtx.next, true) + 1, true);
-  }
-
-  /** The result of record i, settled as the driver settles a chain's last step. */
-  private settleRecord(i: number, carried: Carried | undefined): ChainResult {
-    const R = this.chain.recordSize;
-    const base = i * R;
-    const view = this.recordsView;
-    const end = view.getUint32(base + Rec.end, true);
-    const hops = view.getUint32(base + Rec.hops, true);
-    const steps = view.getUint32(base + Rec.steps, true);
-    const status = view.getUint32(base + Ctx.status, true);
-    // The common case without the general machinery: a chain that ran to done or failed with no
-    // rows left in its buffer and none carried from suspensions.
-    if (
-      end === ChainEnd.PROGRAM &&
-      !carried &&
-      view.getUint32(base + Ctx.rows, true) === 0 &&
-      (status === Status.DONE || status === Status.FAILED) &&
-      (this.artifact.result.kind !== "bytes" ||
-        view.getUint32(base + Ctx.valueLen, true) <= this.artifact.result.length)
-    ) {
-      const failed = status === Status.FAILED;
-      const errorCode = failed ? view.getUint32(base + Ctx.error, true) : 0;
-      return {
-        status: failed ? "failed" : "done",
-        value: failed ? null : this.valueAt(base),
-        error: failed ? errorName(this.artifact, errorCode) : null,
-        errorCode,
-        hops,
-        rows: [],
-        aggregates: this.aggregatesAt(base),
-        steps,
-        suspensions: 0,
-        reads: { device: 0, file: hops },
-      };
-    }
-    const scratch = this.scratchImage(base);
-    const record = new ChainRecord(
-      this.artifact,
-      scratch,
-      new DataView(view.buffer, view.byteOffset + base, R),
-    );
-    if (carried) record.rows.push(...carried.rows);
-    record.suspensions = carried?.suspensions ?? 0;
-    record.hops = hops;
-    record.steps = steps;
-    record.reads.file = hops;
-    if (end === ChainEnd.DRIVER)
-      return record.finish("failed", view.getUint32(base + Rec.error, true));
-    if (end === ChainEnd.PROGRAM) {
-      const settled = record.settle("ctx.status");
-      if (settled !== "resume") return settled;
-    }
-    throw new IochainError(
-      "E0999",
-      `internal error: ${this.artifact.name}: kernel chain record ${i} ended as ${end}`,
-    );
-  }
-
-  private scratchImage(base: number): Uint8Array {
-    const at = base + Rec.scratch;
-    return this.records.subarray(at, at + this.scratch.byteLength);
-  }
-
-  private valueAt(base: number): ResultValue {
-    const r = this.artifact.result;
-    if (r.kind === "none") return null;
-    if (r.kind === "scalar")
-      return fromSlot(this.recordsView.getBigUint64(base + Ctx.value, true), r.type);
-    const at = base + Rec.scratch + r.offset;
-    return this.records.slice(at, at + this.recordsView.getUint32(base + Ctx.valueLen, true));
-  }
-
-  private aggregatesAt(base: number): Record<string, AggregateValue> {
-    const aggregates = this.artifact.aggregates;
-    return aggregates.length === 0 ? {} : decodeAggregates(aggregates, this.scratchImage(base));
-  }
-
-  /** bpf_copy_from_user's return for a chain that ended with read_fault (else 0). */
-  readError(i: number): number {
-    const view = new DataView(
-      this.records.buffer,
-      this.records.byteOffset + i * this.chain.recordSize,
-    );
-    return view.getInt32(Rec.readError, true);
   }
 
   programInfo(): ProgInfo {
