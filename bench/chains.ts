@@ -128,7 +128,7 @@ export function goals(tables: Map<string, Row[]>): Row[] {
       goal(
         `cold: kernel chains ${t} thread(s), x io_uring Q=${t}`,
         String(tree),
-        `kernel chains K=64, ${t} thread${t > 1 ? "s" : ""}, readAhead random`,
+        `kernel chains K=64, runPacked, ${t} thread${t > 1 ? "s" : ""}, readAhead random`,
         "x io_uring Q=T",
         0.9,
       );
