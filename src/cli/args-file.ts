@@ -9,7 +9,13 @@ import { parseArgValue } from "./run-args.js";
 /** Bare JSON integers become strings before parsing, so that none loses digits. */
 const BARE_INTEGER = /([:,[]\s*)(-?\d+)(?=\s*[,}\]])/g;
 
-export function readArgsFile(path: string): Record<string, ArgValue>[] {
+/** One argument set per non-blank line, and where each came from (`FILE:LINE`, for messages). */
+export interface ArgsFile {
+  args: Record<string, ArgValue>[];
+  where: string[];
+}
+
+export function readArgsFile(path: string): ArgsFile {
   let text: string;
   try {
     text = readFileSync(path === "-" ? 0 : path, "utf8");
@@ -19,7 +25,7 @@ export function readArgsFile(path: string): Record<string, ArgValue>[] {
       `${path}: cannot read the arguments file: ${(err as NodeJS.ErrnoException).code ?? err}`,
     );
   }
-  const out: Record<string, ArgValue>[] = [];
+  const out: ArgsFile = { args: [], where: [] };
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
     const where = `${path === "-" ? "<stdin>" : path}:${i + 1}`;
@@ -52,7 +58,8 @@ export function readArgsFile(path: string): Record<string, ArgValue>[] {
           `${where}: argument \`${name}\` must be an integer (a number or a decimal string) or a boolean`,
         );
     }
-    out.push(args);
+    out.args.push(args);
+    out.where.push(where);
   });
   return out;
 }

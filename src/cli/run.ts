@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { ProgramArtifact } from "../abi/artifact.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { IochainError } from "../diagnostics.js";
-import type { ArgValue } from "../runtime/args.js";
+import { type ArgValue, encodeArgs } from "../runtime/args.js";
 import { runThreaded } from "../runtime/batch-threads.js";
 import type { ChainResult } from "../runtime/driver.js";
 import type { ReadAhead } from "../runtime/linux/file-mapping.js";
@@ -12,7 +12,7 @@ import { type ChainMode, type SessionOptions, openSession } from "../runtime/ope
 import { formatResultJson, jsonScalar, resultToJson } from "../runtime/result-json.js";
 import type { TargetName } from "../runtime/run-program.js";
 import { sessionSyscalls } from "../runtime/session-syscalls.js";
-import { readArgsFile } from "./args-file.js";
+import { type ArgsFile, readArgsFile } from "./args-file.js";
 import { compileFile, UNSAFE_FLAG } from "./compile.js";
 import { parseChoice, parseCount } from "./options.js";
 import { collectArg } from "./run-args.js";
@@ -107,7 +107,9 @@ export function registerRun(program: Command): void {
             undefined,
             "put every argument set in the file, one JSON object per line",
           );
-        const argsList = readArgsFile(opts.argsFile);
+        const file = readArgsFile(opts.argsFile);
+        checkArgs(artifact, file);
+        const argsList = file.args;
         await withVerifierLog(opts.verifierLog, () =>
           runBatchCli(artifact, options, argsList, threads),
         );
@@ -130,6 +132,24 @@ export function registerRun(program: Command): void {
       process.stdout.write(opts.json ? formatResultJson(result) : formatResultText(result));
       if (result.status === "failed") process.exitCode = 2;
     });
+}
+
+/** Every argument set fits the program's parameters, or the error names its line. */
+function checkArgs(artifact: ProgramArtifact, file: ArgsFile): void {
+  file.args.forEach((args, i) => {
+    try {
+      encodeArgs(artifact.params, args);
+    } catch (err) {
+      if (err instanceof IochainError)
+        throw new IochainError(
+          err.diagnostic.code,
+          `${file.where[i]}: ${err.diagnostic.message}`,
+          undefined,
+          err.diagnostic.hint,
+        );
+      throw err;
+    }
+  });
 }
 
 /** Runs every argument set, prints one JSON result per line in input order, and a summary on stderr. */
