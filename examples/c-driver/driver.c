@@ -360,7 +360,7 @@ struct counters {
 
 /*
  * Chains first..first+count-1 as records 0..count-1 of one batch, run to the end: as
- * KernelChainTarget.runBatch. Answers go to out[first..]; a bytes result is copied to values.
+ * KernelChainTarget.execute. Answers go to out[first..]; a bytes result is copied to values.
  */
 static void run_batch(const struct options *o, const struct chain_program *c, const struct mapping *m,
 		      const struct keys *k, size_t first, size_t count, struct answer *out,

@@ -1,6 +1,6 @@
 /* iochain_chain.h: the kernel-chain ABI (docs/abi.md, "Kernel chains") for C drivers.
- * Generated from src/compiler/chain-abi.ts by `iochain compile --emit chain-header`
- * (src/compiler/targets/chain-abi-header.ts); do not edit. */
+ * Generated from src/abi/chain.ts by `iochain compile --emit chain-header`
+ * (src/object/chain-header.ts); do not edit. */
 #ifndef IOCHAIN_CHAIN_H
 #define IOCHAIN_CHAIN_H
 

@@ -46,7 +46,7 @@ const scalarType = (b: BtfBuilder, t: CScalar): number =>
 
 /**
  * `struct iochain_chain_ctx` (docs/abi.md, "Kernel chains"): the step's ctx, then the chain
- * program's header (field names from chain-abi-header.ts, offsets from chain-abi.ts).
+ * program's header (field names from chain-header.ts, offsets from abi/chain.ts).
  */
 export function describeChainCtx(b: BtfBuilder, stepCtx: number): number {
   return b.struct("iochain_chain_ctx", CHAIN_CTX_SIZE, [

@@ -1,4 +1,4 @@
-// The C view of the kernel-chain ABI (src/compiler/chain-abi.ts, docs/abi.md "Kernel chains"):
+// The C view of the kernel-chain ABI (src/abi/chain.ts, docs/abi.md "Kernel chains"):
 // field names and C types of the chain program's ctx header and of a record, for the object's BTF
 // (bpf/elf/artifact-btf.ts) and for `iochain_chain.h`, the header C drivers include
 // (examples/c-driver/). Offsets are never written here: they come from ChainCtx / ChainRecord /
@@ -218,7 +218,7 @@ const enumOf = (
     "};",
   ].join("\n");
 
-/** `iochain_chain.h`: the kernel-chain ABI for C drivers, generated from chain-abi.ts. */
+/** `iochain_chain.h`: the kernel-chain ABI for C drivers, generated from abi/chain.ts. */
 export function chainAbiHeader(): string {
   const stepMembers = STEP_CTX_FIELDS.map((f) => scalarMember(f));
   const chainMembers = [
@@ -250,8 +250,8 @@ export function chainAbiHeader(): string {
   ];
   const errors = { ...BuiltinError, ...RuntimeError };
   return `/* iochain_chain.h: the kernel-chain ABI (docs/abi.md, "Kernel chains") for C drivers.
- * Generated from src/compiler/chain-abi.ts by \`iochain compile --emit chain-header\`
- * (src/compiler/targets/chain-abi-header.ts); do not edit. */
+ * Generated from src/abi/chain.ts by \`iochain compile --emit chain-header\`
+ * (src/object/chain-header.ts); do not edit. */
 #ifndef IOCHAIN_CHAIN_H
 #define IOCHAIN_CHAIN_H
 

@@ -19,7 +19,7 @@ import {
 import { IochainError, internalError } from "../diagnostics.js";
 
 export interface KernelChainSessionOptions extends KernelSessionOptions {
-  /** Chains per test run (default DEFAULT_BATCH, compiler/chain-abi.ts). */
+  /** Chains per test run (default DEFAULT_BATCH, abi/chain.ts). */
   batch?: number;
   /**
    * The data mapping's read-ahead: "random" (default, MADV_RANDOM: a miss reads one page, no

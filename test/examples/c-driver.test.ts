@@ -2,7 +2,7 @@
 // program of an object written by `iochain compile --target linux` over a generated bptree and
 // answers every key (present and absent) as examples/bptree/reference.ts does — in batches of the
 // object's capacity, of 1, of sizes that leave a partial batch, and with a budget so small that
-// every batch takes many test runs. Its header is the one chain-abi-header.ts generates.
+// every batch takes many test runs. Its header is the one chain-header.ts generates.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -44,7 +44,7 @@ const skip = noCompiler ?? noBpf;
 if (skip) console.warn(`skipping the C driver's runs: ${skip}`);
 
 describe("examples/c-driver", () => {
-  it("iochain_chain.h is the header generated from chain-abi.ts", () => {
+  it("iochain_chain.h is the header generated from abi/chain.ts", () => {
     expect(readFileSync(HEADER, "utf8")).toBe(chainAbiHeader());
     // What `iochain compile --emit chain-header` prints starts with the same text.
     const r = runCli([
