@@ -139,6 +139,7 @@ function checkFn(ctx: CheckContext, fn: A.FnItem, module: ModuleInfo): void {
 function checkStorage(ctx: CheckContext, item: A.StorageItem, module: ModuleInfo): StorageInfo {
   const { info, scope } = checkStorageHeader(ctx, item, module);
   const facts = newFacts(ctx, item, module);
+  facts.calls.push(...(info.startExpr?.calls ?? []));
   const env: BodyEnv = { ctx, module, scope, facts, owner: { kind: "storage", info }, loops: 0 };
   const hint =
     info.result.kind === "none"

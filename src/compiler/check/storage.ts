@@ -7,6 +7,7 @@ import { checkExpr, coerce, type ExprEnv, type Scope } from "./expr.js";
 import { requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { where } from "./resolve.js";
+import { checkStart, type StartExpr } from "./start.js";
 
 export const DEFAULT_BLOCK_SIZE = 4096;
 export const DEFAULT_MAX_CHAIN = 16;
@@ -43,7 +44,10 @@ export interface StorageInfo {
   item: A.StorageItem;
   module: ModuleInfo;
   blockSize: number;
+  /** The first read's offset when constant (else 0 and `startExpr`). */
   start: bigint;
+  /** The first read when computed from the parameters (the program's start step). */
+  startExpr?: StartExpr;
   maxChain: number;
   files: string[];
   params: { name: string; type: A.IntType | A.BoolType }[];
@@ -112,6 +116,10 @@ export function checkStorageHeader(
   checkClauses(ctx, env, item, info);
   const { scope, declare } = storageScope(ctx, item);
   checkParams(ctx, env, item, info, declare);
+  // Only the parameters are in scope for `start` (state is declared below).
+  const first = checkStart(ctx, item, module, { names: new Map(scope.names) });
+  if (first && "constant" in first) info.start = first.constant;
+  else if (first) info.startExpr = first.computed;
   if (item.result) {
     const errorsBefore = ctx.diags.count;
     info.result = storageResult(ctx, env, item.result);
@@ -124,7 +132,7 @@ export function checkStorageHeader(
 
 type Declare = (id: A.Ident, binding: A.Binding, ty: A.Type) => void;
 
-/** The header clauses: `reads`, `start`, `max_chain`, each at most once. */
+/** The header clauses: `reads`, `max_chain`, each at most once (`start`: start.ts). */
 function checkClauses(
   ctx: CheckContext,
   env: ExprEnv,
@@ -143,25 +151,7 @@ function checkClauses(
     }
     seenClause.set(c.kind, c.span);
     if (c.kind === "reads") info.files = c.files.map((f) => f.value);
-    else if (c.kind === "start") {
-      const v = requireConstInt(env, c.value, {
-        min: 0n,
-        max: (1n << 63n) - 1n,
-        code: "E0515",
-        what: "the start offset",
-      });
-      if (v !== undefined) {
-        info.start = v;
-        if (v % BigInt(ctx.blockSize) !== 0n) {
-          d.error(
-            "E0515",
-            `the start offset ${v} is not a multiple of the block size ${ctx.blockSize}`,
-            c.value.span,
-            "reads are aligned to the block size",
-          );
-        }
-      }
-    } else if (c.kind === "max_chain") {
+    else if (c.kind === "max_chain") {
       const v = requireConstInt(env, c.value, {
         min: 1n,
         max: (1n << 31n) - 1n,

@@ -197,7 +197,7 @@ export interface StorageItem extends Node {
 export type StorageClause =
   | ({ kind: "reads"; files: StringLit[] } & Node)
   | ({ kind: "block"; value: Expr } & Node)
-  | ({ kind: "start"; value: Expr } & Node)
+  | ({ kind: "start"; value: Expr; size?: Expr } & Node)
   | ({ kind: "max_chain"; value: Expr } & Node);
 
 export type StorageDecl = StateDecl | OutputDecl | AggregateDecl;

@@ -286,8 +286,8 @@ const actions: ohm.ActionDict<unknown> = {
   Clause_block(_kw, value) {
     return { kind: "block", value: ast(value), span: span(this) };
   },
-  Clause_start(_kw, value) {
-    return { kind: "start", value: ast(value), span: span(this) };
+  Clause_start(_kw, value, size) {
+    return { kind: "start", value: ast(value), size: opt(size), span: span(this) };
   },
   Clause_maxChain(_kw, value) {
     return { kind: "max_chain", value: ast(value), span: span(this) };

@@ -18,6 +18,7 @@ import {
   BuiltinError,
   Ctx,
   MapIndex,
+  RESUME_START,
   RuntimeError,
   Status,
   type ProgramArtifact,
@@ -113,7 +114,8 @@ interface Shape {
   recordSize: number;
   capacity: number;
   maps: { block: number; scratch: number; chains: number; zeros: number };
-  start: bigint;
+  /** "computed": the step's start step (ctx.resume = RESUME_START) gives the first read. */
+  start: bigint | "computed";
   maxChain: number;
 }
 
@@ -161,6 +163,11 @@ ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + 
   r2 = ${s.scratch}
   ${mapValue("r3", s.maps.scratch)}
   call ${HelperId.PROBE_READ_KERNEL}`;
+  // A computed first read: the chain starts with the start step (no block, no hop; the step's own
+  // resubmit checks), entered at run_step with resume = RESUME_START and got = 0.
+  const startStep = `  r1 = 0
+  *(u64 *)(r6 + ${H.offset}) = r1
+  *(u32 *)(r6 + ${H.got}) = w1`;
   const fail = (label: string, code: number): string => `${label}:
   r1 = ${code}
   goto driver_end`;
@@ -199,8 +206,12 @@ start_chain:
 ${record("bad_record")}
 ${argCopies}
 ${zeroScratch}
-  r1 = ${s.start} ll
-  *(u64 *)(r6 + ${H.offset}) = r1
+${
+  s.start === "computed"
+    ? startStep
+    : `  r1 = ${s.start} ll
+  *(u64 *)(r6 + ${H.offset}) = r1`
+}
   r1 = 0
   *(u32 *)(r6 + ${H.hop}) = w1
   *(u32 *)(r6 + ${H.hops}) = w1
@@ -211,6 +222,13 @@ ${zeroScratch}
   *(u32 *)(r6 + ${H.size}) = w1
   r1 = 1
   *(u32 *)(r6 + ${H.active}) = w1
+${
+  s.start === "computed"
+    ? `  r1 = ${RESUME_START}
+  *(u32 *)(r6 + ${H.resume}) = w1
+  goto run_step`
+    : ""
+}
 have_chain:
   r1 = *(u32 *)(r6 + ${H.resume})
   if r1 != 0 goto run_step
@@ -282,10 +300,17 @@ suspended:
   exit
 ; resubmit: the declared chain length first, then the read's size; the offset is checked by the read
 resubmit:
+${
+  s.start === "computed"
+    ? `  r1 = *(u32 *)(r6 + ${Ctx.resume})
+  if r1 == ${RESUME_START} goto next_read`
+    : ""
+}
   r1 = *(u32 *)(r6 + ${H.hop})
   r1 += 1
   if r1 >= ${s.maxChain} goto fail_chain_too_long
   *(u32 *)(r6 + ${H.hop}) = w1
+next_read:
   r1 = *(u32 *)(r6 + ${Ctx.nextSize})
   if r1 == 0 goto fail_bad_size
   if r1 > ${s.block} goto fail_bad_size
