@@ -54,6 +54,11 @@ export function coerce(env: ExprEnv, e: A.Expr, target: A.Type, what: string): b
   const t = e.ty;
   if (!t) return false;
   if (target.kind === "int") {
+    if (t.kind === "untyped" && e.kind === "if" && e.constValue === undefined) {
+      const ok = coerce(env, e.then, target, what) && coerce(env, e.else, target, what);
+      if (ok) e.ty = target;
+      return ok;
+    }
     if (t.kind === "untyped") {
       if (e.constValue !== undefined && !T.fits(e.constValue, target)) {
         const hint =
@@ -199,7 +204,40 @@ export function checkExpr(env: ExprEnv, e: A.Expr): A.Type | undefined {
       const s = storageTypeOf(env, e.target, "little", "read");
       return s ? set(e, A.UNTYPED, BigInt(s.size)) : undefined;
     }
+    case "if":
+      return checkIfExpr(env, e);
   }
+}
+
+/**
+ * `if c { a } else { b }`: a bool condition, arms of one type (integers meet as `a + b` does;
+ * two untyped constants stay untyped until the value meets a type, as a literal does).
+ */
+function checkIfExpr(env: ExprEnv, e: Extract<A.Expr, { kind: "if" }>): A.Type | undefined {
+  const cond = checkBool(env, e.cond, "the condition of `if`");
+  const a = checkValue(env, e.then);
+  const b = checkValue(env, e.else);
+  if (!cond || !a || !b) return undefined;
+  const c = e.cond.constValue;
+  const pick = (x: A.Expr, y: A.Expr): bigint | undefined =>
+    c === undefined ? undefined : c !== 0n ? x.constValue : y.constValue;
+  if (a.kind === "bool" || b.kind === "bool") {
+    if (!coerce(env, e.else, a, "the other arm of `if`")) return undefined;
+    return set(e, A.BOOL, pick(e.then, e.else));
+  }
+  if (!T.isIntLike(a) || !T.isIntLike(b)) {
+    env.ctx.diags.error(
+      "E0411",
+      `the arms of an \`if\` value are integers or bools, found ${A.typeName(a)} and ${A.typeName(b)}`,
+      e.span,
+    );
+    return undefined;
+  }
+  const t = meet(env, e.then, e.else, "if/else", e.span);
+  if (!t) return undefined;
+  const v = pick(e.then, e.else);
+  // Untyped arms (not folded) stay untyped until the value meets a type: coerce types the arms.
+  return set(e, t, v);
 }
 
 function checkName(env: ExprEnv, e: A.NameExpr): A.Type | undefined {

@@ -373,7 +373,9 @@ export type Expr =
       runtimeLength?: Expr;
     } & ExprBase)
   | ({ kind: "tuple"; elems: Expr[] } & ExprBase)
-  | ({ kind: "sizeof"; target: TypeExpr } & ExprBase);
+  | ({ kind: "sizeof"; target: TypeExpr } & ExprBase)
+  /** `if cond { then } else { else }` as a value (the arms are expressions). */
+  | ({ kind: "if"; cond: Expr; then: Expr; else: Expr } & ExprBase);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -489,6 +489,12 @@ const actions: ohm.ActionDict<unknown> = {
     return e;
   },
 
+  IfExpr(_kw, cond, _open, then, _close, _else, otherwise) {
+    return { kind: "if", cond: ast(cond), then: ast(then), else: ast(otherwise), span: span(this) };
+  },
+  IfExprElse_block(_open, e, _close) {
+    return ast(e);
+  },
   Primary_tuple(_open, first, _comma, rest, _close) {
     return { kind: "tuple", elems: [ast(first), ...list(rest)], span: span(this) };
   },
