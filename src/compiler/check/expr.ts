@@ -8,6 +8,7 @@ import { checkCall } from "./call.js";
 import { checkAt, checkField, checkIndex } from "./read.js";
 import { storageTypeOf } from "./disk-layouts.js";
 import { lookupItem } from "./resolve.js";
+import { didYouMean } from "./context.js";
 import * as T from "./types.js";
 
 export interface Local {
@@ -128,6 +129,17 @@ export function coerce(env: ExprEnv, e: A.Expr, target: A.Type, what: string): b
 /** Checks an expression that must be a plain value (integer or bool); reports modules, layouts. */
 export function checkValue(env: ExprEnv, e: A.Expr): A.Type | undefined {
   const t = checkExpr(env, e);
+  if (t?.kind === "void" && e.kind === "call") {
+    const name = e.callee.path.map((p) => p.name).join("::");
+    env.ctx.diags.error(
+      "E0407",
+      `\`${name}\` returns nothing: its call has no value`,
+      e.span,
+      `call it as a statement (\`${name}(...);\`), or give \`${name}\` a result type`,
+    );
+    e.ty = undefined;
+    return undefined;
+  }
   if (t && (t.kind === "module" || t.kind === "layout" || t.kind === "fn")) {
     env.ctx.diags.error(
       "E0407",
@@ -453,6 +465,17 @@ function checkCast(env: ExprEnv, e: Extract<A.Expr, { kind: "cast" }>): A.Type |
     e.target.kind === "named" && e.target.path.length === 1
       ? T.scalarSpelling(e.target.path[0].name)
       : undefined;
+  const single =
+    e.target.kind === "named" && e.target.path.length === 1 ? e.target.path[0].name : undefined;
+  if (!spelled && single !== undefined && !env.module.items.has(single)) {
+    d.error(
+      "E0401",
+      `unknown type \`${single}\``,
+      e.target.span,
+      didYouMean(single, [...A.INT_NAMES, "bool"]) ?? "`as` converts to u8..u64, i8..i64 or bool",
+    );
+    return undefined;
+  }
   if (!spelled) {
     d.error(
       "E0415",

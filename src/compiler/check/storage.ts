@@ -3,7 +3,7 @@
 // checker and the lowering work from.
 import * as A from "../front/ast.js";
 import type { CheckContext, ModuleInfo } from "./context.js";
-import { checkExpr, coerce, type ExprEnv, type Scope } from "./expr.js";
+import { checkExpr, coerce, ERROR_TY, type ExprEnv, type Scope } from "./expr.js";
 import { requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { where } from "./resolve.js";
@@ -221,7 +221,7 @@ function checkParams(
     declare(
       p.name,
       { kind: "param", index, name: p.name.name, fn: item, span: p.name.span },
-      t ?? { kind: "void" },
+      t ?? ERROR_TY,
     );
   });
 }
@@ -261,7 +261,7 @@ function checkDecls(
       }
       decl.ty = t;
       if (t) info.state.push({ decl, type: t, init });
-      declare(decl.name, { kind: "state", decl }, t ?? { kind: "void" });
+      declare(decl.name, { kind: "state", decl }, t ?? ERROR_TY);
     } else if (decl.kind === "output") {
       checkOutput(ctx, env, info, decl);
     }

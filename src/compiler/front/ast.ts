@@ -380,7 +380,7 @@ export type Expr =
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
+export const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
 
 export function isIntName(name: string): name is IntName {
   return (INT_NAMES as readonly string[]).includes(name);

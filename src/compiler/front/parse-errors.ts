@@ -185,6 +185,14 @@ export function syntaxError(match: FailedMatchResult, lines: LineMap): IochainEr
       `pick another name, e.g. \`${word}_\``,
     );
   }
+  const emitAlone = emitOutsideScan(source, at, found.text);
+  if (emitAlone)
+    return new IochainError(
+      "E0636",
+      emitAlone.message,
+      lines.span(emitAlone.at, emitAlone.at + 4),
+      emitAlone.hint,
+    );
   const keyword = misspelledKeyword(source, at, word);
   if (expected.length === 1 && expected[0] === "`;`") {
     const end = previousTokenEnd(source, at);
@@ -232,4 +240,22 @@ function misspelledKeyword(source: string, at: number, found: string): string | 
     if (k) return `\`${w}\` is not a keyword: did you mean \`${k}\`?`;
   }
   return undefined;
+}
+
+/** `emit { ... }` where a statement starts: emit is a clause of `scan`, never a statement. */
+function emitOutsideScan(
+  source: string,
+  at: number,
+  found: string,
+): { at: number; message: string; hint: string } | undefined {
+  if (found !== "`{`") return undefined;
+  const head = source.slice(0, previousTokenEnd(source, at));
+  if (!head.endsWith("emit")) return undefined;
+  const start = head.length - 4;
+  if (!/(^|[;{}])$/.test(head.slice(0, previousTokenEnd(head, start)))) return undefined;
+  return {
+    at: start,
+    message: "`emit` is only allowed as the last clause of a `scan`, not as a statement",
+    hint: "`scan i in 0 .. n let r = ... filter ... emit { ... };` emits per record; for one row per block write `scan _i in 0 .. 1 emit { ... };`",
+  };
 }
