@@ -3,7 +3,7 @@
 // checker and the lowering work from.
 import * as A from "../front/ast.js";
 import type { CheckContext, ModuleInfo } from "./context.js";
-import { checkExpr, coerce, ERROR_TY, type ExprEnv, type Scope } from "./expr.js";
+import { checkExpr, checkInt, coerce, ERROR_TY, type ExprEnv, type Scope } from "./expr.js";
 import { requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { where } from "./resolve.js";
@@ -34,8 +34,11 @@ export interface OutputFieldInfo {
 export interface AggregateInfo {
   name: string;
   kind: A.AggregateKind;
-  /** The output field aggregated (absent for count). */
+  /** The output field aggregated (absent for count and for an expression). */
   field?: string;
+  /** An expression over the row (`sum(price * qty)`): its fields are the locals `rowLocals`. */
+  expr?: A.Expr;
+  rowLocals?: Map<string, number>;
   type: A.IntType;
   span: A.Span;
 }
@@ -413,6 +416,11 @@ function checkAggregate(ctx: CheckContext, info: StorageInfo, decl: A.AggregateD
       info.aggregates.push({ name: a.name.name, kind, type: A.U64, span: a.span });
       continue;
     }
+    if (!a.field && a.arg && info.output) {
+      const row = checkRowExpr(ctx, info, a.arg, kind);
+      if (row) info.aggregates.push({ name: a.name.name, kind, ...row, span: a.span });
+      continue;
+    }
     if (!a.field) {
       d.error(
         "E0635",
@@ -441,4 +449,31 @@ function checkAggregate(ctx: CheckContext, info: StorageInfo, decl: A.AggregateD
         : field.type;
     info.aggregates.push({ name: a.name.name, kind, field: field.name, type, span: a.span });
   }
+}
+
+/**
+ * An aggregate's argument that is an expression (`sum(price * qty)`, `max(hi - lo)`): an integer
+ * over the output row's fields, each a local bound to the emitted value.
+ */
+function checkRowExpr(
+  ctx: CheckContext,
+  info: StorageInfo,
+  e: A.Expr,
+  kind: A.AggregateKind,
+): { expr: A.Expr; rowLocals: Map<string, number>; type: A.IntType } | undefined {
+  const scope: Scope = { names: new Map() };
+  const rowLocals = new Map<string, number>();
+  for (const f of info.output!.fields) {
+    const id = ctx.nextLocal++;
+    rowLocals.set(f.name, id);
+    scope.names.set(f.name, {
+      binding: { kind: "local", id, name: f.name, mutable: false, span: e.span, ty: f.type },
+      ty: f.type,
+    });
+  }
+  const env: ExprEnv = { ctx, module: info.module, scope, constOnly: false };
+  const t = checkInt(env, e, `the argument of \`${kind}\``, A.U64);
+  if (!t || t.kind !== "int") return undefined;
+  const type = kind === "sum" || kind === "avg" ? (t.signed ? A.intType("i64") : A.U64) : t;
+  return { expr: e, rowLocals, type };
 }

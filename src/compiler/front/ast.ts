@@ -228,8 +228,10 @@ export interface AggregateItem extends Node {
   name: Ident;
   /** As written (`count`, `sum`, ...); the checker rejects unknown kinds. */
   fn: Ident;
-  /** The output field aggregated; absent for count(). */
+  /** The output field aggregated, when the argument is one name; absent for count(). */
   field?: Ident;
+  /** The argument as written: a field or an expression over the output row's fields. */
+  arg?: Expr;
 }
 
 export interface AggregateDecl extends Node {

@@ -316,13 +316,10 @@ const actions: ohm.ActionDict<unknown> = {
   AggregateDecl(_kw, _open, items, _comma, _close, _semi) {
     return { kind: "aggregate", items: list(items), span: span(this) };
   },
-  AggregateItem(name, _colon, fn, _open, field, _close) {
-    return {
-      name: ident(name),
-      fn: ident(fn),
-      field: field.numChildren > 0 ? ident(field.child(0)) : undefined,
-      span: span(this),
-    };
+  AggregateItem(name, _colon, fn, _open, argument, _close) {
+    const arg = opt<A.Expr>(argument);
+    const field = arg?.kind === "name" && arg.path.length === 1 ? arg.path[0] : undefined;
+    return { name: ident(name), fn: ident(fn), field, arg, span: span(this) };
   },
   Stage(_kw, name, body) {
     return { name: ident(name), body: ast(body), span: span(this) };
