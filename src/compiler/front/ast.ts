@@ -51,6 +51,11 @@ export interface ArrayType {
   kind: "array";
   elem: StorageType;
   length: number | "generic" | "runtime";
+  /**
+   * Bytes from one element to the next when they are not packed: a field projected out of an
+   * array of layouts (`bucket.entry.key`: every entry's key, `sizeof(Entry)` apart).
+   */
+  stride?: number;
 }
 /** The value of a name that is not a value: a module, a layout, a function (for diagnostics). */
 export interface NotAValueType {

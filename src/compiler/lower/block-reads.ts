@@ -86,7 +86,7 @@ export function lowerIndex(
   const arr = lowerExpr(cx, fr, e.object);
   if (arr.kind !== "array") throw internalError(`lowering: index of ${arr.kind}`, e.span);
   const f = cx.f;
-  const elemSize = arr.elem.size;
+  const elemSize = arr.stride ?? arr.elem.size;
   const i = constOf(e.index) ?? lowerScalar(cx, fr, e.index, scalarTy(e.index));
   f.at(e.span);
   if (isImm(i)) {

@@ -140,6 +140,18 @@ function lowerField(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind: "fie
     return lowerBlockBuiltin(cx, e.object.binding.name, e.field.name, e.span);
   }
   const obj = lowerExpr(cx, fr, e.object);
+  if (obj.kind === "array" && obj.elem.kind === "layout") {
+    // A projection: the same elements, each seen at the field's offset inside it.
+    const field = obj.elem.layout.fields.find((x) => x.name === e.field.name);
+    if (!field) throw internalError(`lowering: no field ${e.field.name}`, e.span);
+    return {
+      kind: "array",
+      elem: field.type,
+      length: obj.length,
+      at: { ptr: obj.at.ptr, off: obj.at.off + field.offset },
+      stride: obj.stride ?? obj.elem.size,
+    };
+  }
   if (obj.kind !== "view") throw internalError(`lowering: field of ${obj.kind}`, e.span);
   const field = obj.layout.fields.find((f) => f.name === e.field.name);
   if (!field) throw internalError(`lowering: no field ${e.field.name}`, e.span);
