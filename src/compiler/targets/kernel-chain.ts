@@ -168,6 +168,8 @@ ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + 
   const startStep = `  r1 = 0
   *(u64 *)(r6 + ${H.offset}) = r1
   *(u32 *)(r6 + ${H.got}) = w1`;
+  // Lines only a computed start has (with their newline: a constant start's text is unchanged).
+  const ifComputed = (text: string): string => (s.start === "computed" ? `${text}\n` : "");
   const fail = (label: string, code: number): string => `${label}:
   r1 = ${code}
   goto driver_end`;
@@ -222,14 +224,7 @@ ${
   *(u32 *)(r6 + ${H.size}) = w1
   r1 = 1
   *(u32 *)(r6 + ${H.active}) = w1
-${
-  s.start === "computed"
-    ? `  r1 = ${RESUME_START}
-  *(u32 *)(r6 + ${H.resume}) = w1
-  goto run_step`
-    : ""
-}
-have_chain:
+${ifComputed(`  r1 = ${RESUME_START}\n  *(u32 *)(r6 + ${H.resume}) = w1\n  goto run_step`)}have_chain:
   r1 = *(u32 *)(r6 + ${H.resume})
   if r1 != 0 goto run_step
 ; the read: inside the file, at most the block, zero-filled past the file's end
@@ -300,18 +295,11 @@ suspended:
   exit
 ; resubmit: the declared chain length first, then the read's size; the offset is checked by the read
 resubmit:
-${
-  s.start === "computed"
-    ? `  r1 = *(u32 *)(r6 + ${Ctx.resume})
-  if r1 == ${RESUME_START} goto next_read`
-    : ""
-}
-  r1 = *(u32 *)(r6 + ${H.hop})
+${ifComputed(`  r1 = *(u32 *)(r6 + ${Ctx.resume})\n  if r1 == ${RESUME_START} goto next_read`)}  r1 = *(u32 *)(r6 + ${H.hop})
   r1 += 1
   if r1 >= ${s.maxChain} goto fail_chain_too_long
   *(u32 *)(r6 + ${H.hop}) = w1
-next_read:
-  r1 = *(u32 *)(r6 + ${Ctx.nextSize})
+${ifComputed("next_read:")}  r1 = *(u32 *)(r6 + ${Ctx.nextSize})
   if r1 == 0 goto fail_bad_size
   if r1 > ${s.block} goto fail_bad_size
   *(u32 *)(r6 + ${H.size}) = w1
