@@ -49,6 +49,14 @@ export const CTX_FIELDS: readonly {
 
 export const Status = { RESUBMIT: 0, DONE: 1, FAILED: 2, SUSPENDED: 3 } as const;
 
+/**
+ * ctx.resume of the start step: a program whose first read is computed from its arguments
+ * (`start` over the parameters; artifact.start = "computed") is run once before any read with
+ * this value, no block, and ends with RESUBMIT (the first read, checked like any resubmit) or
+ * FAILED. 1 is a re-run after a suspension, 0 an ordinary step.
+ */
+export const RESUME_START = 2;
+
 /** Errors every program can end with, whatever its source says (docs/abi.md). */
 export const BuiltinError = {
   out_of_file: 1,
@@ -131,8 +139,11 @@ export interface ProgramArtifact {
   insns: Insn[];
   maps: MapSpec[];
   blockSize: number;
-  /** File offset of the chain's first read. */
-  start: bigint;
+  /**
+   * File offset of the chain's first read (of `blockSize` bytes), or "computed": the program's
+   * start step (ctx.resume = RESUME_START) computes the first read from the arguments.
+   */
+  start: bigint | "computed";
   maxChain: number;
   params: ParamSpec[];
   result: ResultSpec;

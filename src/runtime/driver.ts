@@ -3,7 +3,14 @@
 // finish (done / failed), or drain the output rows of a suspension and resume on the same block.
 // It enforces the declared maximum chain length and re-checks every read itself: a target never
 // sees a read outside the file, whatever the program asked for.
-import { BuiltinError, CTX_SIZE, Ctx, Status, type ProgramArtifact } from "../abi/artifact.js";
+import {
+  BuiltinError,
+  CTX_SIZE,
+  Ctx,
+  RESUME_START,
+  Status,
+  type ProgramArtifact,
+} from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { abiBroken } from "./abi-broken.js";
 import { ChainRecord, STATUS_UNSET } from "./chain-record.js";
@@ -91,7 +98,8 @@ function checkArtifactFits(artifact: ProgramArtifact, target: StepTarget): void 
       `the block map holds ${target.blockBuffer().byteLength} bytes, less than the block size ${artifact.blockSize}`,
     );
   }
-  if (artifact.start < 0n) bad(`start offset ${artifact.start} is negative`);
+  if (artifact.start !== "computed" && artifact.start < 0n)
+    bad(`start offset ${artifact.start} is negative`);
 }
 
 /** Runs one chain to its end (or to a suspension the caller asked to stop at). */
@@ -116,8 +124,25 @@ export function runChain(
   argSlots.forEach((slot, i) => view.setBigUint64(Ctx.args + i * 8, slot, true));
   const finish = chain.finish.bind(chain);
 
-  let offset = artifact.start;
+  let offset: bigint;
   let size = artifact.blockSize;
+  // A computed first read: the start step (no block) resubmits it, checked as any resubmit is.
+  const computed = artifact.start === "computed";
+  if (artifact.start === "computed") {
+    setStepIn(view, 0n, 0, 0, RESUME_START);
+    target.runStep(ctx);
+    chain.steps++;
+    if (view.getUint32(Ctx.status, true) !== Status.RESUBMIT) {
+      const settled = chain.settle("ctx.status");
+      if (settled === "resume") abiBroken("the start step suspended: it has no rows to give");
+      return settled;
+    }
+    const firstSize = view.getUint32(Ctx.nextSize, true);
+    if (firstSize === 0 || firstSize > artifact.blockSize)
+      return finish("failed", BuiltinError.bad_size);
+    offset = view.getBigUint64(Ctx.nextOffset, true);
+    size = firstSize;
+  } else offset = artifact.start;
   for (let hop = 0; ; hop++) {
     // The read. The driver's own checks: inside the file, and (through the device) inside an extent.
     if (offset >= source.size) return finish("failed", BuiltinError.out_of_file);
@@ -129,7 +154,7 @@ export function runChain(
       const t = translate(ext.map, offset, BigInt(real));
       // The program's own checks should have refused this; the driver never issues the read either.
       if ("error" in t) return finish("failed", BuiltinError[t.error]);
-      const devAddr = hop === 0 ? t.devAddr : view.getBigUint64(Ctx.nextDev, true);
+      const devAddr = hop === 0 && !computed ? t.devAddr : view.getBigUint64(Ctx.nextDev, true);
       if (devAddr !== t.devAddr) {
         abiBroken(
           `ctx.next_dev = ${devAddr} for file offset ${offset}, but the extent table maps it to device address ${t.devAddr}`,
@@ -148,18 +173,7 @@ export function runChain(
     for (;;) {
       if (chain.steps >= maxSteps)
         abiBroken(`the chain ran ${chain.steps} steps without finishing`);
-      view.setBigUint64(Ctx.offset, offset, true);
-      view.setUint32(Ctx.size, got, true);
-      view.setUint32(Ctx.hop, hop, true);
-      view.setUint32(Ctx.resume, resume, true);
-      view.setUint32(Ctx.status, STATUS_UNSET, true);
-      view.setBigUint64(Ctx.nextOffset, 0n, true);
-      view.setUint32(Ctx.nextSize, 0, true);
-      view.setUint32(Ctx.error, 0, true);
-      view.setBigUint64(Ctx.value, 0n, true);
-      view.setUint32(Ctx.valueLen, 0, true);
-      view.setBigUint64(Ctx.nextDev, 0n, true);
-      // ctx.rows is kept: rows accumulate across blocks until a suspension or the end drains them.
+      setStepIn(view, offset, got, hop, resume);
       target.runStep(ctx);
       chain.steps++;
       if (view.getUint32(Ctx.status, true) === Status.RESUBMIT) break;
@@ -176,4 +190,20 @@ export function runChain(
     offset = view.getBigUint64(Ctx.nextOffset, true);
     size = nextSize;
   }
+}
+
+/** A step's in fields, and its out fields cleared. */
+function setStepIn(view: DataView, offset: bigint, got: number, hop: number, resume: number): void {
+  view.setBigUint64(Ctx.offset, offset, true);
+  view.setUint32(Ctx.size, got, true);
+  view.setUint32(Ctx.hop, hop, true);
+  view.setUint32(Ctx.resume, resume, true);
+  view.setUint32(Ctx.status, STATUS_UNSET, true);
+  view.setBigUint64(Ctx.nextOffset, 0n, true);
+  view.setUint32(Ctx.nextSize, 0, true);
+  view.setUint32(Ctx.error, 0, true);
+  view.setBigUint64(Ctx.value, 0n, true);
+  view.setUint32(Ctx.valueLen, 0, true);
+  view.setBigUint64(Ctx.nextDev, 0n, true);
+  // ctx.rows is kept: rows accumulate across blocks until a suspension or the end drains them.
 }

@@ -12,7 +12,7 @@
 // and when the chain stops read the outcome from the header: done, failed, or suspended (take the
 // rows, set resume = 1, and issue the same block again).
 import { XRP_BUFFER_SIZE, XRP_CTX_SIZE, XrpCtx, XrpScratch } from "../object/xrp-layout.js";
-import { BuiltinError, Ctx, Status, type ProgramArtifact } from "../abi/artifact.js";
+import { BuiltinError, Ctx, RESUME_START, Status, type ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { type ArgValue, encodeArgs } from "./args.js";
 import { abiBroken } from "./abi-broken.js";
@@ -90,24 +90,24 @@ export class XrpSim {
     encodeArgs(artifact.params, options.args ?? {}).forEach((slot, i) =>
       h.setBigUint64(Ctx.args + 8 * i, slot, true),
     );
-    const firstReal = source.size - artifact.start;
-    h.setBigUint64(Ctx.offset, artifact.start, true);
+    const finish = chain.finish.bind(chain);
+
+    let offset: bigint;
+    let size = artifact.blockSize;
+    if (artifact.start === "computed") {
+      // User space: the program's start step computes the first read (no block), here on the VM.
+      const first = this.startStep(chain);
+      if (!("offset" in first)) return first;
+      ({ offset, size } = first);
+    } else offset = artifact.start;
+    const firstReal = source.size - offset;
+    h.setBigUint64(Ctx.offset, offset, true);
     h.setUint32(
       Ctx.size,
-      Number(
-        firstReal < BigInt(artifact.blockSize)
-          ? firstReal < 0n
-            ? 0n
-            : firstReal
-          : BigInt(artifact.blockSize),
-      ),
+      Number(firstReal < BigInt(size) ? (firstReal < 0n ? 0n : firstReal) : BigInt(size)),
       true,
     );
 
-    const finish = chain.finish.bind(chain);
-
-    let offset = artifact.start;
-    let size = artifact.blockSize;
     let resumed = false;
     for (;;) {
       // The kernel: read, run, and follow next_addr[0] while the program leaves done = 0.
@@ -151,5 +151,32 @@ export class XrpSim {
       size = h.getUint32(Ctx.size, true) || artifact.blockSize;
       resumed = true;
     }
+  }
+
+  /** The start step (header.resume = RESUME_START): the first read, or how the chain ended. */
+  private startStep(chain: ChainRecord): { offset: bigint; size: number } | ChainResult {
+    const h = this.header;
+    h.setUint32(Ctx.resume, RESUME_START, true);
+    h.setUint32(Ctx.status, STATUS_UNSET, true);
+    this.data.fill(0);
+    this.ctxView.setUint32(XrpCtx.done, 0, true);
+    this.ctxView.setBigUint64(XrpCtx.nextAddr, 0n, true);
+    this.ctxView.setBigUint64(XrpCtx.size, 0n, true);
+    this.vm.run({ ctx: this.ctx, budget: this.options.budget });
+    chain.steps++;
+    h.setUint32(Ctx.resume, 0, true);
+    if (this.ctxView.getUint32(XrpCtx.done, true) !== 0) {
+      const settled = chain.settle("header.status");
+      if (settled === "resume")
+        abiBroken("the start step suspended: it has no rows to give", XRP_ABI);
+      return settled;
+    }
+    if (h.getUint32(Ctx.status, true) !== Status.RESUBMIT)
+      abiBroken("the start step left done = 0 without status RESUBMIT", XRP_ABI);
+    const next = this.ctxView.getBigUint64(XrpCtx.size, true);
+    return {
+      offset: this.ctxView.getBigUint64(XrpCtx.nextAddr, true),
+      size: next > BigInt(XRP_BUFFER_SIZE) ? XRP_BUFFER_SIZE + 1 : Number(next),
+    };
   }
 }

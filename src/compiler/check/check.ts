@@ -5,7 +5,7 @@
 import { internalError } from "../../diagnostics.js";
 import * as A from "../front/ast.js";
 import { Diags, type CheckContext, type FnFacts, type ModuleInfo } from "./context.js";
-import { type Scope } from "./expr.js";
+import { ERROR_TY, type Scope } from "./expr.js";
 import { ensureSignature } from "./call.js";
 import { checkBlock, checkStmts, resultText, type BodyEnv } from "./stmt.js";
 import { checkConstItem } from "./consts.js";
@@ -113,7 +113,7 @@ function checkFn(ctx: CheckContext, fn: A.FnItem, module: ModuleInfo): void {
     }
     scope.names.set(p.name.name, {
       binding: { kind: "param", index, name: p.name.name, fn, span: p.name.span },
-      ty: p.ty ?? { kind: "void" },
+      ty: p.ty ?? ERROR_TY, // an invalid type poisons quietly: no follow-on errors
     });
   });
   const env: BodyEnv = {
@@ -139,6 +139,7 @@ function checkFn(ctx: CheckContext, fn: A.FnItem, module: ModuleInfo): void {
 function checkStorage(ctx: CheckContext, item: A.StorageItem, module: ModuleInfo): StorageInfo {
   const { info, scope } = checkStorageHeader(ctx, item, module);
   const facts = newFacts(ctx, item, module);
+  facts.calls.push(...(info.startExpr?.calls ?? []));
   const env: BodyEnv = { ctx, module, scope, facts, owner: { kind: "storage", info }, loops: 0 };
   const hint =
     info.result.kind === "none"

@@ -40,7 +40,26 @@ function closingBrace(b: A.Block): A.Span {
 }
 
 export function checkTermination(diags: Diags, body: A.Block, message: string, hint: string): void {
-  if (!terminates(body.stmts)) diags.error("E0610", message, closingBrace(body), hint);
+  if (terminates(body.stmts)) return;
+  const path = fallThrough(body);
+  diags.error("E0610", message, path.span, hint, [path.note]);
+}
+
+/** Where a path that reaches the end of `b` without an action leaves the code, and how. */
+function fallThrough(b: A.Block): { span: A.Span; note: string } {
+  const last = b.stmts[b.stmts.length - 1];
+  if (!last) return { span: closingBrace(b), note: "this block is empty: nothing ends the step" };
+  if (last.kind === "block") return fallThrough(last.block);
+  if (last.kind === "if") {
+    if (!terminates(last.then.stmts)) return fallThrough(last.then);
+    if (!last.else)
+      return {
+        span: last.cond.span,
+        note: "when this condition is false, the path goes on past the `if` and ends without an action",
+      };
+    return fallThrough(last.else);
+  }
+  return { span: last.span, note: "after this statement, the path ends without an action" };
 }
 
 /** Reports recursion (E0602) and too deep nesting of inlined calls (E0623). */

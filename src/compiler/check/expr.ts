@@ -8,6 +8,7 @@ import { checkCall } from "./call.js";
 import { checkAt, checkField, checkIndex } from "./read.js";
 import { storageTypeOf } from "./disk-layouts.js";
 import { lookupItem } from "./resolve.js";
+import { didYouMean } from "./context.js";
 import * as T from "./types.js";
 
 export interface Local {
@@ -54,6 +55,11 @@ export function coerce(env: ExprEnv, e: A.Expr, target: A.Type, what: string): b
   const t = e.ty;
   if (!t) return false;
   if (target.kind === "int") {
+    if (t.kind === "untyped" && e.kind === "if" && e.constValue === undefined) {
+      const ok = coerce(env, e.then, target, what) && coerce(env, e.else, target, what);
+      if (ok) e.ty = target;
+      return ok;
+    }
     if (t.kind === "untyped") {
       if (e.constValue !== undefined && !T.fits(e.constValue, target)) {
         const hint =
@@ -123,6 +129,17 @@ export function coerce(env: ExprEnv, e: A.Expr, target: A.Type, what: string): b
 /** Checks an expression that must be a plain value (integer or bool); reports modules, layouts. */
 export function checkValue(env: ExprEnv, e: A.Expr): A.Type | undefined {
   const t = checkExpr(env, e);
+  if (t?.kind === "void" && e.kind === "call") {
+    const name = e.callee.path.map((p) => p.name).join("::");
+    env.ctx.diags.error(
+      "E0407",
+      `\`${name}\` returns nothing: its call has no value`,
+      e.span,
+      `call it as a statement (\`${name}(...);\`), or give \`${name}\` a result type`,
+    );
+    e.ty = undefined;
+    return undefined;
+  }
   if (t && (t.kind === "module" || t.kind === "layout" || t.kind === "fn")) {
     env.ctx.diags.error(
       "E0407",
@@ -199,7 +216,40 @@ export function checkExpr(env: ExprEnv, e: A.Expr): A.Type | undefined {
       const s = storageTypeOf(env, e.target, "little", "read");
       return s ? set(e, A.UNTYPED, BigInt(s.size)) : undefined;
     }
+    case "if":
+      return checkIfExpr(env, e);
   }
+}
+
+/**
+ * `if c { a } else { b }`: a bool condition, arms of one type (integers meet as `a + b` does;
+ * two untyped constants stay untyped until the value meets a type, as a literal does).
+ */
+function checkIfExpr(env: ExprEnv, e: Extract<A.Expr, { kind: "if" }>): A.Type | undefined {
+  const cond = checkBool(env, e.cond, "the condition of `if`");
+  const a = checkValue(env, e.then);
+  const b = checkValue(env, e.else);
+  if (!cond || !a || !b) return undefined;
+  const c = e.cond.constValue;
+  const pick = (x: A.Expr, y: A.Expr): bigint | undefined =>
+    c === undefined ? undefined : c !== 0n ? x.constValue : y.constValue;
+  if (a.kind === "bool" || b.kind === "bool") {
+    if (!coerce(env, e.else, a, "the other arm of `if`")) return undefined;
+    return set(e, A.BOOL, pick(e.then, e.else));
+  }
+  if (!T.isIntLike(a) || !T.isIntLike(b)) {
+    env.ctx.diags.error(
+      "E0411",
+      `the arms of an \`if\` value are integers or bools, found ${A.typeName(a)} and ${A.typeName(b)}`,
+      e.span,
+    );
+    return undefined;
+  }
+  const t = meet(env, e.then, e.else, "if/else", e.span);
+  if (!t) return undefined;
+  const v = pick(e.then, e.else);
+  // Untyped arms (not folded) stay untyped until the value meets a type: coerce types the arms.
+  return set(e, t, v);
 }
 
 function checkName(env: ExprEnv, e: A.NameExpr): A.Type | undefined {
@@ -415,6 +465,17 @@ function checkCast(env: ExprEnv, e: Extract<A.Expr, { kind: "cast" }>): A.Type |
     e.target.kind === "named" && e.target.path.length === 1
       ? T.scalarSpelling(e.target.path[0].name)
       : undefined;
+  const single =
+    e.target.kind === "named" && e.target.path.length === 1 ? e.target.path[0].name : undefined;
+  if (!spelled && single !== undefined && !env.module.items.has(single)) {
+    d.error(
+      "E0401",
+      `unknown type \`${single}\``,
+      e.target.span,
+      didYouMean(single, [...A.INT_NAMES, "bool"]) ?? "`as` converts to u8..u64, i8..i64 or bool",
+    );
+    return undefined;
+  }
   if (!spelled) {
     d.error(
       "E0415",

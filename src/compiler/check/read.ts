@@ -49,6 +49,8 @@ export function checkField(
   }
   const t = checkValue(env, obj);
   if (!t) return undefined;
+  if (t.kind === "array" && t.elem.kind === "layout" && t.length !== "runtime")
+    return checkProjection(env, e, t, t.elem.layout);
   if (t.kind !== "view") {
     d.error(
       "E0409",
@@ -194,4 +196,44 @@ export function checkAt(env: ExprEnv, e: Extract<A.Expr, { kind: "at" }>): A.Typ
     return undefined;
   }
   return set(e, T.valueOfStorage(s));
+}
+
+/**
+ * `entries.key` over an array of layouts: the array of every element's `key`, `sizeof(Entry)`
+ * apart (a strided view; no bytes move). Searches take it like any array: `search::find(b.entry.key, n, k)`.
+ */
+function checkProjection(
+  env: ExprEnv,
+  e: Extract<A.Expr, { kind: "field" }>,
+  t: A.ArrayType,
+  layout: A.LayoutInfo,
+): A.Type | undefined {
+  const field = layout.fields.find((f) => f.name === e.field.name);
+  if (!field) {
+    env.ctx.diags.error(
+      "E0409",
+      `the layout \`${layout.name}\` (the elements of ${A.typeName(t)}) has no field \`${e.field.name}\``,
+      e.field.span,
+      didYouMean(
+        e.field.name,
+        layout.fields.map((f) => f.name),
+      ),
+    );
+    return undefined;
+  }
+  if (field.type.kind === "array") {
+    env.ctx.diags.error(
+      "E0409",
+      `\`${e.field.name}\` is an array: a projection takes one integer or layout per element`,
+      e.field.span,
+      "index the elements first: `a[i].field[j]`",
+    );
+    return undefined;
+  }
+  return set(e, {
+    kind: "array",
+    elem: field.type,
+    length: t.length,
+    stride: t.stride ?? layout.size,
+  });
 }

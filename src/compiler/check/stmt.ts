@@ -375,6 +375,7 @@ function checkReturn(env: BodyEnv, s: Extract<A.Stmt, { kind: "return" }>): void
   }
   const ok =
     t.kind === "array" &&
+    t.stride === undefined && // a projection's bytes are not contiguous
     t.elem.kind === "scalar" &&
     t.elem.type.name === "u8" &&
     (t.length === "runtime" || (typeof t.length === "number" && t.length <= r.length));

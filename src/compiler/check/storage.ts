@@ -3,10 +3,11 @@
 // checker and the lowering work from.
 import * as A from "../front/ast.js";
 import type { CheckContext, ModuleInfo } from "./context.js";
-import { checkExpr, coerce, type ExprEnv, type Scope } from "./expr.js";
+import { checkExpr, checkInt, coerce, ERROR_TY, type ExprEnv, type Scope } from "./expr.js";
 import { requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { where } from "./resolve.js";
+import { checkStart, type StartExpr } from "./start.js";
 
 export const DEFAULT_BLOCK_SIZE = 4096;
 export const DEFAULT_MAX_CHAIN = 16;
@@ -33,8 +34,11 @@ export interface OutputFieldInfo {
 export interface AggregateInfo {
   name: string;
   kind: A.AggregateKind;
-  /** The output field aggregated (absent for count). */
+  /** The output field aggregated (absent for count and for an expression). */
   field?: string;
+  /** An expression over the row (`sum(price * qty)`): its fields are the locals `rowLocals`. */
+  expr?: A.Expr;
+  rowLocals?: Map<string, number>;
   type: A.IntType;
   span: A.Span;
 }
@@ -43,7 +47,10 @@ export interface StorageInfo {
   item: A.StorageItem;
   module: ModuleInfo;
   blockSize: number;
+  /** The first read's offset when constant (else 0 and `startExpr`). */
   start: bigint;
+  /** The first read when computed from the parameters (the program's start step). */
+  startExpr?: StartExpr;
   maxChain: number;
   files: string[];
   params: { name: string; type: A.IntType | A.BoolType }[];
@@ -112,6 +119,10 @@ export function checkStorageHeader(
   checkClauses(ctx, env, item, info);
   const { scope, declare } = storageScope(ctx, item);
   checkParams(ctx, env, item, info, declare);
+  // Only the parameters are in scope for `start` (state is declared below).
+  const first = checkStart(ctx, item, module, { names: new Map(scope.names) });
+  if (first && "constant" in first) info.start = first.constant;
+  else if (first) info.startExpr = first.computed;
   if (item.result) {
     const errorsBefore = ctx.diags.count;
     info.result = storageResult(ctx, env, item.result);
@@ -124,7 +135,7 @@ export function checkStorageHeader(
 
 type Declare = (id: A.Ident, binding: A.Binding, ty: A.Type) => void;
 
-/** The header clauses: `reads`, `start`, `max_chain`, each at most once. */
+/** The header clauses: `reads`, `max_chain`, each at most once (`start`: start.ts). */
 function checkClauses(
   ctx: CheckContext,
   env: ExprEnv,
@@ -143,25 +154,7 @@ function checkClauses(
     }
     seenClause.set(c.kind, c.span);
     if (c.kind === "reads") info.files = c.files.map((f) => f.value);
-    else if (c.kind === "start") {
-      const v = requireConstInt(env, c.value, {
-        min: 0n,
-        max: (1n << 63n) - 1n,
-        code: "E0515",
-        what: "the start offset",
-      });
-      if (v !== undefined) {
-        info.start = v;
-        if (v % BigInt(ctx.blockSize) !== 0n) {
-          d.error(
-            "E0515",
-            `the start offset ${v} is not a multiple of the block size ${ctx.blockSize}`,
-            c.value.span,
-            "reads are aligned to the block size",
-          );
-        }
-      }
-    } else if (c.kind === "max_chain") {
+    else if (c.kind === "max_chain") {
       const v = requireConstInt(env, c.value, {
         min: 1n,
         max: (1n << 31n) - 1n,
@@ -231,7 +224,7 @@ function checkParams(
     declare(
       p.name,
       { kind: "param", index, name: p.name.name, fn: item, span: p.name.span },
-      t ?? { kind: "void" },
+      t ?? ERROR_TY,
     );
   });
 }
@@ -271,7 +264,7 @@ function checkDecls(
       }
       decl.ty = t;
       if (t) info.state.push({ decl, type: t, init });
-      declare(decl.name, { kind: "state", decl }, t ?? { kind: "void" });
+      declare(decl.name, { kind: "state", decl }, t ?? ERROR_TY);
     } else if (decl.kind === "output") {
       checkOutput(ctx, env, info, decl);
     }
@@ -423,6 +416,11 @@ function checkAggregate(ctx: CheckContext, info: StorageInfo, decl: A.AggregateD
       info.aggregates.push({ name: a.name.name, kind, type: A.U64, span: a.span });
       continue;
     }
+    if (!a.field && a.arg && info.output) {
+      const row = checkRowExpr(ctx, info, a.arg, kind);
+      if (row) info.aggregates.push({ name: a.name.name, kind, ...row, span: a.span });
+      continue;
+    }
     if (!a.field) {
       d.error(
         "E0635",
@@ -451,4 +449,31 @@ function checkAggregate(ctx: CheckContext, info: StorageInfo, decl: A.AggregateD
         : field.type;
     info.aggregates.push({ name: a.name.name, kind, field: field.name, type, span: a.span });
   }
+}
+
+/**
+ * An aggregate's argument that is an expression (`sum(price * qty)`, `max(hi - lo)`): an integer
+ * over the output row's fields, each a local bound to the emitted value.
+ */
+function checkRowExpr(
+  ctx: CheckContext,
+  info: StorageInfo,
+  e: A.Expr,
+  kind: A.AggregateKind,
+): { expr: A.Expr; rowLocals: Map<string, number>; type: A.IntType } | undefined {
+  const scope: Scope = { names: new Map() };
+  const rowLocals = new Map<string, number>();
+  for (const f of info.output!.fields) {
+    const id = ctx.nextLocal++;
+    rowLocals.set(f.name, id);
+    scope.names.set(f.name, {
+      binding: { kind: "local", id, name: f.name, mutable: false, span: e.span, ty: f.type },
+      ty: f.type,
+    });
+  }
+  const env: ExprEnv = { ctx, module: info.module, scope, constOnly: false };
+  const t = checkInt(env, e, `the argument of \`${kind}\``, A.U64);
+  if (!t || t.kind !== "int") return undefined;
+  const type = kind === "sum" || kind === "avg" ? (t.signed ? A.intType("i64") : A.U64) : t;
+  return { expr: e, rowLocals, type };
 }

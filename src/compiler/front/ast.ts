@@ -51,6 +51,11 @@ export interface ArrayType {
   kind: "array";
   elem: StorageType;
   length: number | "generic" | "runtime";
+  /**
+   * Bytes from one element to the next when they are not packed: a field projected out of an
+   * array of layouts (`bucket.entry.key`: every entry's key, `sizeof(Entry)` apart).
+   */
+  stride?: number;
 }
 /** The value of a name that is not a value: a module, a layout, a function (for diagnostics). */
 export interface NotAValueType {
@@ -197,7 +202,7 @@ export interface StorageItem extends Node {
 export type StorageClause =
   | ({ kind: "reads"; files: StringLit[] } & Node)
   | ({ kind: "block"; value: Expr } & Node)
-  | ({ kind: "start"; value: Expr } & Node)
+  | ({ kind: "start"; value: Expr; size?: Expr } & Node)
   | ({ kind: "max_chain"; value: Expr } & Node);
 
 export type StorageDecl = StateDecl | OutputDecl | AggregateDecl;
@@ -228,8 +233,10 @@ export interface AggregateItem extends Node {
   name: Ident;
   /** As written (`count`, `sum`, ...); the checker rejects unknown kinds. */
   fn: Ident;
-  /** The output field aggregated; absent for count(). */
+  /** The output field aggregated, when the argument is one name; absent for count(). */
   field?: Ident;
+  /** The argument as written: a field or an expression over the output row's fields. */
+  arg?: Expr;
 }
 
 export interface AggregateDecl extends Node {
@@ -373,12 +380,14 @@ export type Expr =
       runtimeLength?: Expr;
     } & ExprBase)
   | ({ kind: "tuple"; elems: Expr[] } & ExprBase)
-  | ({ kind: "sizeof"; target: TypeExpr } & ExprBase);
+  | ({ kind: "sizeof"; target: TypeExpr } & ExprBase)
+  /** `if cond { then } else { else }` as a value (the arms are expressions). */
+  | ({ kind: "if"; cond: Expr; then: Expr; else: Expr } & ExprBase);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
+export const INT_NAMES: readonly IntName[] = ["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"];
 
 export function isIntName(name: string): name is IntName {
   return (INT_NAMES as readonly string[]).includes(name);

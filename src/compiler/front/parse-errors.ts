@@ -4,6 +4,7 @@
 import type { FailedMatchResult } from "ohm-js";
 import { IochainError } from "../../diagnostics.js";
 import type { LineMap } from "./source.js";
+import { closest } from "./spelling.js";
 
 interface OhmFailure {
   getText(): string;
@@ -68,8 +69,30 @@ const CONTINUATIONS = new Set([
   "||",
 ]);
 
+/** Contextual keywords (docs/language.md): with RESERVED, what a misspelled keyword is matched to. */
+const CONTEXTUAL = [
+  "aggregate",
+  "block",
+  "capacity",
+  "chain",
+  "emit",
+  "filter",
+  "little",
+  "big",
+  "max",
+  "max_chain",
+  "output",
+  "reads",
+  "scan",
+  "stage",
+  "start",
+  "state",
+  "until",
+];
+
 /** Tokens that start an expression: collapsed into "an expression". */
 const EXPR_STARTS = new Set([
+  "if",
   "a name",
   "a number",
   "true",
@@ -162,6 +185,15 @@ export function syntaxError(match: FailedMatchResult, lines: LineMap): IochainEr
       `pick another name, e.g. \`${word}_\``,
     );
   }
+  const emitAlone = emitOutsideScan(source, at, found.text);
+  if (emitAlone)
+    return new IochainError(
+      "E0636",
+      emitAlone.message,
+      lines.span(emitAlone.at, emitAlone.at + 4),
+      emitAlone.hint,
+    );
+  const keyword = misspelledKeyword(source, at, word);
   if (expected.length === 1 && expected[0] === "`;`") {
     const end = previousTokenEnd(source, at);
     const sameLine = !source.slice(end, at).includes("\n");
@@ -169,11 +201,13 @@ export function syntaxError(match: FailedMatchResult, lines: LineMap): IochainEr
       "E0301",
       sameLine ? `expected \`;\`, found ${found.text}` : "expected `;` at the end of this line",
       sameLine ? lines.span(at, at + found.length) : lines.span(Math.max(0, end - 1), end),
-      "statements and declarations end with `;`",
+      keyword ?? "statements and declarations end with `;`",
     );
   }
   let hint: string | undefined;
-  if (found.text === "`=`" && expected.includes("`{`")) hint = "to compare two values, write `==`";
+  if (keyword) hint = keyword;
+  else if (found.text === "`=`" && expected.includes("`{`"))
+    hint = "to compare two values, write `==`";
   else if (found.text === "`=`")
     hint = "`=` assigns only in a statement of its own (`x = value;`) to a `var` or state";
   else if (expected.includes("`,`") && expected.includes("`}`"))
@@ -188,4 +222,40 @@ export function syntaxError(match: FailedMatchResult, lines: LineMap): IochainEr
     lines.span(at, at + found.length),
     hint,
   );
+}
+
+/**
+ * "did you mean `resubmit`?" when the word the parse failed at, or the one before it where a
+ * statement starts, is no keyword but close to one (`resumbit 4096;`, `stge data { ... }` parse
+ * as a name, then fail).
+ */
+function misspelledKeyword(source: string, at: number, found: string): string | undefined {
+  // The word before counts only where a statement or item starts (`let x = star` is a name).
+  const head = source.slice(0, previousTokenEnd(source, at));
+  const before = /([A-Za-z_][A-Za-z0-9_]*)$/.exec(head);
+  const starts = before && /(^|[;{}])$/.test(head.slice(0, previousTokenEnd(head, before.index)));
+  for (const w of [starts ? before[1] : undefined, found]) {
+    if (!w || w.length < 3 || RESERVED.has(w) || CONTEXTUAL.includes(w)) continue;
+    const k = closest(w, [...RESERVED, ...CONTEXTUAL]);
+    if (k) return `\`${w}\` is not a keyword: did you mean \`${k}\`?`;
+  }
+  return undefined;
+}
+
+/** `emit { ... }` where a statement starts: emit is a clause of `scan`, never a statement. */
+function emitOutsideScan(
+  source: string,
+  at: number,
+  found: string,
+): { at: number; message: string; hint: string } | undefined {
+  if (found !== "`{`") return undefined;
+  const head = source.slice(0, previousTokenEnd(source, at));
+  if (!head.endsWith("emit")) return undefined;
+  const start = head.length - 4;
+  if (!/(^|[;{}])$/.test(head.slice(0, previousTokenEnd(head, start)))) return undefined;
+  return {
+    at: start,
+    message: "`emit` is only allowed as the last clause of a `scan`, not as a statement",
+    hint: "`scan i in 0 .. n let r = ... filter ... emit { ... };` emits per record; for one row per block write `scan _i in 0 .. 1 emit { ... };`",
+  };
 }

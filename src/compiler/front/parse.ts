@@ -286,8 +286,8 @@ const actions: ohm.ActionDict<unknown> = {
   Clause_block(_kw, value) {
     return { kind: "block", value: ast(value), span: span(this) };
   },
-  Clause_start(_kw, value) {
-    return { kind: "start", value: ast(value), span: span(this) };
+  Clause_start(_kw, value, size) {
+    return { kind: "start", value: ast(value), size: opt(size), span: span(this) };
   },
   Clause_maxChain(_kw, value) {
     return { kind: "max_chain", value: ast(value), span: span(this) };
@@ -316,13 +316,10 @@ const actions: ohm.ActionDict<unknown> = {
   AggregateDecl(_kw, _open, items, _comma, _close, _semi) {
     return { kind: "aggregate", items: list(items), span: span(this) };
   },
-  AggregateItem(name, _colon, fn, _open, field, _close) {
-    return {
-      name: ident(name),
-      fn: ident(fn),
-      field: field.numChildren > 0 ? ident(field.child(0)) : undefined,
-      span: span(this),
-    };
+  AggregateItem(name, _colon, fn, _open, argument, _close) {
+    const arg = opt<A.Expr>(argument);
+    const field = arg?.kind === "name" && arg.path.length === 1 ? arg.path[0] : undefined;
+    return { name: ident(name), fn: ident(fn), field, arg, span: span(this) };
   },
   Stage(_kw, name, body) {
     return { name: ident(name), body: ast(body), span: span(this) };
@@ -489,6 +486,12 @@ const actions: ohm.ActionDict<unknown> = {
     return e;
   },
 
+  IfExpr(_kw, cond, _open, then, _close, _else, otherwise) {
+    return { kind: "if", cond: ast(cond), then: ast(then), else: ast(otherwise), span: span(this) };
+  },
+  IfExprElse_block(_open, e, _close) {
+    return ast(e);
+  },
   Primary_tuple(_open, first, _comma, rest, _close) {
     return { kind: "tuple", elems: [ast(first), ...list(rest)], span: span(this) };
   },

@@ -26,7 +26,7 @@ export interface BlockRef {
 export type LValue =
   | { kind: "scalar"; v: Value; ty: A.IntType | A.BoolType }
   | { kind: "view"; layout: A.LayoutInfo; at: BlockRef }
-  | { kind: "array"; elem: A.StorageType; length: number; at: BlockRef }
+  | { kind: "array"; elem: A.StorageType; length: number; at: BlockRef; stride?: number }
   /** `[u8; len] at off`: an unchecked offset and a run-time length (only returned). */
   | { kind: "bytes"; off: Value; len: Value }
   | { kind: "tuple"; elems: LValue[] }

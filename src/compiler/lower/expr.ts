@@ -63,7 +63,28 @@ export function lowerExpr(cx: LowerContext, fr: Frame, e: A.Expr): LValue {
       return { kind: "tuple", elems: e.elems.map((el) => lowerExpr(cx, fr, el)) };
     case "sizeof":
       return scalar(e.constValue ?? 0n, A.U64);
+    case "if":
+      return lowerIfExpr(cx, fr, e);
   }
+}
+
+/** `if c { a } else { b }`: both arms write one register, read where they meet. */
+function lowerIfExpr(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind: "if" }>): LValue {
+  const f = cx.f;
+  const t = scalarTy(e);
+  const dst = f.reg();
+  const arms = [f.block("ifx_then"), f.block("ifx_else")];
+  const join = f.block("ifx_join");
+  lowerCond(cx, fr, e.cond, arms[0], arms[1]);
+  [e.then, e.else].forEach((arm, k) => {
+    f.setBlock(arms[k]);
+    const v = lowerScalar(cx, fr, arm, t);
+    if (!f.isOpen) return; // the arm ended the chain (a `fail` in an inlined call)
+    f.mov(v, dst);
+    f.jump(join);
+  });
+  f.setBlock(join);
+  return scalar(dst, t);
 }
 
 /** Lowers an expression that is a scalar; converts it to `to` when given. */
@@ -119,6 +140,18 @@ function lowerField(cx: LowerContext, fr: Frame, e: Extract<A.Expr, { kind: "fie
     return lowerBlockBuiltin(cx, e.object.binding.name, e.field.name, e.span);
   }
   const obj = lowerExpr(cx, fr, e.object);
+  if (obj.kind === "array" && obj.elem.kind === "layout") {
+    // A projection: the same elements, each seen at the field's offset inside it.
+    const field = obj.elem.layout.fields.find((x) => x.name === e.field.name);
+    if (!field) throw internalError(`lowering: no field ${e.field.name}`, e.span);
+    return {
+      kind: "array",
+      elem: field.type,
+      length: obj.length,
+      at: { ptr: obj.at.ptr, off: obj.at.off + field.offset },
+      stride: obj.stride ?? obj.elem.size,
+    };
+  }
   if (obj.kind !== "view") throw internalError(`lowering: field of ${obj.kind}`, e.span);
   const field = obj.layout.fields.find((f) => f.name === e.field.name);
   if (!field) throw internalError(`lowering: no field ${e.field.name}`, e.span);

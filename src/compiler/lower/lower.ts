@@ -21,6 +21,7 @@ import type { Module } from "../ir/ir.js";
 import { LowerContext, scalar, type Frame, type LValue } from "./context.js";
 import { normalize, storeScratch } from "./expr.js";
 import { aggregateSpecs, layoutScratch, outputSpec } from "./scratch.js";
+import { lowerStartStep } from "./start-step.js";
 import { lowerStmts } from "./stmt.js";
 
 export const DEFAULT_EXTENT_CAPACITY = 256;
@@ -77,6 +78,16 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
     return scalar(prm.type.kind === "int" ? normalize(cx, raw, prm.type) : raw, prm.type);
   });
 
+  const frame: Frame = {
+    kind: "storage",
+    module: p.main,
+    locals: new Map(),
+    params,
+    loops: [],
+    depth: 0,
+  };
+  if (info.startExpr) lowerStartStep(cx, frame, info.startExpr);
+
   // State with initial values: set at the chain's first run (hop 0, not a resumption).
   const inits = info.state.filter((s) => s.init !== undefined && s.init !== 0n);
   if (inits.length > 0) {
@@ -92,14 +103,6 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
     f.setBlock(body);
   }
 
-  const frame: Frame = {
-    kind: "storage",
-    module: p.main,
-    locals: new Map(),
-    params,
-    loops: [],
-    depth: 0,
-  };
   if (item.stages.length > 0) {
     const stage = f.load(4, at.map(MapIndex.scratch, scratchLayout.stage!));
     const blocks = item.stages.map((st) => f.block(`stage_${st.name.name}`));
@@ -154,7 +157,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
       file: p.main.file,
       maps,
       blockSize: info.blockSize,
-      start: info.start,
+      start: info.startExpr ? "computed" : info.start,
       maxChain: info.maxChain,
       params: info.params.map((prm) => ({ name: prm.name, type: scalarName(prm.type) })),
       result,

@@ -122,10 +122,10 @@ function emitRow(cx: LowerContext, fr: Frame, s: A.ScanStmt, record: VReg): void
     );
   }
   f.store(4, at.reg(cx.ctx, Ctx.rows), f.alu("add", rows, 1n));
-  updateAggregates(cx, values);
+  updateAggregates(cx, fr, values);
 }
 
-function updateAggregates(cx: LowerContext, values: Map<string, Value>): void {
+function updateAggregates(cx: LowerContext, fr: Frame, values: Map<string, Value>): void {
   const f = cx.f;
   const total = cx.scratch.rowsTotal;
   const seen = total === undefined ? undefined : loadScratch(cx, total, A.U64);
@@ -135,7 +135,7 @@ function updateAggregates(cx: LowerContext, values: Map<string, Value>): void {
       storeScratch(cx, a.offset, A.U64, f.alu("add", loadScratch(cx, a.offset, A.U64), 1n));
       continue;
     }
-    const v = values.get(info.field!)!;
+    const v = info.expr ? rowExpr(cx, fr, values, info) : values.get(info.field!)!;
     if (info.kind === "sum" || info.kind === "avg") {
       storeScratch(cx, a.offset, info.type, f.alu("add", loadScratch(cx, a.offset, info.type), v));
       continue;
@@ -156,6 +156,22 @@ function updateAggregates(cx: LowerContext, values: Map<string, Value>): void {
     f.setBlock(join);
   }
   if (total !== undefined) storeScratch(cx, total, A.U64, f.alu("add", seen!, 1n));
+}
+
+/** An aggregate's expression over the row, its fields bound to the values just emitted. */
+function rowExpr(
+  cx: LowerContext,
+  fr: Frame,
+  values: Map<string, Value>,
+  info: LowerContext["info"]["aggregates"][number],
+): Value {
+  const out = cx.info.output!;
+  const locals = new Map(fr.locals);
+  for (const [name, id] of info.rowLocals!) {
+    const field = out.fields.find((x) => x.name === name)!;
+    locals.set(id, scalar(values.get(name)!, field.type));
+  }
+  return lowerScalar(cx, { ...fr, locals }, info.expr!, info.type);
 }
 
 export type { LValue };

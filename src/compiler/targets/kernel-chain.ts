@@ -18,6 +18,7 @@ import {
   BuiltinError,
   Ctx,
   MapIndex,
+  RESUME_START,
   RuntimeError,
   Status,
   type ProgramArtifact,
@@ -113,7 +114,8 @@ interface Shape {
   recordSize: number;
   capacity: number;
   maps: { block: number; scratch: number; chains: number; zeros: number };
-  start: bigint;
+  /** "computed": the step's start step (ctx.resume = RESUME_START) gives the first read. */
+  start: bigint | "computed";
   maxChain: number;
 }
 
@@ -161,6 +163,13 @@ ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + 
   r2 = ${s.scratch}
   ${mapValue("r3", s.maps.scratch)}
   call ${HelperId.PROBE_READ_KERNEL}`;
+  // A computed first read: the chain starts with the start step (no block, no hop; the step's own
+  // resubmit checks), entered at run_step with resume = RESUME_START and got = 0.
+  const startStep = `  r1 = 0
+  *(u64 *)(r6 + ${H.offset}) = r1
+  *(u32 *)(r6 + ${H.got}) = w1`;
+  // Lines only a computed start has (with their newline: a constant start's text is unchanged).
+  const ifComputed = (text: string): string => (s.start === "computed" ? `${text}\n` : "");
   const fail = (label: string, code: number): string => `${label}:
   r1 = ${code}
   goto driver_end`;
@@ -199,8 +208,12 @@ start_chain:
 ${record("bad_record")}
 ${argCopies}
 ${zeroScratch}
-  r1 = ${s.start} ll
-  *(u64 *)(r6 + ${H.offset}) = r1
+${
+  s.start === "computed"
+    ? startStep
+    : `  r1 = ${s.start} ll
+  *(u64 *)(r6 + ${H.offset}) = r1`
+}
   r1 = 0
   *(u32 *)(r6 + ${H.hop}) = w1
   *(u32 *)(r6 + ${H.hops}) = w1
@@ -211,7 +224,7 @@ ${zeroScratch}
   *(u32 *)(r6 + ${H.size}) = w1
   r1 = 1
   *(u32 *)(r6 + ${H.active}) = w1
-have_chain:
+${ifComputed(`  r1 = ${RESUME_START}\n  *(u32 *)(r6 + ${H.resume}) = w1\n  goto run_step`)}have_chain:
   r1 = *(u32 *)(r6 + ${H.resume})
   if r1 != 0 goto run_step
 ; the read: inside the file, at most the block, zero-filled past the file's end
@@ -282,11 +295,11 @@ suspended:
   exit
 ; resubmit: the declared chain length first, then the read's size; the offset is checked by the read
 resubmit:
-  r1 = *(u32 *)(r6 + ${H.hop})
+${ifComputed(`  r1 = *(u32 *)(r6 + ${Ctx.resume})\n  if r1 == ${RESUME_START} goto next_read`)}  r1 = *(u32 *)(r6 + ${H.hop})
   r1 += 1
   if r1 >= ${s.maxChain} goto fail_chain_too_long
   *(u32 *)(r6 + ${H.hop}) = w1
-  r1 = *(u32 *)(r6 + ${Ctx.nextSize})
+${ifComputed("next_read:")}  r1 = *(u32 *)(r6 + ${Ctx.nextSize})
   if r1 == 0 goto fail_bad_size
   if r1 > ${s.block} goto fail_bad_size
   *(u32 *)(r6 + ${H.size}) = w1

@@ -33,6 +33,7 @@ import {
   CTX_SIZE,
   Ctx,
   MapIndex,
+  RESUME_START,
   Status,
   type ProgramArtifact,
 } from "../../abi/artifact.js";
@@ -358,6 +359,21 @@ class Rewriter {
     });
     const next = this.reg();
     this.emit({ op: "alu", alu: "add", w: 64, dst: next, a: hop, b: 1n, pos });
+    if (this.meta.start === "computed") {
+      // The start step is no hop: next -= resume >> 1 (1 for RESUME_START, 0 for 0 and 1).
+      if (RESUME_START >> 1 !== 1) throw internalError("xrp target: RESUME_START is not 2 or 3");
+      const resume = this.reg();
+      this.emit({
+        op: "load",
+        width: 4,
+        signed: false,
+        dst: resume,
+        addr: this.header(Ctx.resume, pos),
+        pos,
+      });
+      this.emit({ op: "alu", alu: "lshr", w: 64, dst: resume, a: resume, b: 1n, pos });
+      this.emit({ op: "alu", alu: "sub", w: 64, dst: next, a: next, b: resume, pos });
+    }
     this.branch(
       "uge",
       next,
