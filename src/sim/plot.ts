@@ -43,9 +43,9 @@ export function plotSpec(out: SimOutput): TopLevelSpec {
   const y = yOf(out.experiment);
   const values: Row[] = [];
   for (const r of out.rows) {
-    values.push({ ...r, series: `${r.dispatch} (model)`, y: r[y.field] as number });
+    values.push({ ...r, source: "model", y: r[y.field] as number });
     if (y.paper && typeof r[y.paper] === "number")
-      values.push({ ...r, series: `${r.dispatch} (paper)`, y: r[y.paper] as number, paper: true });
+      values.push({ ...r, source: "paper", y: r[y.paper] as number });
   }
   const xType = typeof out.rows[0]?.[x] === "number" ? "quantitative" : "nominal";
   const units: Record<string, string> = {
@@ -58,6 +58,15 @@ export function plotSpec(out: SimOutput): TopLevelSpec {
     rate: "fault rate (per chain)",
     layer: "layer",
   };
+  const xEnc = { field: x, type: xType, title: units[x] ?? x };
+  const yEnc = { field: "y", type: "quantitative", title: y.title };
+  const color = { field: "dispatch", type: "nominal", title: "dispatch" };
+  const shape = {
+    field: "source",
+    type: "nominal",
+    title: "figure",
+    scale: { domain: ["model", "paper"], range: ["circle", "square"] },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: `iochain sim: ${out.experiment}`,
@@ -65,28 +74,30 @@ export function plotSpec(out: SimOutput): TopLevelSpec {
     height: 320,
     background: "white",
     data: { values },
-    layer: [
-      {
-        transform: [{ filter: "!datum.paper" }],
-        mark: { type: xType === "nominal" ? "bar" : "line", point: xType !== "nominal" },
-        encoding: {
-          x: { field: x, type: xType, title: units[x] ?? x },
-          y: { field: "y", type: "quantitative", title: y.title },
-          color: { field: "series", type: "nominal", title: "dispatch" },
-          ...(xType === "nominal" ? { xOffset: { field: "series" } } : {}),
-        },
-      },
-      {
-        transform: [{ filter: "datum.paper" }],
-        mark: { type: "point", shape: "square", filled: false, size: 90, strokeWidth: 2 },
-        encoding: {
-          x: { field: x, type: xType },
-          y: { field: "y", type: "quantitative" },
-          color: { field: "series", type: "nominal", title: "dispatch" },
-          ...(xType === "nominal" ? { xOffset: { field: "series" } } : {}),
-        },
-      },
-    ],
+    layer:
+      xType === "nominal"
+        ? [
+            {
+              mark: "bar",
+              encoding: {
+                x: xEnc,
+                y: yEnc,
+                color: { field: "source", type: "nominal", title: "figure" },
+                xOffset: { field: "source" },
+              },
+            },
+          ]
+        : [
+            {
+              transform: [{ filter: "datum.source === 'model'" }],
+              mark: "line",
+              encoding: { x: xEnc, y: yEnc, color },
+            },
+            {
+              mark: { type: "point", filled: false, size: 70, strokeWidth: 2 },
+              encoding: { x: xEnc, y: yEnc, color, shape },
+            },
+          ],
   } as TopLevelSpec;
 }
 
