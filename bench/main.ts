@@ -8,6 +8,7 @@ import { benchCompile, benchKernel } from "./compile.js";
 import { benchLookups } from "./lookups.js";
 import { formatTable, type Row } from "./table.js";
 import { benchSim } from "./sim.js";
+import { benchSimMachine } from "./sim-machine.js";
 import { benchVm } from "./vm.js";
 
 interface Section {
@@ -42,6 +43,10 @@ const SECTIONS: Section[] = [
   {
     name: "sim: the storage-stack simulator's speed (10^6 lookups of a depth point; events/s, VM instructions/s)",
     run: () => benchSim(),
+  },
+  {
+    name: "sim-machine: the simulator's predictions for this machine (calibrated in this run) beside the measurements (warm, one thread)",
+    run: () => benchSimMachine(),
   },
 ];
 

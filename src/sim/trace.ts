@@ -89,6 +89,8 @@ export class Tracer {
   /** VM instructions actually executed (cache misses only) and chains actually run. */
   vmInsns = 0;
   vmChains = 0;
+  /** Wall time spent inside the VM's steps (ns), for the machine calibration. */
+  stepNs = 0;
 
   constructor(
     readonly artifact: ProgramArtifact,
@@ -123,7 +125,9 @@ export class Tracer {
       scratch: () => target.scratch(),
       runStep: (ctx) => {
         const before = target.lastInsns;
+        const t0 = process.hrtime.bigint();
         target.runStep(ctx);
+        this.stepNs += Number(process.hrtime.bigint() - t0);
         const hop = new DataView(ctx.buffer, ctx.byteOffset).getUint32(Ctx.hop, true);
         insns[hop] = (insns[hop] ?? 0) + target.lastInsns - before;
       },
