@@ -126,6 +126,43 @@ export const PARAM_SPECS = {
     source: "choice",
     note: "fairness: hops a chain may take before it yields (0: no cap)",
   },
+  // --- this machine, warm (`npm run bench -- sim-machine` measures each again, beside the
+  //     figures it predicts; the values here are one such run, t3) ---
+  m_pread_ns: {
+    value: 394,
+    source: "measured",
+    note: "C pread of a cached 512 B block (bench/c/calibrate.c)",
+  },
+  m_search_ns_per_hop: {
+    value: 26,
+    source: "measured",
+    note: "C search of a block in memory (bench/c/calibrate.c)",
+  },
+  m_step_call_ns: {
+    value: 1233,
+    source: "measured",
+    note: "Node: a step's test run, wall (bench sim-machine)",
+  },
+  m_driver_hop_ns: {
+    value: 1981,
+    source: "measured",
+    note: "Node: the chain driver per hop, pread included (bench sim-machine)",
+  },
+  m_runtime_call_ns: {
+    value: 3474,
+    source: "measured",
+    note: "Node: kernel-chain runPacked call outside the kernel (bench sim-machine, K=4/16)",
+  },
+  m_runtime_chain_ns: {
+    value: 113,
+    source: "measured",
+    note: "Node: kernel-chain runtime per chain of a call (bench sim-machine, K=4/16)",
+  },
+  m_chain_hop_ns: {
+    value: 148,
+    source: "measured",
+    note: "kernel: a chain's hop, copy + step (run_time_ns, bench sim-machine)",
+  },
   lookups: { value: 20_000, source: "choice", note: "lookups per point" },
   keys: { value: 4_000, source: "choice", note: "keys in each generated tree" },
   seed: { value: 1, source: "choice", note: "seed of the trees, the keys drawn and the device" },
@@ -147,4 +184,8 @@ export const DEVICE_PROFILES: Record<string, Partial<Params>> = {
   p5800x: {},
   // A datacentre TLC NAND SSD: ~80 µs reads, ~1M IOPS (spec-sheet class figures).
   nand: { device_512_ns: 80_000, device_ns_per_kib: 1_000, device_iops_max: 1_000_000 },
+  // This machine's virtual disk: O_DIRECT at queue depth 1, 46 µs for 512 B and 51 µs for 4 KiB
+  // (notes/kernel-chains.md; bench cold measures it again). Its parallelism is not measured: one
+  // channel, so the ceiling is the queue-depth-1 rate.
+  machine: { device_512_ns: 46_000, device_ns_per_kib: 1_430, device_iops_max: 21_700 },
 };

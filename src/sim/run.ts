@@ -120,11 +120,13 @@ export async function runExperiment(name: string, options: RunOptions = {}): Pro
   const file = workerFile();
   let done = 0;
   if (workers <= 1 || !file) {
-    points.forEach((point, i) => {
+    for (const [i, point] of points.entries()) {
       const out = point();
       results[i] = Array.isArray(out) ? out : [out];
       options.onPoint?.(++done, points.length);
-    });
+      // Let the event loop run between points (a progress bar, a test runner's messages).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   } else {
     await Promise.all(
       Array.from({ length: workers }, (_, w) => {
