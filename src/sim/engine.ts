@@ -39,7 +39,8 @@ export interface EngineConfig {
 }
 
 export interface EngineResult {
-  /** Per finished lookup, in finishing order after warm-up (ns). */
+  /** Per lookup finished after the warm-up, in finishing order (ns). The counts and elapsed time
+   * below are those of the same window: from the warm-up's end to the last lookup's. */
   latencies: Float64Array;
   classes: Uint8Array;
   elapsedNs: number;
@@ -153,7 +154,9 @@ export function simulate(cfg: EngineConfig): EngineResult {
   let events = 0;
   let deviceReads = 0;
   let cpuBusy = 0;
-  let firstRecordedAt = 0;
+  let windowStart = 0;
+  let readsBefore = 0;
+  let cpuBefore = 0;
 
   // CPU: free cores and a queue of jobs; a job is a slot (>= 0) or a background job (-1 - index).
   let freeCores = cfg.cores;
@@ -218,8 +221,13 @@ export function simulate(cfg: EngineConfig): EngineResult {
       const i = pos[slot];
       if (i >= s.kinds.length) {
         const idx = finished++;
+        if (idx === warmup - 1) {
+          // The measured window opens when the warm-up's last lookup ends.
+          windowStart = now;
+          readsBefore = deviceReads;
+          cpuBefore = cpuBusy;
+        }
         if (idx >= warmup) {
-          if (recorded === 0) firstRecordedAt = started[slot];
           latencies[recorded] = now - started[slot];
           classes[recorded++] = s.cls ?? 0;
         }
@@ -290,10 +298,10 @@ export function simulate(cfg: EngineConfig): EngineResult {
   return {
     latencies: latencies.subarray(0, recorded),
     classes: classes.subarray(0, recorded),
-    elapsedNs: now - firstRecordedAt,
+    elapsedNs: now - windowStart,
     lookups: recorded,
-    deviceReads,
+    deviceReads: deviceReads - readsBefore,
     events,
-    cpuBusyNs: cpuBusy,
+    cpuBusyNs: cpuBusy - cpuBefore,
   };
 }
