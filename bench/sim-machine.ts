@@ -21,9 +21,7 @@ import { errorCode, exampleProgram } from "./chains-program.js";
 import { deviceLatency } from "./cold.js";
 import type { Row } from "./table.js";
 
-// Every wall-clock figure, calibration and measurement alike, is the fastest of its rounds: on a
-// shared machine the least disturbed pass is the one most comparable across measurements.
-const fastest = (xs: number[]): number => Math.min(...xs);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function calibrate(tree: TreeName, keys: number, rounds: number, traceHops: bigint[]): Calibration {
   const lookups = loadLookups(tree, keys);
@@ -105,7 +103,7 @@ function calibrate(tree: TreeName, keys: number, rounds: number, traceHops: bigi
         return Number(process.hrtime.bigint() - t0);
       });
       const after = s.programInfo();
-      return fastest(wall) / calls - Number(after.runTimeNs - before.runTimeNs) / (rounds * calls);
+      return median(wall) / calls - Number(after.runTimeNs - before.runTimeNs) / (rounds * calls);
     } finally {
       s.close();
     }
@@ -128,15 +126,15 @@ function calibrate(tree: TreeName, keys: number, rounds: number, traceHops: bigi
       for (let i = 0; i < n; i++) hops += vm.runFresh({ key: lookups.keys[i] }).sizes.length;
       return (Number(process.hrtime.bigint() - t0) - vm.stepNs) / hops;
     });
-    driverHop = fastest(per);
+    driverHop = median(per);
   } finally {
     vm.close();
   }
-  const call = fastest(stepCall);
+  const call = median(stepCall);
   return {
     pread_ns: c.pread_ns,
     search_ns_per_hop: c.search_ns_per_hop,
-    node_pread_ns: fastest(nodePread),
+    node_pread_ns: median(nodePread),
     step_call_ns: call,
     test_run_ns: call - stepKernel,
     driver_hop_ns: driverHop,
@@ -188,7 +186,7 @@ export function benchSimMachine(keys = 50_000, rounds = 5): Row[] {
         path: p.dispatch as string,
         "hops/lookup": p.hops_per_lookup as number,
         "model lookups/s": Math.round(model),
-        "measured lookups/s (best round)": Number.isNaN(real) ? "n/a" : Math.round(real),
+        "measured lookups/s": Number.isNaN(real) ? "n/a" : Math.round(real),
         "model/measured": Number.isNaN(real) ? "n/a" : Number((model / real).toFixed(2)),
         "within 20%": Number.isNaN(real) ? "n/a" : Math.abs(model / real - 1) <= 0.2 ? "yes" : "NO",
       });
