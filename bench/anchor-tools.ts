@@ -16,7 +16,7 @@ const C_DIR = (() => {
   return join(dir, "bench", "c");
 })();
 
-export type Tool = "pread-loop" | "uring-loop" | "evict" | "direct-probe";
+export type Tool = "pread-loop" | "uring-loop" | "evict" | "direct-probe" | "calibrate";
 
 const CC = process.env.CC ?? "cc";
 const LIBS: Partial<Record<Tool, string[]>> = { "uring-loop": ["-luring"] };

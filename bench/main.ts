@@ -7,6 +7,8 @@ import { benchClang } from "./clang.js";
 import { benchCompile, benchKernel } from "./compile.js";
 import { benchLookups } from "./lookups.js";
 import { formatTable, type Row } from "./table.js";
+import { benchSim } from "./sim.js";
+import { benchSimMachine } from "./sim-machine.js";
 import { benchVm } from "./vm.js";
 
 interface Section {
@@ -37,6 +39,14 @@ const SECTIONS: Section[] = [
     // Prints its own tables (warm t3/t5, range, cold t5) as it goes; returns the goals table.
     name: "chains: kernel chains vs C anchors (bptree t3/t5, range; warm and cold)",
     run: () => benchChains(),
+  },
+  {
+    name: "sim: the storage-stack simulator's speed (10^6 lookups of a depth point; events/s, VM instructions/s)",
+    run: () => benchSim(),
+  },
+  {
+    name: "sim-machine: the simulator's predictions for this machine (calibrated in this run) beside the measurements (warm, one thread)",
+    run: () => benchSimMachine(),
   },
 ];
 
