@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { encode } from "../bpf/insn.js";
 import { validate } from "../bpf/validate.js";
-import { readText, writeFileAtomic } from "../files.js";
+import { inputName, readText, STDIO, writeOutput } from "../files.js";
 import { assemble, type AsmSyntax } from "./program-input.js";
 import { parseChoice } from "./options.js";
 
@@ -17,10 +17,12 @@ export function registerAsm(program: Command): void {
       const syntax = opts.syntax
         ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"])
         : undefined;
-      const insns = assemble(readText(file, "assembly file"), file, syntax);
+      const insns = assemble(readText(file, "assembly file"), inputName(file), syntax);
       validate(insns, file);
       const bytes = encode(insns);
-      writeFileAtomic(opts.output, bytes);
-      process.stdout.write(`${opts.output}: ${insns.length} instructions, ${bytes.length} bytes\n`);
+      writeOutput(opts.output, bytes);
+      (opts.output === STDIO ? process.stderr : process.stdout).write(
+        `${opts.output}: ${insns.length} instructions, ${bytes.length} bytes\n`,
+      );
     });
 }

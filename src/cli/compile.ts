@@ -1,6 +1,5 @@
 // iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir|chain-header] [--batch K]
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
 import type { ProgramArtifact } from "../abi/artifact.js";
@@ -10,7 +9,7 @@ import { compile } from "../compiler/pipeline.js";
 import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
 import { IochainError, render } from "../diagnostics.js";
 import { loadExtents } from "../runtime/run-program.js";
-import { readText, writeFileAtomic } from "../files.js";
+import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
 import { parseChoice, parseCount } from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
@@ -25,13 +24,7 @@ const defaultEmit = (target: string, toFile: boolean): Emit =>
   !toFile ? "asm" : target === "sim" ? "raw" : "elf";
 
 /** Line texts for line_info of files other than the main one (imported modules). */
-function readSourceFile(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-}
+const readSourceFile = sourceText;
 
 interface CompileCliOptions {
   target: string;
@@ -62,7 +55,7 @@ export function compileFile(
   unsafeNoBoundsChecks?: boolean,
 ): { artifact: ProgramArtifact; source: string } {
   const source = readText(file, "iochain source");
-  const artifact = compile(source, file, {
+  const artifact = compile(source, inputName(file), {
     target,
     unsafeNoBoundsChecks,
     onWarning: (d) => process.stderr.write(render(d, source) + "\n"),
@@ -161,12 +154,13 @@ export function registerCompile(program: Command): void {
               ? encode(artifact.insns)
               : emit === "ir"
                 ? lastIr
-                : formatListing(artifact, new Map([[file, source]]));
-      if (!opts.output) {
-        if (emit === "raw" || emit === "elf") {
+                : formatListing(artifact, new Map([[inputName(file), source]]));
+      const binary = emit === "raw" || emit === "elf";
+      if (!opts.output || (opts.output === STDIO && binary && process.stdout.isTTY)) {
+        if (binary) {
           throw new IochainError(
             "E0911",
-            `--emit ${emit} writes binary output: give -o FILE`,
+            `--emit ${emit} writes binary output: give -o FILE (or -o - into a pipe)`,
             undefined,
             "or use --emit asm to see a listing",
           );
@@ -174,8 +168,9 @@ export function registerCompile(program: Command): void {
         process.stdout.write(out);
         return;
       }
-      writeFileAtomic(opts.output, out);
-      process.stdout.write(
+      writeOutput(opts.output, out);
+      // With -o - standard output holds the program: the summary goes to standard error.
+      (opts.output === STDIO ? process.stderr : process.stdout).write(
         `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${emit === "elf" && chain ? `, chain program ${artifact.name}_chain (batch ${batch})` : ""}\n`,
       );
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.

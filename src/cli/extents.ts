@@ -9,7 +9,7 @@ import {
   readFileExtents,
 } from "../runtime/linux/fiemap.js";
 import { deviceReadPath, fileDevice } from "../runtime/linux/file-device.js";
-import { writeFileAtomic } from "../files.js";
+import { STDIO, writeOutput } from "../files.js";
 
 interface ExtentsOptions {
   json?: boolean;
@@ -33,7 +33,8 @@ export function registerExtents(program: Command): void {
     .action((file: string, opts: ExtentsOptions) => {
       const map = readFileExtents(file, { sync: opts.sync });
       const json = fileExtentMapToJson(map);
-      if (opts.output !== undefined) writeFileAtomic(opts.output, json);
+      if (opts.output !== undefined) writeOutput(opts.output, json);
+      if (opts.output === STDIO) return;
       process.stdout.write(opts.json ? json : formatExtentMap(map));
     });
 }

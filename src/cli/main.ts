@@ -1,8 +1,8 @@
 // The command-line entry: one file per command under src/cli/, registered here in the order
 // `iochain --help` lists them.
 import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
 import { render, toDiagnostics } from "../diagnostics.js";
+import { sourceText } from "../files.js";
 type Register = (program: Command) => void;
 
 /**
@@ -35,14 +35,7 @@ export async function buildProgram(name?: string): Promise<Command> {
 /** Prints a diagnostic for anything a command throws; never a stack trace. */
 export function reportError(err: unknown): number {
   for (const d of toDiagnostics(err)) {
-    let source: string | undefined;
-    if (d.pos) {
-      try {
-        source = readFileSync(d.pos.file, "utf8");
-      } catch {
-        source = undefined;
-      }
-    }
+    const source = d.pos ? sourceText(d.pos.file) : undefined;
     process.stderr.write(render(d, source) + "\n");
   }
   return 1;
