@@ -10,7 +10,7 @@ import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
 import { IochainError, render } from "../diagnostics.js";
 import { loadExtents } from "../runtime/run-program.js";
 import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
-import { parseChoice, parseCount } from "./options.js";
+import { parseChoice, parseCount, renamedOption } from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
 import { MapIndex } from "../abi/artifact.js";
@@ -30,7 +30,7 @@ interface CompileCliOptions {
   target: string;
   output?: string;
   emit?: string;
-  extents?: string;
+  bindExtents?: string;
   dumpIr?: boolean;
   unsafeNoBoundsChecks?: boolean;
   batch?: string;
@@ -80,7 +80,8 @@ export function registerCompile(program: Command): void {
       "--batch <k>",
       `linux objects: records of the chain program <name>_chain, chains per test run (1..${MAX_BATCH}, default ${DEFAULT_BATCH})`,
     )
-    .option("--extents <json>", "bind the program to this extent table at compile time")
+    .option("--bind-extents <json>", "bind the program to this extent table at compile time")
+    .addOption(renamedOption("--extents", "--bind-extents"))
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
     .action((file: string, opts: CompileCliOptions) => {
@@ -117,7 +118,7 @@ export function registerCompile(program: Command): void {
       const wantIr = opts.dumpIr || emit === "ir";
       const { artifact, source } = compileFile(
         file,
-        opts.extents,
+        opts.bindExtents,
         wantIr
           ? (stage, text) => {
               lastIr = text;

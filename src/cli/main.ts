@@ -1,8 +1,7 @@
 // The command-line entry: one file per command under src/cli/, registered here in the order
 // `iochain --help` lists them.
 import { Command, CommanderError } from "commander";
-import { render, toDiagnostics } from "../diagnostics.js";
-import { sourceText } from "../files.js";
+import { EXIT, isHelpOrVersion, reportError, usageError } from "./report.js";
 type Register = (program: Command) => void;
 
 /**
@@ -25,31 +24,32 @@ export async function buildProgram(name?: string): Promise<Command> {
   const program = new Command("iochain")
     .description("storage functions: compile to eBPF, run on the simulator or in the kernel")
     .version("0.1.0")
-    .exitOverride();
+    .exitOverride()
+    // Usage errors become diagnostics (report.ts): commander prints nothing of its own but help.
+    .configureOutput({ outputError: () => undefined });
   const chosen =
     name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
   for (const register of await Promise.all(chosen.map((c) => COMMANDS[c]()))) register(program);
   return program;
 }
 
-/** Prints a diagnostic for anything a command throws; never a stack trace. */
-export function reportError(err: unknown): number {
-  for (const d of toDiagnostics(err)) {
-    const source = d.pos ? sourceText(d.pos.file) : undefined;
-    process.stderr.write(render(d, source) + "\n");
-  }
-  return 1;
-}
-
 export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram(argv[2]);
+  const json = argv.includes("--json");
   try {
+    const program = await buildProgram(argv[2]);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      if (isHelpOrVersion(err)) {
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      process.exitCode = reportError(usageError(err, commandName(argv[2])), json);
       return;
     }
-    process.exitCode = reportError(err);
+    process.exitCode = reportError(err, json);
   }
 }
+
+const commandName = (arg: string | undefined): string | undefined =>
+  arg !== undefined && Object.hasOwn(COMMANDS, arg) ? arg : undefined;

@@ -14,16 +14,16 @@ import type { TargetName } from "../runtime/run-program.js";
 import { sessionSyscalls } from "../runtime/session-syscalls.js";
 import { readArgsFile } from "./args-file.js";
 import { compileFile, UNSAFE_FLAG } from "./compile.js";
-import { parseChoice, parseCount } from "./options.js";
+import { parseChoice, parseCount, renamedOption } from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
 
 interface RunCliOptions {
   target: string;
   data: string;
-  arg: Record<string, ArgValue>;
+  arg?: Record<string, ArgValue>;
   json?: boolean;
-  extents?: string;
+  dataExtents?: string;
   bindExtents?: string;
   realDevice?: boolean;
   direct?: boolean;
@@ -43,9 +43,18 @@ export function registerRun(program: Command): void {
     .argument("<file>", "the .ioc program")
     .option("--target <target>", "sim (our VM) or linux (the kernel, through bpf())", "sim")
     .requiredOption("--data <file>", "the data file the chain reads")
-    .option("--arg <name=value>", "a parameter (repeat for each)", collectArg, {})
+    .option("--arg <name=value>", "a parameter (repeat for each)", collectArg)
     .option("--json", "print the result as JSON")
-    .option("--extents <json>", "the data file's current extent table (the sim's JSON)")
+    .option(
+      "--data-extents <json>",
+      "the data file's current extent table (the sim's JSON, from iochain extents -o)",
+    )
+    .addOption(
+      renamedOption(
+        "--extents",
+        "--data-extents (the data file's current extent table) or --bind-extents (bind at compile time)",
+      ),
+    )
     .option("--bind-extents <json>", "bind the program to this extent table at compile time")
     .option("--real-device", "read at translated device addresses (the device under the data file)")
     .option("--direct", "read with O_DIRECT")
@@ -72,6 +81,7 @@ export function registerRun(program: Command): void {
       "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
     )
     .action(async (file: string, opts: RunCliOptions) => {
+      const args = opts.arg ?? {};
       const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
       const { artifact } = compileFile(
         file,
@@ -83,7 +93,7 @@ export function registerRun(program: Command): void {
       const options: SessionOptions = {
         target,
         data: opts.data,
-        extents: opts.extents,
+        extents: opts.dataExtents,
         realDevice: opts.realDevice,
         direct: opts.direct,
         chain:
@@ -100,7 +110,7 @@ export function registerRun(program: Command): void {
       const threads =
         opts.threads === undefined ? 1 : parseCount("--threads", opts.threads, 1, 256);
       if (opts.argsFile !== undefined) {
-        if (Object.keys(opts.arg).length > 0)
+        if (Object.keys(args).length > 0)
           throw new IochainError(
             "E0910",
             "--arg and --args-file cannot be combined",
@@ -122,7 +132,7 @@ export function registerRun(program: Command): void {
         const session = openSession(artifact, options);
         try {
           if (session.fallback) process.stderr.write(`note: ${session.fallback}\n`);
-          return session.run(opts.arg);
+          return session.run(args);
         } finally {
           session.close();
         }

@@ -187,7 +187,7 @@ function fiemap(
 }
 
 function libcOrThrow(path: string): Libc {
-  const hint = "use --extents FILE.json or the sim target";
+  const hint = "use --data-extents FILE.json or the sim target";
   if (process.platform !== "linux")
     throw new IochainError("E0806", `${path}: FIEMAP is a Linux ioctl`, undefined, hint);
   try {
@@ -213,7 +213,7 @@ function fiemapError(path: string, fsType: string, errno: number): IochainError 
     "E0806",
     `${path}: ${why}`,
     undefined,
-    "put the file on a block file system (ext4, xfs), or use --extents FILE.json or the sim target",
+    "put the file on a block file system (ext4, xfs), or use --data-extents FILE.json or the sim target",
   );
 }
 
@@ -228,7 +228,7 @@ export function bindableExtents(map: FileExtentMap): ExtentTable {
       "E0807",
       `${map.path}: on btrfs, FIEMAP's physical addresses are btrfs logical addresses, not offsets on one device`,
       undefined,
-      "put the file on ext4 or xfs, or use --extents FILE.json or the sim target",
+      "put the file on ext4 or xfs, or use --data-extents FILE.json or the sim target",
     );
   }
   const bad = map.extents.find((e) => e.flags & UNUSABLE_FLAGS);
@@ -258,7 +258,7 @@ function unusableHint(flags: number): string {
     return "the data is not on the device yet: fsync the file and read its extents again";
   if (flags & (ExtentFlag.encoded | ExtentFlag.encrypted))
     return "the file is compressed or encrypted on the device: store it without, or use the sim target";
-  return "the data is not block-addressable on the device: use --extents FILE.json or the sim target";
+  return "the data is not block-addressable on the device: use --data-extents FILE.json or the sim target";
 }
 
 /** The simulator's extent JSON (parseExtentJson reads it) with each extent's flag names added. */
