@@ -12,8 +12,9 @@ export function registerAsm(program: Command): void {
     .description("assemble uBPF or kernel/LLVM syntax into raw eBPF bytecode")
     .argument("<file>", "assembly source")
     .option("--syntax <syntax>", "ubpf or llvm (default: detected from the text)")
-    .requiredOption("-o, --output <file>", "where to write the bytecode")
-    .action((file: string, opts: { syntax?: string; output: string }) => {
+    .requiredOption("-o, --output <file>", "where to write the bytecode (- for standard output)")
+    .option("--json", "print what was written as JSON (docs/schemas/asm.schema.json)")
+    .action((file: string, opts: { syntax?: string; output: string; json?: boolean }) => {
       const syntax = opts.syntax
         ? parseChoice<AsmSyntax>("--syntax", opts.syntax, ["ubpf", "llvm"])
         : undefined;
@@ -21,8 +22,15 @@ export function registerAsm(program: Command): void {
       validate(insns, file);
       const bytes = encode(insns);
       writeOutput(opts.output, bytes);
-      (opts.output === STDIO ? process.stderr : process.stdout).write(
-        `${opts.output}: ${insns.length} instructions, ${bytes.length} bytes\n`,
+      const report = opts.output === STDIO ? process.stderr : process.stdout;
+      report.write(
+        opts.json
+          ? JSON.stringify({
+              output: opts.output,
+              instructions: insns.length,
+              bytes: bytes.length,
+            }) + "\n"
+          : `${opts.output}: ${insns.length} instructions, ${bytes.length} bytes\n`,
       );
     });
 }

@@ -34,6 +34,7 @@ interface CompileCliOptions {
   dumpIr?: boolean;
   unsafeNoBoundsChecks?: boolean;
   batch?: string;
+  json?: boolean;
 }
 
 /** Kernel chains need the block and scratch maps (compiler/targets/kernel-chain.ts). */
@@ -82,6 +83,7 @@ export function registerCompile(program: Command): void {
     )
     .option("--bind-extents <json>", "bind the program to this extent table at compile time")
     .addOption(renamedOption("--extents", "--bind-extents"))
+    .option("--json", "print what was written as JSON (docs/schemas/compile.schema.json)")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
     .action((file: string, opts: CompileCliOptions) => {
@@ -166,14 +168,26 @@ export function registerCompile(program: Command): void {
             "or use --emit asm to see a listing",
           );
         }
-        process.stdout.write(out);
-        return;
-      }
-      writeOutput(opts.output, out);
+      } else writeOutput(opts.output, out);
+      const summary = {
+        output: opts.output ?? null,
+        name: artifact.name,
+        instructions: artifact.insns.length,
+        emit,
+        target,
+        chain_program: emit === "elf" && chain ? `${artifact.name}_chain` : null,
+        batch: emit === "elf" && chain ? batch : null,
+        ...(opts.output ? {} : { text: out as string }),
+      };
       // With -o - standard output holds the program: the summary goes to standard error.
-      (opts.output === STDIO ? process.stderr : process.stdout).write(
-        `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${emit === "elf" && chain ? `, chain program ${artifact.name}_chain (batch ${batch})` : ""}\n`,
-      );
+      const report = opts.output === STDIO ? process.stderr : process.stdout;
+      if (opts.json) report.write(JSON.stringify(summary) + "\n");
+      else if (!opts.output) process.stdout.write(out);
+      else
+        report.write(
+          `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${summary.chain_program ? `, chain program ${summary.chain_program} (batch ${batch})` : ""}\n`,
+        );
+      if (!opts.output) return;
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.
       if (target === "xrp")
         process.stderr.write(
