@@ -4,13 +4,11 @@ import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
 import type { ProgramArtifact } from "../abi/artifact.js";
 import { formatListing } from "../compiler/back/listing.js";
-import { printModule } from "../compiler/ir/print.js";
-import { compile } from "../compiler/pipeline.js";
 import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
-import { IochainError, render } from "../diagnostics.js";
-import { loadExtents } from "../runtime/run-program.js";
+import { IochainError } from "../diagnostics.js";
+import { compileFile } from "./artifact-cache.js";
 import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
-import { parseChoice, parseCount, renamedOption } from "./options.js";
+import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
 import { MapIndex } from "../abi/artifact.js";
@@ -23,9 +21,6 @@ type Emit = (typeof EMITS)[number];
 const defaultEmit = (target: string, toFile: boolean): Emit =>
   !toFile ? "asm" : target === "sim" ? "raw" : "elf";
 
-/** Line texts for line_info of files other than the main one (imported modules). */
-const readSourceFile = sourceText;
-
 interface CompileCliOptions {
   target: string;
   output?: string;
@@ -35,36 +30,13 @@ interface CompileCliOptions {
   unsafeNoBoundsChecks?: boolean;
   batch?: string;
   json?: boolean;
+  cache: boolean;
+  verbose?: boolean;
 }
 
 /** Kernel chains need the block and scratch maps (compiler/targets/kernel-chain.ts). */
 const hasChainMaps = (a: ProgramArtifact): boolean =>
   a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
-
-/** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
-export const UNSAFE_FLAG = [
-  "--unsafe-no-bounds-checks",
-  "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads",
-] as const;
-
-/** Compiles FILE; the source text is kept for listings and diagnostics. */
-export function compileFile(
-  file: string,
-  extents?: string,
-  dump?: (stage: string, text: string) => void,
-  target?: (typeof TARGETS)[number],
-  unsafeNoBoundsChecks?: boolean,
-): { artifact: ProgramArtifact; source: string } {
-  const source = readText(file, "iochain source");
-  const artifact = compile(source, inputName(file), {
-    target,
-    unsafeNoBoundsChecks,
-    onWarning: (d) => process.stderr.write(render(d, source) + "\n"),
-    extents: extents ? loadExtents(extents) : undefined,
-    dump: dump ? (stage, m) => dump(stage, printModule(m)) : undefined,
-  });
-  return { artifact, source };
-}
 
 export function registerCompile(program: Command): void {
   program
@@ -86,7 +58,9 @@ export function registerCompile(program: Command): void {
     .option("--json", "print what was written as JSON (docs/schemas/compile.schema.json)")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
-    .action((file: string, opts: CompileCliOptions) => {
+    .option(...CACHE_FLAGS.noCache)
+    .option(...CACHE_FLAGS.verbose)
+    .action(async (file: string, opts: CompileCliOptions) => {
       const target = parseChoice("--target", opts.target, TARGETS);
       const emit: Emit = opts.emit
         ? parseChoice("--emit", opts.emit, EMITS)
@@ -118,18 +92,20 @@ export function registerCompile(program: Command): void {
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
       const wantIr = opts.dumpIr || emit === "ir";
-      const { artifact, source } = compileFile(
+      const { artifact, source } = await compileFile({
         file,
-        opts.bindExtents,
-        wantIr
+        bindExtents: opts.bindExtents,
+        dump: wantIr
           ? (stage, text) => {
               lastIr = text;
               if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
             }
           : undefined,
         target,
-        opts.unsafeNoBoundsChecks,
-      );
+        unsafeNoBoundsChecks: opts.unsafeNoBoundsChecks,
+        cache: opts.cache,
+        verbose: opts.verbose,
+      });
       // linux objects carry the chain program beside the step program (docs/elf.md).
       const chain =
         target === "linux" && hasChainMaps(artifact)
@@ -148,7 +124,7 @@ export function registerCompile(program: Command): void {
           ? writeElf(artifact, {
               target: target === "xrp" ? "xrp" : "linux",
               sourceText: source,
-              readSource: readSourceFile,
+              readSource: sourceText,
               chain,
             })
           : emit === "chain-header"

@@ -46,3 +46,18 @@ export function parseCount(
   }
   return n;
 }
+
+/** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
+export const UNSAFE_FLAG = [
+  "--unsafe-no-bounds-checks",
+  "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads",
+] as const;
+
+/** The artifact cache's options (artifact-cache.ts), the same in compile and run. */
+export const CACHE_FLAGS = {
+  noCache: [
+    "--no-cache",
+    "compile afresh, neither reading nor writing the artifact cache ($XDG_CACHE_HOME/iochain)",
+  ],
+  verbose: ["--verbose", "say on standard error whether the artifact cache hit"],
+} as const;

@@ -13,8 +13,8 @@ import { formatResultJson, jsonScalar, resultToJson } from "../runtime/result-js
 import type { TargetName } from "../runtime/run-program.js";
 import { sessionSyscalls } from "../runtime/session-syscalls.js";
 import { readArgsFile } from "./args-file.js";
-import { compileFile, UNSAFE_FLAG } from "./compile.js";
-import { parseChoice, parseCount, renamedOption } from "./options.js";
+import { compileFile } from "./artifact-cache.js";
+import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
 
@@ -34,6 +34,8 @@ interface RunCliOptions {
   batch?: string;
   threads?: string;
   readAhead?: string;
+  cache: boolean;
+  verbose?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -59,6 +61,8 @@ export function registerRun(program: Command): void {
     .option("--real-device", "read at translated device addresses (the device under the data file)")
     .option("--direct", "read with O_DIRECT")
     .option(...UNSAFE_FLAG)
+    .option(...CACHE_FLAGS.noCache)
+    .option(...CACHE_FLAGS.verbose)
     .option(
       "--verifier-log <file>",
       "if the kernel rejects the program, write the verifier's whole log here",
@@ -83,13 +87,13 @@ export function registerRun(program: Command): void {
     .action(async (file: string, opts: RunCliOptions) => {
       const args = opts.arg ?? {};
       const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
-      const { artifact } = compileFile(
+      const { artifact } = await compileFile({
         file,
-        opts.bindExtents,
-        undefined,
-        undefined,
-        opts.unsafeNoBoundsChecks,
-      );
+        bindExtents: opts.bindExtents,
+        unsafeNoBoundsChecks: opts.unsafeNoBoundsChecks,
+        cache: opts.cache,
+        verbose: opts.verbose,
+      });
       const options: SessionOptions = {
         target,
         data: opts.data,

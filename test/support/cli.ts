@@ -1,6 +1,7 @@
 // Runs the built CLI (dist/, built by `npm test`'s pretest) as a user would.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,12 +22,16 @@ export interface RunOutput {
   stderr: string;
 }
 
+/** The tests' artifact cache, not the user's (src/cli/artifact-cache.ts). */
+const testEnv = { ...process.env, XDG_CACHE_HOME: path.join(tmpdir(), "iochain-test-cache") };
+
 export function runCli(args: string[], input?: string): RunOutput {
   ensureBuilt();
   const r = spawnSync(process.execPath, [iochainBin, ...args], {
     cwd: repoRoot,
     encoding: "utf8",
     input,
+    env: testEnv,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
