@@ -51,7 +51,8 @@ export function cacheDir(env = process.env): string {
 
 /** Which compiler this is: the package version and the built compiler's file (rebuilt: new key). */
 function compilerId(): string {
-  const pipeline = fileURLToPath(new URL("../compiler/pipeline.js", import.meta.url));
+  // This module is rewritten by every build (tsc or the bundle): its stat names the build.
+  const pipeline = fileURLToPath(import.meta.url);
   try {
     const st = statSync(pipeline);
     return `0.1.0:${st.size}:${st.mtimeMs}`;
