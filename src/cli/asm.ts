@@ -5,11 +5,12 @@ import { validate } from "../bpf/validate.js";
 import { inputName, readText, STDIO, writeOutput } from "../files.js";
 import { assemble, type AsmSyntax } from "./program-input.js";
 import { parseChoice } from "./options.js";
+import { CATALOGUE } from "./catalogue.js";
 
 export function registerAsm(program: Command): void {
   program
     .command("asm")
-    .description("assemble uBPF or kernel/LLVM syntax into raw eBPF bytecode")
+    .description(CATALOGUE.asm.summary)
     .argument("<file>", "assembly source")
     .option("--syntax <syntax>", "ubpf or llvm (default: detected from the text)")
     .requiredOption("-o, --output <file>", "where to write the bytecode (- for standard output)")

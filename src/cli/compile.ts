@@ -12,6 +12,7 @@ import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
 import { MapIndex } from "../abi/artifact.js";
+import { CATALOGUE } from "./catalogue.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const EMITS = ["elf", "raw", "asm", "ir", "chain-header"] as const;
@@ -41,7 +42,7 @@ const hasChainMaps = (a: ProgramArtifact): boolean =>
 export function registerCompile(program: Command): void {
   program
     .command("compile")
-    .description("compile a storage function to eBPF")
+    .description(CATALOGUE.compile.summary)
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")

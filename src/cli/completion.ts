@@ -4,6 +4,7 @@
 // or `source <(iochain completion zsh)` in ~/.zshrc.
 import type { Command } from "commander";
 import { parseChoice } from "./options.js";
+import { CATALOGUE } from "./catalogue.js";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = (typeof SHELLS)[number];
@@ -103,12 +104,12 @@ export function completionScript(shell: Shell, program: Command): string {
 export function registerCompletion(program: Command): void {
   program
     .command("completion")
-    .description("print a shell completion script: bash, zsh or fish")
+    .description(CATALOGUE.completion.summary)
     .argument("<shell>", SHELLS.join(", "))
     .action(async (shell: string) => {
       const chosen = parseChoice("shell", shell, SHELLS);
       // Every command, not only this one (main.ts loads just the command that runs).
       const { buildProgram } = await import("./main.js");
-      process.stdout.write(completionScript(chosen, await buildProgram()));
+      process.stdout.write(completionScript(chosen, await buildProgram(undefined)));
     });
 }

@@ -17,6 +17,7 @@ import { KernelSession, SimSession, type ChainSession } from "../runtime/session
 import { DEFAULT_BATCH } from "../abi/chain.js";
 import { compileFile } from "./artifact-cache.js";
 import { parseCount } from "./options.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface DemoOptions {
   keys: string;
@@ -66,7 +67,7 @@ function runAll(
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("build a B+tree file, compile a lookup, run it on the simulator and in the kernel")
+    .description(CATALOGUE.demo.summary)
     .option("--keys <n>", "keys in the tree", "20000")
     .option(
       "--lookups <n>",

@@ -10,6 +10,7 @@ import {
 } from "../runtime/linux/fiemap.js";
 import { deviceReadPath, fileDevice } from "../runtime/linux/file-device.js";
 import { STDIO, writeOutput } from "../files.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface ExtentsOptions {
   json?: boolean;
@@ -20,9 +21,7 @@ interface ExtentsOptions {
 export function registerExtents(program: Command): void {
   program
     .command("extents")
-    .description(
-      "print a file's extent map (FIEMAP), like filefrag -v; -o writes the sim's extent JSON",
-    )
+    .description(CATALOGUE.extents.summary)
     .argument("<file>", "a regular file on a block file system (ext4, xfs)")
     .option("--json", "print the extent JSON instead of the table")
     .option("-o, --output <file>", "write the extent JSON to this file (atomically)")

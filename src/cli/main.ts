@@ -1,6 +1,8 @@
 // The command-line entry: one file per command under src/cli/, registered here in the order
 // `iochain --help` lists them.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { IochainError } from "../diagnostics.js";
+import { CATALOGUE } from "./catalogue.js";
 import { EXIT, isHelpOrVersion, reportError, usageError } from "./report.js";
 type Register = (program: Command) => void;
 
@@ -20,24 +22,52 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   completion: async () => (await import("./completion.js")).registerCompletion,
 };
 
-/** The program with the named command, or with all of them when `name` is none of theirs. */
-export async function buildProgram(name?: string): Promise<Command> {
+/**
+ * The program with the named command. Any other first word (--help, --version, help, none, a
+ * mistyped command) gets the catalogue's stand-ins, which commander lists and suggests from
+ * without loading a command; `help NAME` loads NAME for its help.
+ */
+export async function buildProgram(name?: string, next?: string): Promise<Command> {
   const program = new Command("iochain")
     .description("storage functions: compile to eBPF, run on the simulator or in the kernel")
     .version("0.1.0")
     .exitOverride()
     // Usage errors become diagnostics (report.ts): commander prints nothing of its own but help.
     .configureOutput({ outputError: () => undefined });
-  const chosen =
-    name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
-  for (const register of await Promise.all(chosen.map((c) => COMMANDS[c]()))) register(program);
+  const wanted = name === "help" ? next : name;
+  if (wanted !== undefined && Object.hasOwn(COMMANDS, wanted)) {
+    (await COMMANDS[wanted]())(program);
+    return program;
+  }
+  if (name === undefined) {
+    // Every command, registered for real (completion scripts list their options).
+    for (const register of await Promise.all(Object.values(COMMANDS).map((c) => c())))
+      register(program);
+    return program;
+  }
+  for (const [command, entry] of Object.entries(CATALOGUE)) {
+    const stub = program.command(command).description(entry.summary);
+    for (const arg of entry.args) stub.argument(arg);
+    // commander writes "[options]" for a command with options: all but completion have some.
+    if (command !== "completion") stub.addOption(new Option("--options").hideHelp());
+    // Reached only when something came before the command's name (`iochain --json run ...`).
+    stub.action(() => {
+      throw new IochainError(
+        "E0914",
+        `\`${command}\` comes first: iochain ${command} [options]`,
+        undefined,
+        `iochain ${command} --help lists its options`,
+      );
+    });
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes("--json");
   try {
-    const program = await buildProgram(argv[2]);
+    // No first word is a request for the help: list the catalogue, not every command.
+    const program = await buildProgram(argv[2] ?? "--help", argv[3]);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -84,7 +84,7 @@ export const isHelpOrVersion = (err: CommanderError): boolean =>
 
 /** A usage error of commander's (missing option, unknown option, ...) as a diagnostic. */
 export function usageError(err: CommanderError, command: string | undefined): IochainError {
-  const message = err.message.replace(/^error: /, "");
+  const message = err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
   const help = command ? `iochain ${command} --help` : "iochain --help";
   switch (err.code) {
     case "commander.missingMandatoryOptionValue":

@@ -17,6 +17,7 @@ import { compileFile } from "./artifact-cache.js";
 import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface RunCliOptions {
   target: string;
@@ -41,7 +42,7 @@ interface RunCliOptions {
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("compile a storage function and run one chain over a data file")
+    .description(CATALOGUE.run.summary)
     .argument("<file>", "the .ioc program")
     .option("--target <target>", "sim (our VM) or linux (the kernel, through bpf())", "sim")
     .requiredOption("--data <file>", "the data file the chain reads")

@@ -71,6 +71,18 @@ describe("JSON outputs and their schemas", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines.map((l) => valid("run", l).value)).toEqual([1, 2]);
+    // Worker threads (the worker script beside the bundle's chunks) print the same lines.
+    const threaded = runCli(
+      ["run", at("id.ioc"), "--data", at("data.bin"), "--args-file", "-", "--threads", "2"],
+      '{"key": 1}\n{"key": 2}\n{"key": 3}\n',
+    );
+    expect(threaded.code, threaded.stderr).toBe(0);
+    expect(
+      threaded.stdout
+        .trim()
+        .split("\n")
+        .map((l) => valid("run", l).value),
+    ).toEqual([1, 2, 3]);
   });
 
   it("errors under --json are diagnostic objects, one a line on standard error", () => {
