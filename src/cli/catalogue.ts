@@ -33,5 +33,3 @@ export const CATALOGUE = {
   },
   completion: { args: ["<shell>"], summary: "print a shell completion script: bash, zsh or fish" },
 } as const;
-
-export type CommandName = keyof typeof CATALOGUE;
