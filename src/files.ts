@@ -72,6 +72,13 @@ function cannotRead(path: string, what: string, err: unknown): IochainError {
  * as /dev/zero never ends. E0902 names what the path is; E0901 carries the system's reason.
  */
 export function openRegularFile(path: string, what: string, flags = 0, stdinToo = false): number {
+  if (path === STDIO)
+    throw new IochainError(
+      "E0902",
+      `- (standard input) cannot be the ${what}: it is read at offsets, not from start to end`,
+      undefined,
+      "name a regular file",
+    );
   let st: Stats;
   try {
     st = statSync(path);

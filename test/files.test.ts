@@ -51,6 +51,12 @@ describe("readInput", () => {
     expect(readInput(big, "input", 100).length).toBe(100);
   });
 
+  it("- is standard input for whole-file inputs, never for a file read at offsets", () => {
+    expect(refusal(() => openRegularFile("-", "data file")).message).toMatch(
+      /^- \(standard input\) cannot be the data file/,
+    );
+  });
+
   it("a missing file is E0901 with the system's reason", () => {
     expect(refusal(() => readInput(path.join(dir, "none"))).message).toMatch(/ENOENT/);
   });
