@@ -1,7 +1,7 @@
 // iochain completion: scripts made from the registered commands and options, which a shell runs.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { runCliAsync } from "../support/cli.js";
 
 /** Runs the bash script's function on a command line ending at the cursor; the candidates. */
 function bashComplete(script: string, words: string[]): string[] {
@@ -18,9 +18,8 @@ function bashComplete(script: string, words: string[]): string[] {
 }
 
 describe("iochain completion", () => {
-  const bash = runCli(["completion", "bash"]);
-
-  it("bash completes commands, and each command's options from what it registers", () => {
+  it("bash completes commands, and each command's options from what it registers", async () => {
+    const bash = await runCliAsync(["completion", "bash"]);
     expect(bash.code).toBe(0);
     expect(bashComplete(bash.stdout, ["iochain", "co"]).sort()).toEqual(["compile", "completion"]);
     expect(bashComplete(bash.stdout, ["iochain", "run", "--data-"])).toEqual(["--data-extents"]);
@@ -28,18 +27,18 @@ describe("iochain completion", () => {
     expect(bashComplete(bash.stdout, ["iochain", "compile", "--em"])).toEqual(["--emit"]);
   });
 
-  it("zsh loads the same function through bashcompinit; fish lists every command", () => {
-    const zsh = runCli(["completion", "zsh"]);
+  it("zsh loads the same function through bashcompinit; fish lists every command", async () => {
+    const zsh = await runCliAsync(["completion", "zsh"]);
     expect(zsh.stdout).toMatch(/bashcompinit/);
     expect(zsh.stdout).toContain("complete -o filenames -F _iochain iochain");
-    const fish = runCli(["completion", "fish"]);
+    const fish = await runCliAsync(["completion", "fish"]);
     for (const c of ["compile", "run", "asm", "disasm", "vm", "extents", "load", "demo"])
       expect(fish.stdout).toContain(`-n __fish_use_subcommand -a ${c} `);
     expect(fish.stdout).toMatch(/__fish_seen_subcommand_from run' -l data-extents -r -F/);
   });
 
-  it("an unknown shell is E0907", () => {
-    const r = runCli(["completion", "tcsh"]);
+  it("an unknown shell is E0907", async () => {
+    const r = await runCliAsync(["completion", "tcsh"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error\[E0907\]: shell must be one of bash, zsh, fish/);
   });

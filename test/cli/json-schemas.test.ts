@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { noBpf } from "../runtime/linux/kernel-fixtures.js";
-import { repoRoot, runCli } from "../support/cli.js";
+import { repoRoot, runCliAsync } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
 const ajv = new Ajv({ allErrors: true, strict: true });
@@ -39,8 +39,8 @@ writeFileSync(at("data.bin"), Buffer.alloc(4096));
 writeFileSync(at("prog.s"), "r0 = 7\nexit\n");
 
 describe("JSON outputs and their schemas", () => {
-  it("run --json: small integers are numbers, beyond 2^53 decimal strings", () => {
-    const small = runCli([
+  it("run --json: small integers are numbers, beyond 2^53 decimal strings", async () => {
+    const small = await runCliAsync([
       "run",
       at("id.ioc"),
       "--data",
@@ -51,7 +51,7 @@ describe("JSON outputs and their schemas", () => {
     ]);
     expect(small.code).toBe(0);
     expect(valid("run", small.stdout).value).toBe(5);
-    const big = runCli([
+    const big = await runCliAsync([
       "run",
       at("id.ioc"),
       "--data",
@@ -63,8 +63,8 @@ describe("JSON outputs and their schemas", () => {
     expect(valid("run", big.stdout).value).toBe(String(2n ** 60n));
   });
 
-  it("run --args-file: every line is a result", () => {
-    const r = runCli(
+  it("run --args-file: every line is a result", async () => {
+    const r = await runCliAsync(
       ["run", at("id.ioc"), "--data", at("data.bin"), "--args-file", "-"],
       '{"key": 1}\n{"key": 2}\n',
     );
@@ -72,7 +72,7 @@ describe("JSON outputs and their schemas", () => {
     const lines = r.stdout.trim().split("\n");
     expect(lines.map((l) => valid("run", l).value)).toEqual([1, 2]);
     // Worker threads (the worker script beside the bundle's chunks) print the same lines.
-    const threaded = runCli(
+    const threaded = await runCliAsync(
       ["run", at("id.ioc"), "--data", at("data.bin"), "--args-file", "-", "--threads", "2"],
       '{"key": 1}\n{"key": 2}\n{"key": 3}\n',
     );
@@ -85,15 +85,15 @@ describe("JSON outputs and their schemas", () => {
     ).toEqual([1, 2, 3]);
   });
 
-  it("errors under --json are diagnostic objects, one a line on standard error", () => {
-    const r = runCli(["compile", "/dev/zero", "--json"]);
+  it("errors under --json are diagnostic objects, one a line on standard error", async () => {
+    const r = await runCliAsync(["compile", "/dev/zero", "--json"]);
     expect(r.code).toBe(1);
     const d = valid("diagnostic", r.stderr.trim());
     expect(d).toMatchObject({ code: "E0902", file: null, line: null });
-    const located = runCli(["run", at("id.ioc"), "--json"]);
+    const located = await runCliAsync(["run", at("id.ioc"), "--json"]);
     expect(valid("diagnostic", located.stderr.trim()).code).toBe("E0913");
     writeFileSync(at("bad.ioc"), "storage fn f() -> u64 {\n  return nodee;\n}\n");
-    const src = runCli(["compile", at("bad.ioc"), "--json"]);
+    const src = await runCliAsync(["compile", at("bad.ioc"), "--json"]);
     expect(valid("diagnostic", src.stderr.trim())).toMatchObject({
       code: "E0401",
       line: 2,
@@ -101,19 +101,27 @@ describe("JSON outputs and their schemas", () => {
     });
   });
 
-  it("compile --json and asm --json describe what they wrote", () => {
-    const c = runCli(["compile", at("id.ioc"), "--target", "linux", "-o", at("id.o"), "--json"]);
+  it("compile --json and asm --json describe what they wrote", async () => {
+    const c = await runCliAsync([
+      "compile",
+      at("id.ioc"),
+      "--target",
+      "linux",
+      "-o",
+      at("id.o"),
+      "--json",
+    ]);
     expect(valid("compile", c.stdout)).toMatchObject({ output: at("id.o"), emit: "elf" });
-    const listing = runCli(["compile", at("id.ioc"), "--json"]);
+    const listing = await runCliAsync(["compile", at("id.ioc"), "--json"]);
     expect(valid("compile", listing.stdout).text).toMatch(/exit/);
-    const a = runCli(["asm", at("prog.s"), "-o", at("prog.bin"), "--json"]);
+    const a = await runCliAsync(["asm", at("prog.s"), "-o", at("prog.bin"), "--json"]);
     expect(valid("asm", a.stdout)).toEqual({ output: at("prog.bin"), instructions: 2, bytes: 16 });
   });
 
-  it("vm --json and extents --json", () => {
-    const v = runCli(["vm", at("prog.bin"), "--json"]);
+  it("vm --json and extents --json", async () => {
+    const v = await runCliAsync(["vm", at("prog.bin"), "--json"]);
     expect(valid("vm", v.stdout).r0).toBe(7);
-    const e = runCli(["extents", at("data.bin"), "--json"]);
+    const e = await runCliAsync(["extents", at("data.bin"), "--json"]);
     if (e.code !== 0) {
       console.log(`skipped extents --json: ${e.stderr.trim()}`);
       return;
@@ -121,14 +129,22 @@ describe("JSON outputs and their schemas", () => {
     valid("extents", e.stdout);
   });
 
-  it.skipIf(noBpf !== undefined)("load --json", () => {
-    const r = runCli(["load", at("id.o"), "--json"]);
+  it.skipIf(noBpf !== undefined)("load --json", async () => {
+    const r = await runCliAsync(["load", at("id.o"), "--json"]);
     expect(r.code).toBe(0);
     valid("load", r.stdout);
   });
 
-  it("exit code 2 when the chain fails, and the result still validates", () => {
-    const r = runCli(["run", at("fail.ioc"), "--data", at("data.bin"), "--arg", "key=1", "--json"]);
+  it("exit code 2 when the chain fails, and the result still validates", async () => {
+    const r = await runCliAsync([
+      "run",
+      at("fail.ioc"),
+      "--data",
+      at("data.bin"),
+      "--arg",
+      "key=1",
+      "--json",
+    ]);
     expect(r.code).toBe(2);
     expect(valid("run", r.stdout)).toMatchObject({ status: "failed", error: "not_found" });
   });

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { colourise, wantColour } from "../../src/cli/report.js";
-import { iochainBin, repoRoot, runCli } from "../support/cli.js";
+import { iochainBin, repoRoot, runCliAsync } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
 const dir = tempDir("iochain-report-");
@@ -24,7 +24,7 @@ function cliWithEnv(args: string[], env: Record<string, string | undefined>, inp
 }
 
 describe("colour", () => {
-  it("on a terminal only; NO_COLOR turns it off, FORCE_COLOR on", () => {
+  it("on a terminal only; NO_COLOR turns it off, FORCE_COLOR on", async () => {
     expect(wantColour({ isTTY: true }, {})).toBe(true);
     expect(wantColour({ isTTY: false }, {})).toBe(false);
     expect(wantColour({ isTTY: true }, { NO_COLOR: "1" })).toBe(false);
@@ -34,7 +34,7 @@ describe("colour", () => {
     expect(wantColour({ isTTY: true }, { TERM: "dumb" })).toBe(false);
   });
 
-  it("a pipe gets plain text; FORCE_COLOR colours the severity, the underline and the hint", () => {
+  it("a pipe gets plain text; FORCE_COLOR colours the severity, the underline and the hint", async () => {
     const plain = cliWithEnv(["compile", bad], {});
     expect(plain.stderr).not.toContain("\x1b[");
     const forced = cliWithEnv(["compile", bad], { FORCE_COLOR: "1" });
@@ -44,31 +44,31 @@ describe("colour", () => {
 });
 
 describe("usage", () => {
-  it("a missing --data is E0913 with a hint; --target kernel's hint lists the targets", () => {
-    const missing = runCli(["run", good]);
+  it("a missing --data is E0913 with a hint; --target kernel's hint lists the targets", async () => {
+    const missing = await runCliAsync(["run", good]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
       "error[E0913]: required option '--data <file>' not specified\n   = hint: iochain run --help lists what it needs\n",
     );
-    const kernel = runCli(["run", good, "--data", good, "--target", "kernel"]);
+    const kernel = await runCliAsync(["run", good, "--data", good, "--target", "kernel"]);
     expect(kernel.stderr).toMatch(
       /hint: --target takes sim, linux \(the kernel is --target linux\)/,
     );
   });
 
-  it("run --help has no `(default: {})`; the clashing --extents says what replaced it", () => {
-    const help = runCli(["run", "--help"]);
+  it("run --help has no `(default: {})`; the clashing --extents says what replaced it", async () => {
+    const help = await runCliAsync(["run", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).not.toContain("(default: {})");
     expect(help.stdout).toContain("--data-extents");
     expect(help.stdout).toContain("--bind-extents");
-    const old = runCli(["compile", good, "--extents", "x.json"]);
+    const old = await runCliAsync(["compile", good, "--extents", "x.json"]);
     expect(old.stderr).toMatch(/error\[E0914\]: --extents is gone.*\n.*hint: use --bind-extents/);
   });
 });
 
 describe("- for standard input and output", () => {
-  it("compile - reads the source from standard input; -o - writes the object to standard output", () => {
+  it("compile - reads the source from standard input; -o - writes the object to standard output", async () => {
     const r = cliWithEnv(
       ["compile", "-", "--target", "linux", "-o", "-"],
       {},
@@ -77,7 +77,7 @@ describe("- for standard input and output", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
     expect(r.stderr).toMatch(/^-: f, 6 instructions \(elf, target linux\)/);
-    expect(runCli(["compile", "-o", "-", "-"], "storage fn f( {").stderr).toMatch(
+    expect((await runCliAsync(["compile", "-o", "-", "-"], "storage fn f( {")).stderr).toMatch(
       /^<stdin>:1:\d+: error\[E03/,
     );
   });

@@ -36,6 +36,31 @@ export function runCli(args: string[], input?: string): RunOutput {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * runCli without blocking the test worker's event loop (a long spawnSync on a loaded machine
+ * starves vitest's own messages); `env` adds to the tests' environment.
+ */
+export function runCliAsync(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunOutput> {
+  ensureBuilt();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [iochainBin, ...args], {
+      cwd: repoRoot,
+      env: { ...testEnv, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
 export function runNode(script: string, args: string[], input?: string): Promise<RunOutput> {
   ensureBuilt();
   return new Promise((resolve, reject) => {
