@@ -71,7 +71,7 @@ export const C_PROGRAMS: Record<ExampleName, { fn: string; abi: Abi }> = {
       result: { kind: "none" },
       errors: errors("corrupt_node"),
       output: {
-        offset: 40,
+        offset: 48,
         rowSize: 16,
         capacity: 32,
         fields: [
@@ -81,10 +81,11 @@ export const C_PROGRAMS: Record<ExampleName, { fn: string; abi: Abi }> = {
       },
       aggregates: [
         { name: "count", kind: "count", type: u64, offset: 8 },
+        // The 128-bit sum (docs/abi.md): low word at 16, high word at 24.
         { name: "sum", kind: "sum", type: u64, offset: 16 },
         // min and max have no value over zero rows: the row count is `count`'s slot.
-        { name: "min", kind: "min", type: u64, offset: 24, countOffset: 8 },
-        { name: "max", kind: "max", type: u64, offset: 32, countOffset: 8 },
+        { name: "min", kind: "min", type: u64, offset: 32, countOffset: 8 },
+        { name: "max", kind: "max", type: u64, offset: 40, countOffset: 8 },
       ],
     },
   },

@@ -6,6 +6,7 @@ import { benchChains } from "./chains.js";
 import { benchClang } from "./clang.js";
 import { benchCompile, benchKernel } from "./compile.js";
 import { benchLookups } from "./lookups.js";
+import { benchStartup } from "./startup.js";
 import { formatTable, type Row } from "./table.js";
 import { benchSim } from "./sim.js";
 import { benchSimMachine } from "./sim-machine.js";
@@ -17,6 +18,10 @@ interface Section {
 }
 
 const SECTIONS: Section[] = [
+  {
+    name: "startup: each command as a process, side by side, median ms (ratio = iochain / baseline; cold: --no-cache, cached: the artifact cache hits)",
+    run: () => benchStartup(),
+  },
   { name: "vm: throughput of both engines", run: () => benchVm() },
   { name: "clang: clang-19 + hand-written C (bench/c), loaded by libbpf", run: () => benchClang() },
   {

@@ -63,9 +63,61 @@ export function locationPrefix(pos: SourcePos | undefined): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}: ` : "";
 }
 
-/** `file:line:col: error[E0xxx]: message` — the one-line form. */
+/**
+ * Characters a terminal would act on rather than show: C0 and C1 controls, DEL, and the bidi
+ * overrides that reorder what is shown. They are written as visible escapes (`\x1b`, `\u{202e}`)
+ * so that a hostile or binary file cannot retitle, recolour or garble the terminal.
+ */
+const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+function escapeChar(c: string): string {
+  const n = c.codePointAt(0)!;
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u{${n.toString(16)}}`;
+}
+
+/** Text safe to print: every invisible character as a visible escape; tabs and newlines kept. */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, escapeChar);
+}
+
+/** The one-line form, escaped: `file:line:col: error[E0xxx]: message`. */
 export function renderOneLine(d: Diagnostic): string {
-  return `${locationPrefix(d.pos)}${d.severity}[${d.code}]: ${d.message}`;
+  return visible(`${locationPrefix(d.pos)}${d.severity}[${d.code}]: ${d.message}`).replace(
+    /[\r\n]/g,
+    (c) => escapeChar(c),
+  );
+}
+
+/** Columns of source shown around the underline; a longer line is cut with `…` at either end. */
+export const EXCERPT_COLUMNS = 100;
+
+/**
+ * The source line as shown, with the underline under the same characters: escapes widen a
+ * character, a tab shows as one space, and a long line is cut to a window around the span.
+ */
+function excerpt(text: string, col: number, end: number): { shown: string; under: string } {
+  const cells = Array.from(text, (c) => (c === "\t" ? " " : visible(c)));
+  const first = Math.min(Math.max(col - 1, 0), cells.length);
+  const last = Math.min(Math.max(end - 1, first + 1), cells.length + 1); // exclusive
+  // A window of whole cells: up to 20 columns before the span, then as many as fit after.
+  const total = cells.reduce((n, c) => n + c.length, 0);
+  let lo = total <= EXCERPT_COLUMNS ? 0 : first;
+  let width = 0;
+  while (lo > 0 && width + cells[lo - 1].length <= 20) width += cells[--lo].length;
+  let hi = lo;
+  width = 0;
+  while (hi < cells.length && width + cells[hi].length <= EXCERPT_COLUMNS)
+    width += cells[hi++].length;
+  const head = lo > 0 ? "…" : "";
+  const tail = hi < cells.length ? "…" : "";
+  const cols = (from: number, to: number): number =>
+    cells.slice(from, to).reduce((n, c) => n + c.length, 0);
+  const uFrom = head.length + cols(lo, first);
+  const uWidth = Math.max(1, cols(first, Math.min(last, hi)) + (last > cells.length ? 1 : 0));
+  return {
+    shown: head + cells.slice(lo, hi).join("") + tail,
+    under: " ".repeat(uFrom) + "^".repeat(uWidth),
+  };
 }
 
 /** The full form: header, source line with an underline, hint and notes. */
@@ -78,13 +130,13 @@ export function render(d: Diagnostic, source?: string): string {
       const gutter = " ".repeat(num.length);
       const sameLine = d.pos.endLine === undefined || d.pos.endLine === d.pos.line;
       const end = sameLine && d.pos.endCol !== undefined ? d.pos.endCol : text.length + 1;
-      const width = Math.max(1, end - d.pos.col);
-      lines.push(` ${num} | ${text}`);
-      lines.push(` ${gutter} | ${" ".repeat(Math.max(0, d.pos.col - 1))}${"^".repeat(width)}`);
+      const { shown, under } = excerpt(text, d.pos.col, Math.max(end, d.pos.col + 1));
+      lines.push(` ${num} | ${shown}`);
+      lines.push(` ${gutter} | ${under}`);
     }
   }
-  if (d.hint) lines.push(`   = hint: ${d.hint}`);
-  for (const n of d.notes ?? []) lines.push(`   = note: ${n}`);
+  if (d.hint) lines.push(`   = hint: ${visible(d.hint)}`);
+  for (const n of d.notes ?? []) lines.push(`   = note: ${visible(n)}`);
   return lines.join("\n");
 }
 

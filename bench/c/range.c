@@ -33,7 +33,7 @@ struct row {
 struct {
 	__u32 scan_at; /* the key a suspended scan goes on at */
 	__u32 pad;
-	__u64 count, sum, min, max;
+	__u64 count, sum, sum_hi, min, max; /* sum: 128 bits, exact (docs/abi.md) */
 	struct row out[CAPACITY];
 } scratch SCRATCH_MAP;
 
@@ -93,6 +93,8 @@ int scan(struct iochain_ctx *ctx)
 			scratch.max = key;
 		scratch.count++;
 		scratch.sum += key;
+		if (scratch.sum < key) /* the carry into the high word */
+			scratch.sum_hi++;
 	}
 
 	__u64 next = block.ptr[NEXT_LEAF];

@@ -119,11 +119,18 @@ export interface OutputSpec {
   fields: FieldSpec[];
 }
 
+/** Bytes of scratch a sum or avg aggregate holds its exact (128-bit) sum in. */
+export const WIDE_SUM_BYTES = 16;
+
 export interface AggregateSpec {
   name: string;
   kind: "count" | "sum" | "min" | "max" | "avg";
   type: ScalarType;
-  /** Where the value lives; for avg, the sum. */
+  /**
+   * Where the value lives. sum and avg: a 128-bit two's-complement sum (WIDE_SUM_BYTES), low
+   * 64-bit word at `offset`, high word at `offset + 8`, so that it is exact (never wraps);
+   * `type` (u64/i64) says whether it is signed.
+   */
   offset: number;
   /**
    * min, max and avg: where the number of rows aggregated lives (the hidden `$rows_total`). Over

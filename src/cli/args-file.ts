@@ -1,8 +1,8 @@
 // `iochain run --args-file FILE`: one JSON object of arguments per line ({"key": 42}), `-` for
 // standard input. Integers may be JSON numbers or decimal strings; numbers are read from their
 // text, so values beyond 2^53 keep every digit. Blank lines are skipped.
-import { readFileSync } from "node:fs";
 import { IochainError } from "../diagnostics.js";
+import { readText } from "../files.js";
 import type { ArgValue } from "../runtime/args.js";
 import { parseArgValue } from "./run-args.js";
 
@@ -16,15 +16,7 @@ export interface ArgsFile {
 }
 
 export function readArgsFile(path: string): ArgsFile {
-  let text: string;
-  try {
-    text = readFileSync(path === "-" ? 0 : path, "utf8");
-  } catch (err) {
-    throw new IochainError(
-      "E0901",
-      `${path}: cannot read the arguments file: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-  }
+  const text = readText(path, "arguments file");
   const out: ArgsFile = { args: [], where: [] };
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;

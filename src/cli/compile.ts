@@ -1,20 +1,18 @@
 // iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir|chain-header] [--batch K]
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
 import type { ProgramArtifact } from "../abi/artifact.js";
 import { formatListing } from "../compiler/back/listing.js";
-import { printModule } from "../compiler/ir/print.js";
-import { compile } from "../compiler/pipeline.js";
 import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
-import { IochainError, render } from "../diagnostics.js";
-import { loadExtents } from "../runtime/run-program.js";
-import { readText, writeFileAtomic } from "../files.js";
-import { parseChoice, parseCount } from "./options.js";
+import { IochainError } from "../diagnostics.js";
+import { compileFile } from "./artifact-cache.js";
+import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
+import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
 import { MapIndex } from "../abi/artifact.js";
+import { CATALOGUE } from "./catalogue.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const EMITS = ["elf", "raw", "asm", "ir", "chain-header"] as const;
@@ -24,58 +22,27 @@ type Emit = (typeof EMITS)[number];
 const defaultEmit = (target: string, toFile: boolean): Emit =>
   !toFile ? "asm" : target === "sim" ? "raw" : "elf";
 
-/** Line texts for line_info of files other than the main one (imported modules). */
-function readSourceFile(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
 interface CompileCliOptions {
   target: string;
   output?: string;
   emit?: string;
-  extents?: string;
+  bindExtents?: string;
   dumpIr?: boolean;
   unsafeNoBoundsChecks?: boolean;
   batch?: string;
+  json?: boolean;
+  cache: boolean;
+  verbose?: boolean;
 }
 
 /** Kernel chains need the block and scratch maps (compiler/targets/kernel-chain.ts). */
 const hasChainMaps = (a: ProgramArtifact): boolean =>
   a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
 
-/** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
-export const UNSAFE_FLAG = [
-  "--unsafe-no-bounds-checks",
-  "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads",
-] as const;
-
-/** Compiles FILE; the source text is kept for listings and diagnostics. */
-export function compileFile(
-  file: string,
-  extents?: string,
-  dump?: (stage: string, text: string) => void,
-  target?: (typeof TARGETS)[number],
-  unsafeNoBoundsChecks?: boolean,
-): { artifact: ProgramArtifact; source: string } {
-  const source = readText(file, "iochain source");
-  const artifact = compile(source, file, {
-    target,
-    unsafeNoBoundsChecks,
-    onWarning: (d) => process.stderr.write(render(d, source) + "\n"),
-    extents: extents ? loadExtents(extents) : undefined,
-    dump: dump ? (stage, m) => dump(stage, printModule(m)) : undefined,
-  });
-  return { artifact, source };
-}
-
 export function registerCompile(program: Command): void {
   program
     .command("compile")
-    .description("compile a storage function to eBPF")
+    .description(CATALOGUE.compile.summary)
     .argument("<file>", "the .ioc program")
     .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
@@ -87,10 +54,14 @@ export function registerCompile(program: Command): void {
       "--batch <k>",
       `linux objects: records of the chain program <name>_chain, chains per test run (1..${MAX_BATCH}, default ${DEFAULT_BATCH})`,
     )
-    .option("--extents <json>", "bind the program to this extent table at compile time")
+    .option("--bind-extents <json>", "bind the program to this extent table at compile time")
+    .addOption(renamedOption("--extents", "--bind-extents"))
+    .option("--json", "print what was written as JSON (docs/schemas/compile.schema.json)")
     .option("--dump-ir", "print the IR after lowering and after each pass (standard error)")
     .option(...UNSAFE_FLAG)
-    .action((file: string, opts: CompileCliOptions) => {
+    .option(...CACHE_FLAGS.noCache)
+    .option(...CACHE_FLAGS.verbose)
+    .action(async (file: string, opts: CompileCliOptions) => {
       const target = parseChoice("--target", opts.target, TARGETS);
       const emit: Emit = opts.emit
         ? parseChoice("--emit", opts.emit, EMITS)
@@ -122,18 +93,20 @@ export function registerCompile(program: Command): void {
       let lastIr = "";
       // Printing the IR costs as much as a pass: only when asked for.
       const wantIr = opts.dumpIr || emit === "ir";
-      const { artifact, source } = compileFile(
+      const { artifact, source } = await compileFile({
         file,
-        opts.extents,
-        wantIr
+        bindExtents: opts.bindExtents,
+        dump: wantIr
           ? (stage, text) => {
               lastIr = text;
               if (opts.dumpIr) process.stderr.write(`; ---- after ${stage}\n${text}\n`);
             }
           : undefined,
         target,
-        opts.unsafeNoBoundsChecks,
-      );
+        unsafeNoBoundsChecks: opts.unsafeNoBoundsChecks,
+        cache: opts.cache,
+        verbose: opts.verbose,
+      });
       // linux objects carry the chain program beside the step program (docs/elf.md).
       const chain =
         target === "linux" && hasChainMaps(artifact)
@@ -152,7 +125,7 @@ export function registerCompile(program: Command): void {
           ? writeElf(artifact, {
               target: target === "xrp" ? "xrp" : "linux",
               sourceText: source,
-              readSource: readSourceFile,
+              readSource: sourceText,
               chain,
             })
           : emit === "chain-header"
@@ -161,23 +134,37 @@ export function registerCompile(program: Command): void {
               ? encode(artifact.insns)
               : emit === "ir"
                 ? lastIr
-                : formatListing(artifact, new Map([[file, source]]));
-      if (!opts.output) {
-        if (emit === "raw" || emit === "elf") {
+                : formatListing(artifact, new Map([[inputName(file), source]]));
+      const binary = emit === "raw" || emit === "elf";
+      if (!opts.output || (opts.output === STDIO && binary && process.stdout.isTTY)) {
+        if (binary) {
           throw new IochainError(
             "E0911",
-            `--emit ${emit} writes binary output: give -o FILE`,
+            `--emit ${emit} writes binary output: give -o FILE (or -o - into a pipe)`,
             undefined,
             "or use --emit asm to see a listing",
           );
         }
-        process.stdout.write(out);
-        return;
-      }
-      writeFileAtomic(opts.output, out);
-      process.stdout.write(
-        `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${emit === "elf" && chain ? `, chain program ${artifact.name}_chain (batch ${batch})` : ""}\n`,
-      );
+      } else writeOutput(opts.output, out);
+      const summary = {
+        output: opts.output ?? null,
+        name: artifact.name,
+        instructions: artifact.insns.length,
+        emit,
+        target,
+        chain_program: emit === "elf" && chain ? `${artifact.name}_chain` : null,
+        batch: emit === "elf" && chain ? batch : null,
+        ...(opts.output ? {} : { text: out as string }),
+      };
+      // With -o - standard output holds the program: the summary goes to standard error.
+      const report = opts.output === STDIO ? process.stderr : process.stdout;
+      if (opts.json) report.write(JSON.stringify(summary) + "\n");
+      else if (!opts.output) process.stdout.write(out);
+      else
+        report.write(
+          `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${summary.chain_program ? `, chain program ${summary.chain_program} (batch ${batch})` : ""}\n`,
+        );
+      if (!opts.output) return;
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.
       if (target === "xrp")
         process.stderr.write(

@@ -6,11 +6,12 @@ import { readElf } from "../bpf/elf/reader.js";
 import { decode } from "../bpf/insn.js";
 import { parseChoice } from "./options.js";
 import { isElf, readProgramBytes } from "./program-input.js";
+import { CATALOGUE } from "./catalogue.js";
 
 export function registerDisasm(program: Command): void {
   program
     .command("disasm")
-    .description("list raw eBPF bytecode or an ELF object in llvm-objdump -d layout")
+    .description(CATALOGUE.disasm.summary)
     .argument("<file>", "raw bytecode (.bin) or ELF object (.o)")
     .option("--syntax <syntax>", "llvm (as llvm-objdump) or ubpf", "llvm")
     .option("--no-raw-insn", "leave out the instruction bytes")

@@ -1,6 +1,6 @@
 // iochain extents FILE [--json] [-o OUT] [--no-sync]: a real file's extent map through FIEMAP,
 // printed like `filefrag -v` (in file-system blocks), or as the simulator's extent JSON, which
-// -o writes to a file for `iochain run --extents` and the sim target.
+// -o writes to a file for `iochain run --data-extents` and the sim target.
 import type { Command } from "commander";
 import {
   extentFlagNames,
@@ -9,7 +9,8 @@ import {
   readFileExtents,
 } from "../runtime/linux/fiemap.js";
 import { deviceReadPath, fileDevice } from "../runtime/linux/file-device.js";
-import { writeFileAtomic } from "../files.js";
+import { STDIO, writeOutput } from "../files.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface ExtentsOptions {
   json?: boolean;
@@ -20,9 +21,7 @@ interface ExtentsOptions {
 export function registerExtents(program: Command): void {
   program
     .command("extents")
-    .description(
-      "print a file's extent map (FIEMAP), like filefrag -v; -o writes the sim's extent JSON",
-    )
+    .description(CATALOGUE.extents.summary)
     .argument("<file>", "a regular file on a block file system (ext4, xfs)")
     .option("--json", "print the extent JSON instead of the table")
     .option("-o, --output <file>", "write the extent JSON to this file (atomically)")
@@ -33,7 +32,8 @@ export function registerExtents(program: Command): void {
     .action((file: string, opts: ExtentsOptions) => {
       const map = readFileExtents(file, { sync: opts.sync });
       const json = fileExtentMapToJson(map);
-      if (opts.output !== undefined) writeFileAtomic(opts.output, json);
+      if (opts.output !== undefined) writeOutput(opts.output, json);
+      if (opts.output === STDIO) return;
       process.stdout.write(opts.json ? json : formatExtentMap(map));
     });
 }

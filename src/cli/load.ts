@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { loadElfFile } from "../runtime/linux/elf-load.js";
 import { parseChoice } from "./options.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface LoadOptions {
   program?: string;
@@ -36,9 +37,7 @@ export interface LoadReport {
 export function registerLoad(program: Command): void {
   program
     .command("load")
-    .description(
-      "load an eBPF object into the kernel (maps, BTF, line info), print the verifier's statistics, unload",
-    )
+    .description(CATALOGUE.load.summary)
     .argument("<file>", "ELF object, e.g. from `iochain compile --target linux`")
     .option("--program <name>", "the program to load, when the object has several")
     .option("--json", "print the report as JSON")

@@ -1,8 +1,9 @@
 // The command-line entry: one file per command under src/cli/, registered here in the order
 // `iochain --help` lists them.
-import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
-import { render, toDiagnostics } from "../diagnostics.js";
+import { Command, CommanderError, Option } from "commander";
+import { IochainError } from "../diagnostics.js";
+import { CATALOGUE } from "./catalogue.js";
+import { EXIT, isHelpOrVersion, reportError, usageError } from "./report.js";
 type Register = (program: Command) => void;
 
 /**
@@ -19,45 +20,68 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   extents: async () => (await import("./extents.js")).registerExtents,
   load: async () => (await import("./load.js")).registerLoad,
   sim: async () => (await import("./sim.js")).registerSim,
+  completion: async () => (await import("./completion.js")).registerCompletion,
 };
 
-/** The program with the named command, or with all of them when `name` is none of theirs. */
-export async function buildProgram(name?: string): Promise<Command> {
+/**
+ * The program with the named command. Any other first word (--help, --version, help, none, a
+ * mistyped command) gets the catalogue's stand-ins, which commander lists and suggests from
+ * without loading a command; `help NAME` loads NAME for its help.
+ */
+export async function buildProgram(name?: string, next?: string): Promise<Command> {
   const program = new Command("iochain")
     .description("storage functions: compile to eBPF, run on the simulator or in the kernel")
     .version("0.1.0")
-    .exitOverride();
-  const chosen =
-    name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
-  for (const register of await Promise.all(chosen.map((c) => COMMANDS[c]()))) register(program);
+    .exitOverride()
+    // Usage errors become diagnostics (report.ts): commander prints nothing of its own but help.
+    .configureOutput({ outputError: () => undefined });
+  const wanted = name === "help" ? next : name;
+  if (wanted !== undefined && Object.hasOwn(COMMANDS, wanted)) {
+    (await COMMANDS[wanted]())(program);
+    return program;
+  }
+  if (name === undefined) {
+    // Every command, registered for real (completion scripts list their options).
+    for (const register of await Promise.all(Object.values(COMMANDS).map((c) => c())))
+      register(program);
+    return program;
+  }
+  for (const [command, entry] of Object.entries(CATALOGUE)) {
+    const stub = program.command(command).description(entry.summary);
+    for (const arg of entry.args) stub.argument(arg);
+    // commander writes "[options]" for a command with options: all but completion have some.
+    if (command !== "completion") stub.addOption(new Option("--options").hideHelp());
+    // Reached only when something came before the command's name (`iochain --json run ...`).
+    stub.action(() => {
+      throw new IochainError(
+        "E0914",
+        `\`${command}\` comes first: iochain ${command} [options]`,
+        undefined,
+        `iochain ${command} --help lists its options`,
+      );
+    });
+  }
   return program;
 }
 
-/** Prints a diagnostic for anything a command throws; never a stack trace. */
-export function reportError(err: unknown): number {
-  for (const d of toDiagnostics(err)) {
-    let source: string | undefined;
-    if (d.pos) {
-      try {
-        source = readFileSync(d.pos.file, "utf8");
-      } catch {
-        source = undefined;
-      }
-    }
-    process.stderr.write(render(d, source) + "\n");
-  }
-  return 1;
-}
-
 export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram(argv[2]);
+  const json = argv.includes("--json");
   try {
+    // No first word is a request for the help: list the catalogue, not every command.
+    const program = await buildProgram(argv[2] ?? "--help", argv[3]);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      if (isHelpOrVersion(err)) {
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      process.exitCode = reportError(usageError(err, commandName(argv[2])), json);
       return;
     }
-    process.exitCode = reportError(err);
+    process.exitCode = reportError(err, json);
   }
 }
+
+const commandName = (arg: string | undefined): string | undefined =>
+  arg !== undefined && Object.hasOwn(COMMANDS, arg) ? arg : undefined;

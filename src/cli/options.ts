@@ -1,5 +1,21 @@
 // Option parsing shared by the commands, with diagnostics instead of commander's bare errors.
+import { Option } from "commander";
 import { IochainError } from "../diagnostics.js";
+
+/**
+ * An option name that meant different things in different commands (`--extents`), kept hidden so
+ * that using it says what it became instead of commander's bare "unknown option".
+ */
+export function renamedOption(old: string, now: string): Option {
+  return new Option(`${old} <value>`).hideHelp().argParser(() => {
+    throw new IochainError(
+      "E0914",
+      `${old} is gone: its meaning depended on the command`,
+      undefined,
+      `use ${now}`,
+    );
+  });
+}
 
 export function parseChoice<T extends string>(
   option: string,
@@ -11,7 +27,7 @@ export function parseChoice<T extends string>(
     "E0907",
     `${option} must be one of ${choices.join(", ")}, not '${value}'`,
     undefined,
-    `try ${option} ${choices[0]}`,
+    `${option} takes ${choices.join(", ")}${value === "kernel" && choices.includes("linux" as T) ? " (the kernel is --target linux)" : ""}`,
   );
 }
 
@@ -30,3 +46,18 @@ export function parseCount(
   }
   return n;
 }
+
+/** The option shared by compile and run (CompileOptions.unsafeNoBoundsChecks). */
+export const UNSAFE_FLAG = [
+  "--unsafe-no-bounds-checks",
+  "leave out the bounds checks of block reads: the kernel's verifier will reject the program (to see how it says so); a warning names the reads",
+] as const;
+
+/** The artifact cache's options (artifact-cache.ts), the same in compile and run. */
+export const CACHE_FLAGS = {
+  noCache: [
+    "--no-cache",
+    "compile afresh, neither reading nor writing the artifact cache ($XDG_CACHE_HOME/iochain)",
+  ],
+  verbose: ["--verbose", "say on standard error whether the artifact cache hit"],
+} as const;

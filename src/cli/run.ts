@@ -13,17 +13,18 @@ import { formatResultJson, jsonScalar, resultToJson } from "../runtime/result-js
 import type { TargetName } from "../runtime/run-program.js";
 import { sessionSyscalls } from "../runtime/session-syscalls.js";
 import { type ArgsFile, readArgsFile } from "./args-file.js";
-import { compileFile, UNSAFE_FLAG } from "./compile.js";
-import { parseChoice, parseCount } from "./options.js";
+import { compileFile } from "./artifact-cache.js";
+import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface RunCliOptions {
   target: string;
   data: string;
-  arg: Record<string, ArgValue>;
+  arg?: Record<string, ArgValue>;
   json?: boolean;
-  extents?: string;
+  dataExtents?: string;
   bindExtents?: string;
   realDevice?: boolean;
   direct?: boolean;
@@ -34,22 +35,35 @@ interface RunCliOptions {
   batch?: string;
   threads?: string;
   readAhead?: string;
+  cache: boolean;
+  verbose?: boolean;
 }
 
 export function registerRun(program: Command): void {
   program
     .command("run")
-    .description("compile a storage function and run one chain over a data file")
+    .description(CATALOGUE.run.summary)
     .argument("<file>", "the .ioc program")
     .option("--target <target>", "sim (our VM) or linux (the kernel, through bpf())", "sim")
     .requiredOption("--data <file>", "the data file the chain reads")
-    .option("--arg <name=value>", "a parameter (repeat for each)", collectArg, {})
+    .option("--arg <name=value>", "a parameter (repeat for each)", collectArg)
     .option("--json", "print the result as JSON")
-    .option("--extents <json>", "the data file's current extent table (the sim's JSON)")
+    .option(
+      "--data-extents <json>",
+      "the data file's current extent table (the sim's JSON, from iochain extents -o)",
+    )
+    .addOption(
+      renamedOption(
+        "--extents",
+        "--data-extents (the data file's current extent table) or --bind-extents (bind at compile time)",
+      ),
+    )
     .option("--bind-extents <json>", "bind the program to this extent table at compile time")
     .option("--real-device", "read at translated device addresses (the device under the data file)")
     .option("--direct", "read with O_DIRECT")
     .option(...UNSAFE_FLAG)
+    .option(...CACHE_FLAGS.noCache)
+    .option(...CACHE_FLAGS.verbose)
     .option(
       "--verifier-log <file>",
       "if the kernel rejects the program, write the verifier's whole log here",
@@ -72,18 +86,19 @@ export function registerRun(program: Command): void {
       "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
     )
     .action(async (file: string, opts: RunCliOptions) => {
+      const args = opts.arg ?? {};
       const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
-      const { artifact } = compileFile(
+      const { artifact } = await compileFile({
         file,
-        opts.bindExtents,
-        undefined,
-        undefined,
-        opts.unsafeNoBoundsChecks,
-      );
+        bindExtents: opts.bindExtents,
+        unsafeNoBoundsChecks: opts.unsafeNoBoundsChecks,
+        cache: opts.cache,
+        verbose: opts.verbose,
+      });
       const options: SessionOptions = {
         target,
         data: opts.data,
-        extents: opts.extents,
+        extents: opts.dataExtents,
         realDevice: opts.realDevice,
         direct: opts.direct,
         chain:
@@ -100,7 +115,7 @@ export function registerRun(program: Command): void {
       const threads =
         opts.threads === undefined ? 1 : parseCount("--threads", opts.threads, 1, 256);
       if (opts.argsFile !== undefined) {
-        if (Object.keys(opts.arg).length > 0)
+        if (Object.keys(args).length > 0)
           throw new IochainError(
             "E0910",
             "--arg and --args-file cannot be combined",
@@ -124,7 +139,7 @@ export function registerRun(program: Command): void {
         const session = openSession(artifact, options);
         try {
           if (session.fallback) process.stderr.write(`note: ${session.fallback}\n`);
-          return session.run(opts.arg);
+          return session.run(args);
         } finally {
           session.close();
         }

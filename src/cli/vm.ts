@@ -5,6 +5,7 @@ import { createVm, DEFAULT_BUDGET, type Engine } from "../runtime/vm/index.js";
 import { parseHex } from "../files.js";
 import { parseChoice, parseCount } from "./options.js";
 import { readProgram, type AsmSyntax } from "./program-input.js";
+import { CATALOGUE } from "./catalogue.js";
 
 interface VmOptions {
   mem?: string;
@@ -18,7 +19,7 @@ interface VmOptions {
 export function registerVm(program: Command): void {
   program
     .command("vm")
-    .description("run a program on the VM: r1 = memory, r2 = its length; prints r0")
+    .description(CATALOGUE.vm.summary)
     .argument("<file>", "raw bytecode, an ELF object, or assembly (uBPF or LLVM syntax)")
     .option("--mem <hex>", "memory the program sees through r1, as hex bytes")
     .option("--json", "print {r0, r0_hex, insns, mem} as JSON")

@@ -35,6 +35,15 @@ export function encodeArgs(params: readonly ParamSpec[], args: Record<string, Ar
         `pass every parameter: ${declared()}`,
       );
     }
+    // true/false is not a number: `--arg key=true` for a u64 used to be taken as 1.
+    if (typeof raw === "boolean" && p.type !== "bool") {
+      throw new IochainError(
+        "E0930",
+        `argument \`${p.name}\` = ${raw} is a boolean, but \`${p.name}\` is ${p.type}`,
+        undefined,
+        "give an integer: decimal (42), hex (0x2a) or binary (0b101)",
+      );
+    }
     if (typeof raw === "number" && !Number.isSafeInteger(raw)) {
       throw new IochainError("E0930", `argument \`${p.name}\` = ${raw} is not an integer`);
     }

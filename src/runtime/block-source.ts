@@ -2,6 +2,7 @@
 // simulated device that serves reads at device addresses through the file's current extent
 // layout, and a real device (or file-system image) read at those addresses.
 import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { openRegularFile } from "../files.js";
 import { internalError, IochainError } from "../diagnostics.js";
 import type { BlockSource, Device } from "./driver.js";
 import { findExtent } from "./extents.js";
@@ -18,34 +19,47 @@ export interface ReadOptions {
   alignment?: number;
 }
 
-/** Opens for reading (optionally O_DIRECT); E0901 with the system's reason if that fails. */
+function openDevice(path: string, flags: number): number {
+  try {
+    return openSync(path, constants.O_RDONLY | flags);
+  } catch (err) {
+    throw new IochainError(
+      "E0901",
+      `${path}: cannot open device: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      undefined,
+      "check the path and its permissions",
+    );
+  }
+}
+
+/** Opens a regular file for reading (optionally O_DIRECT); E0902 for anything else, E0901 with
+ * the system's reason if the open fails. */
 function openForRead(
   path: string,
   what: string,
   options: ReadOptions,
 ): { fd: number; reader?: DirectReader } {
+  let fd: number;
   try {
-    const flags = constants.O_RDONLY | (options.direct ? constants.O_DIRECT : 0);
-    const fd = openSync(path, flags);
-    return {
-      fd,
-      reader: options.direct
-        ? new DirectReader(fd, options.alignment ?? DIRECT_IO_ALIGNMENT)
-        : undefined,
-    };
+    const flags = options.direct ? constants.O_DIRECT : 0;
+    // A device (or file-system image) is read at device addresses: it need not be a regular file.
+    fd = what === "device" ? openDevice(path, flags) : openRegularFile(path, what, flags);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    const hint =
-      options.direct && code === "EINVAL"
-        ? "this file system does not support O_DIRECT; read without it"
-        : "check the path and its permissions";
-    throw new IochainError(
-      "E0901",
-      `${path}: cannot open ${what}${options.direct ? " with O_DIRECT" : ""}: ${code}`,
-      undefined,
-      hint,
-    );
+    if (options.direct && err instanceof IochainError && err.message.endsWith("EINVAL"))
+      throw new IochainError(
+        "E0901",
+        `${path}: cannot open ${what} with O_DIRECT: EINVAL`,
+        undefined,
+        "this file system does not support O_DIRECT; read without it",
+      );
+    throw err;
   }
+  return {
+    fd,
+    reader: options.direct
+      ? new DirectReader(fd, options.alignment ?? DIRECT_IO_ALIGNMENT)
+      : undefined,
+  };
 }
 
 /** pread on an open file; one descriptor for the whole chain. */
@@ -63,9 +77,7 @@ export class FileBlockSource implements BlockSource {
     this.fd = opened.fd;
     this.direct = opened.reader;
     try {
-      const st = fstatSync(this.fd, { bigint: true });
-      if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" });
-      this.size = st.size;
+      this.size = fstatSync(this.fd, { bigint: true }).size;
     } catch (err) {
       if (this.fd !== undefined) closeSync(this.fd);
       throw new IochainError(

@@ -3,12 +3,14 @@
 import type { AggregateSpec, OutputSpec, ProgramArtifact } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import { abiBroken } from "./abi-broken.js";
-import { type ScalarValue, fromSlot, readScalar, scalarSize, toBigInt } from "./scalars.js";
+import { WIDE_SUM_BYTES } from "../abi/artifact.js";
+import { type ScalarValue, fromSlot, readScalar, scalarSize } from "./scalars.js";
 
 export type Row = Record<string, ScalarValue>;
 export type ResultValue = ScalarValue | Uint8Array | null;
-/** avg is a (floating) number, null when nothing was counted. */
-export type AggregateValue = ScalarValue | number | null;
+/** sum and avg are exact integers (avg: the sum divided by the count, truncated toward zero);
+ * min, max and avg are null when nothing was counted. */
+export type AggregateValue = ScalarValue | null;
 
 function inside(scratch: Uint8Array, offset: number, size: number, what: string): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + size > scratch.byteLength) {
@@ -63,17 +65,31 @@ export function decodeRows(
   return rows;
 }
 
-/** count and sum are numbers for any number of rows; min, max and avg are null over none. */
+/** The 128-bit sum of a sum or avg aggregate: low word at offset, high word after it. */
+function wideSum(a: AggregateSpec, scratch: Uint8Array): bigint {
+  inside(scratch, a.offset, WIDE_SUM_BYTES, `aggregate \`${a.name}\``);
+  const lo = readScalar(scratch, a.offset, "u64") as bigint;
+  const hi = readScalar(scratch, a.offset + 8, a.type === "i64" ? "i64" : "u64") as bigint;
+  return (hi << 64n) + lo;
+}
+
+/** count and sum have a value for any number of rows; min, max and avg are null over none. */
 function decodeAggregate(a: AggregateSpec, scratch: Uint8Array): AggregateValue {
-  inside(scratch, a.offset, scalarSize[a.type], `aggregate \`${a.name}\``);
-  const v = readScalar(scratch, a.offset, a.type);
-  if (a.kind === "count" || a.kind === "sum") return v;
+  if (a.kind === "sum") return wideSum(a, scratch);
+  const v = a.kind === "avg" ? wideSum(a, scratch) : readAggregate(a, scratch);
+  if (a.kind === "count") return v;
   if (a.countOffset === undefined)
     throw new IochainError("E0935", `aggregate \`${a.name}\` (${a.kind}) has no count offset`);
   inside(scratch, a.countOffset, 8, `the count of aggregate \`${a.name}\``);
   const n = readScalar(scratch, a.countOffset, "u64") as bigint;
   if (n === 0n) return null;
-  return a.kind === "avg" ? Number(toBigInt(v)) / Number(n) : v;
+  // Exact integer division of the exact sum (bigint division truncates toward zero, as C does).
+  return a.kind === "avg" ? (v as bigint) / n : v;
+}
+
+function readAggregate(a: AggregateSpec, scratch: Uint8Array): ScalarValue {
+  inside(scratch, a.offset, scalarSize[a.type], `aggregate \`${a.name}\``);
+  return readScalar(scratch, a.offset, a.type);
 }
 
 export function decodeAggregates(

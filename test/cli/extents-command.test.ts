@@ -92,7 +92,7 @@ describe("iochain extents errors", () => {
       expect(out.code).toBe(1);
       expect(out.stdout).toBe("");
       expect(out.stderr).toMatch(/error\[E0806\]: .*tmpfs\) does not report extents/);
-      expect(out.stderr).toMatch(/hint: .*--extents FILE\.json or the sim target/);
+      expect(out.stderr).toMatch(/hint: .*--data-extents FILE\.json or the sim target/);
       expect(() => readFileSync(path.join(dir, "f.json"))).toThrow();
     } finally {
       rmSync(dir, { recursive: true, force: true });

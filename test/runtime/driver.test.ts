@@ -296,7 +296,7 @@ describe("runChain: suspension", () => {
       [0, 1, 2, 3, 4].map((i) => ({ hop, x: BigInt(hop + 1 + i) })),
     );
     expect(r.rows).toEqual(want);
-    expect(r.aggregates).toEqual({ n: 15n, total: 60n, mean: 4 });
+    expect(r.aggregates).toEqual({ n: 15n, total: 60n, mean: 4n });
     expect(r.hops).toBe(3);
     expect(r.suspensions).toBe(7);
     expect(r.steps).toBe(10);
@@ -476,7 +476,7 @@ describe("runChain: extent translation", () => {
 });
 
 describe("FileBlockSource", () => {
-  it("preads blocks of a real file; a missing file is E0901", () => {
+  it("preads blocks of a real file; a missing file is E0901, a directory E0902", () => {
     const dir = testTempDir("iochain-driver-");
     const path = join(dir, "data.bin");
     writeFileSync(path, fileOf(3, 10));
@@ -490,6 +490,6 @@ describe("FileBlockSource", () => {
     src.close();
     expect(r.value).toBe(4010n);
     expectCode(() => new FileBlockSource(join(dir, "absent.bin")), "E0901");
-    expectCode(() => new FileBlockSource(dir), "E0901");
+    expectCode(() => new FileBlockSource(dir), "E0902");
   });
 });

@@ -1,6 +1,7 @@
 // Runs the built CLI (dist/, built by `npm test`'s pretest) as a user would.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,14 +22,43 @@ export interface RunOutput {
   stderr: string;
 }
 
+/** The tests' artifact cache, not the user's (src/cli/artifact-cache.ts). */
+const testEnv = { ...process.env, XDG_CACHE_HOME: path.join(tmpdir(), "iochain-test-cache") };
+
 export function runCli(args: string[], input?: string): RunOutput {
   ensureBuilt();
   const r = spawnSync(process.execPath, [iochainBin, ...args], {
     cwd: repoRoot,
     encoding: "utf8",
     input,
+    env: testEnv,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runCli without blocking the test worker's event loop (a long spawnSync on a loaded machine
+ * starves vitest's own messages); `env` adds to the tests' environment.
+ */
+export function runCliAsync(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunOutput> {
+  ensureBuilt();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [iochainBin, ...args], {
+      cwd: repoRoot,
+      env: { ...testEnv, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
 }
 
 export function runNode(script: string, args: string[], input?: string): Promise<RunOutput> {

@@ -1,15 +1,15 @@
 // Names, modules and imports: loads the main file and everything it imports (stdlib modules from
 // <package root>/stdlib, user modules relative to the importing file), declares each module's
 // top-level names, and looks names up (`x`, `module::x`) with "did you mean" hints.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { toDiagnostics } from "../../diagnostics.js";
+import { IochainError, toDiagnostics } from "../../diagnostics.js";
 import { BuiltinError } from "../../abi/artifact.js";
 import type * as A from "../front/ast.js";
 import { didYouMean, type Diags, type ModuleInfo } from "./context.js";
 import { parseImportedModule } from "../front/module-cache.js";
 import { parseModule } from "../front/parse.js";
-import { packageRoot } from "../../files.js";
+import { packageRoot, readText } from "../../files.js";
 
 export interface LoadOptions {
   /** Reads an imported file (absolute path); defaults to the file system. */
@@ -28,7 +28,7 @@ export function loadProgram(
 ): { main: ModuleInfo; modules: Map<string, ModuleInfo> } | undefined {
   const loader = new ModuleLoader(
     diags,
-    opts.readFile ?? ((p: string) => readFileSync(p, "utf8")),
+    opts.readFile ?? ((p: string) => readText(p, "module file")),
     opts.root ?? packageRoot(),
     path.resolve(file),
   );
@@ -174,10 +174,12 @@ class ModuleLoader {
     let src: string;
     try {
       src = this.readFile(t.key);
-    } catch {
+    } catch (err) {
+      // A missing file is "cannot find"; a device, FIFO or directory says what it is instead.
+      const why = err instanceof IochainError && err.code !== "E0901" ? `: ${err.message}` : "";
       this.diags.error(
         "E0403",
-        `cannot find the module file \`${t.display}\``,
+        `cannot find the module file \`${t.display}\`${why}`,
         t.targetSpan,
         "import paths are relative to the importing file",
       );

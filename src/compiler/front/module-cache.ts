@@ -5,6 +5,7 @@
 // holds an untouched copy and hands out clones.
 import type * as A from "./ast.js";
 import { parseModule } from "./parse.js";
+import { prebuiltModule } from "./stdlib-prebuilt.js";
 
 /** Enough for the stdlib and a program's own modules; the oldest entry goes first. */
 const MAX_ENTRIES = 64;
@@ -22,7 +23,9 @@ const cache = new Map<string, Entry>();
 export function parseImportedModule(source: string, file: string, key: string): A.Module {
   const hit = cache.get(key);
   if (hit && hit.source === source && hit.file === file) return cloneTree(hit.ast);
-  const ast = parseModule(source, file); // throws for a syntax error: nothing is cached
+  // The stdlib as the build parsed it, else a parse (which throws for a syntax error: nothing
+  // is cached then).
+  const ast = prebuiltModule(source, file, key) ?? parseModule(source, file);
   cache.delete(key);
   cache.set(key, { file, source, ast: cloneTree(ast) });
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);

@@ -5,7 +5,15 @@ import { internalError, IochainError } from "../../diagnostics.js";
 import type * as A from "./ast.js";
 import { loadGrammar } from "./grammar.js";
 import { syntaxError } from "./parse-errors.js";
-import { blankComments, checkSourceLimits, lexicalError, LineMap } from "./source.js";
+import {
+  blankComments,
+  checkSourceLimits,
+  lexicalError,
+  LineMap,
+  MAX_NESTING,
+  nestingError,
+  tooDeep,
+} from "./source.js";
 
 let cached: { grammar: ohm.Grammar; semantics: ohm.Semantics } | undefined;
 /** The file being built by the current `parseModule` call (semantic actions need its line map). */
@@ -21,6 +29,20 @@ function span(node: ohm.Node): A.Span {
 }
 
 const ast = (n: ohm.Node): any => n["ast"]();
+
+/** The expression levels open around the node being built (MAX_NESTING, source.ts). */
+let nesting = 0;
+
+/** Builds an expression `levels` deeper than its surroundings, or E0312 past the limit. */
+function deeper<T>(levels: number, at: () => A.Span, build: () => T): T {
+  if (nesting + levels > MAX_NESTING) throw tooDeep(at(), "expression operators");
+  nesting += levels;
+  try {
+    return build();
+  } finally {
+    nesting -= levels;
+  }
+}
 const list = (n: ohm.Node): any[] => n.asIteration().children.map(ast);
 const opt = <T>(n: ohm.Node): T | undefined =>
   n.numChildren > 0 ? (ast(n.child(0)) as T) : undefined;
@@ -72,7 +94,13 @@ function binaryChain(first: ohm.Node, opsNode: ohm.Node, restNode: ohm.Node): A.
     }
     return left;
   };
-  return chainToExpr(climb(0));
+  // A chain of n operators is at most n levels deep (exactly n when all are left-associative):
+  // checked before the tree is built, so 150,000 terms are refused at once.
+  return deeper(
+    ops.length,
+    () => lines().span(first.source.startIdx, restNode.source.endIdx),
+    () => chainToExpr(climb(0)),
+  );
 }
 
 const isComparison = (c: Chain): boolean => "op" in c && PRECEDENCE[c.op] === PRECEDENCE["=="];
@@ -95,6 +123,33 @@ function chainToExpr(c: Chain): A.Expr {
     right: chainToExpr(c.right),
     span: whole,
   };
+}
+
+/** `unaryOp* Primary PostfixOp* ("as" Type)*` → the AST: postfix first, then prefix, then casts. */
+function operand(
+  node: ohm.Node,
+  unaryOps: ohm.Node,
+  primary: ohm.Node,
+  postfixOps: ohm.Node,
+  types: ohm.Node,
+): A.Expr {
+  const start = primary.source.startIdx;
+  let e = ast(primary) as A.Expr;
+  for (const op of postfixOps.children) e = postfix(e, start, op.child(0));
+  const postfixEnd = postfixOps.children.at(-1)?.source.endIdx ?? primary.source.endIdx;
+  const prefixes = unaryOps.children;
+  for (let k = prefixes.length - 1; k >= 0; k--) {
+    const op = prefixes[k];
+    const s = lines().span(op.source.startIdx, postfixEnd);
+    e = { kind: "unary", op: op.sourceString as A.UnaryOp, operand: e, span: s };
+  }
+  // `as` applies to the whole prefixed operand: `-x as u8` is `(-x) as u8`.
+  const operandStart = node.source.startIdx;
+  for (const type of types.children) {
+    const s = lines().span(operandStart, type.source.endIdx);
+    e = { kind: "cast", operand: e, target: ast(type), span: s };
+  }
+  return e;
 }
 
 /** Applies one `PostfixOp` (field, index, call) to `object`, which starts at `start`. */
@@ -467,23 +522,12 @@ const actions: ohm.ActionDict<unknown> = {
     return binaryChain(first, ops, rest);
   },
   Operand(unaryOps, primary, postfixOps, _as, types) {
-    const start = primary.source.startIdx;
-    let e = ast(primary) as A.Expr;
-    for (const op of postfixOps.children) e = postfix(e, start, op.child(0));
-    const postfixEnd = postfixOps.children.at(-1)?.source.endIdx ?? primary.source.endIdx;
-    const prefixes = unaryOps.children;
-    for (let k = prefixes.length - 1; k >= 0; k--) {
-      const op = prefixes[k];
-      const s = lines().span(op.source.startIdx, postfixEnd);
-      e = { kind: "unary", op: op.sourceString as A.UnaryOp, operand: e, span: s };
-    }
-    // `as` applies to the whole prefixed operand: `-x as u8` is `(-x) as u8`.
-    const operandStart = this.source.startIdx;
-    for (const type of types.children) {
-      const s = lines().span(operandStart, type.source.endIdx);
-      e = { kind: "cast", operand: e, target: ast(type), span: s };
-    }
-    return e;
+    const levels = unaryOps.numChildren + postfixOps.numChildren + types.numChildren;
+    return deeper(
+      levels,
+      () => span(this),
+      () => operand(this, unaryOps, primary, postfixOps, types),
+    );
   },
 
   IfExpr(_kw, cond, _open, then, _close, _else, otherwise) {
@@ -546,8 +590,11 @@ export function parseModule(source: string, file: string): A.Module {
   const map = new LineMap(file, source);
   const lexical = lexicalError(map);
   if (lexical) throw lexical;
+  const blanked = blankComments(source);
+  const deep = nestingError(map, blanked);
+  if (deep) throw deep;
   const { grammar, semantics } = load();
-  const match = grammar.match(blankComments(source));
+  const match = grammar.match(blanked);
   if (match.failed()) throw syntaxError(match, map);
   const saved = current;
   current = map;

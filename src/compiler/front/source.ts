@@ -6,6 +6,82 @@ import type { Span } from "./ast.js";
 
 export const MAX_SOURCE_BYTES = 1 << 20;
 
+/**
+ * How deep a program may nest: brackets of any kind (`(`, `[`, `{`), and within one expression
+ * the levels its operators make (parse.ts). The parser, checker and lowering recurse over the
+ * tree; past this they would run out of stack, so a deeper program is E0312 instead.
+ */
+export const MAX_NESTING = 128;
+
+export function tooDeep(span: Span, what: string): IochainError {
+  return new IochainError(
+    "E0312",
+    `${what} nest more than ${MAX_NESTING} levels deep`,
+    span,
+    "split it up with `let` bindings or functions",
+  );
+}
+
+/** Operator characters: a run of them is one operator token (`+`, `<<=`, `..`, `->`). */
+const OPERATOR_CHARS = new Set(Array.from("+-*/%&|^<>=!~.", (c) => c.charCodeAt(0)));
+
+/**
+ * Refuses, in one linear pass before the grammar runs, what would make the parser recurse or
+ * backtrack without end: brackets nested deeper than MAX_NESTING, or one expression with more
+ * than 4 × MAX_NESTING operators (150,000 terms took the PEG parser 5 s and 900 MB). The parser
+ * applies the exact limit to what passes (parse.ts). `text` has comments blanked.
+ */
+export function nestingError(map: LineMap, text: string): IochainError | undefined {
+  // Operators so far in the current expression of each open bracket level (0: outside any).
+  const ops: number[] = [0];
+  const exprStart: number[] = [0];
+  // `else` keywords in the current if-chain of each level: an `else if` nests one level deeper.
+  const elses: number[] = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: up to its closing quote (lexicalError has checked that there is one).
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++)
+        if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x28 || c === 0x5b || c === 0x7b) {
+      if (ops.length > MAX_NESTING) return tooDeep(map.span(i, i + 1), "brackets");
+      ops.push(0);
+      exprStart.push(i + 1);
+      elses.push(0);
+    } else if (c === 0x29 || c === 0x5d || c === 0x7d) {
+      if (ops.length > 1) {
+        ops.pop();
+        exprStart.pop();
+        elses.pop();
+      }
+      if (c === 0x7d) {
+        ops[ops.length - 1] = 0; // a block ends a statement, and an if-chain unless `else` follows
+        if (!/^\s*else\b/.test(text.slice(i + 1, i + 64))) elses[elses.length - 1] = 0;
+      }
+    } else if (c === 0x65 && text.startsWith("else", i) && !/\w/.test(text[i - 1] ?? "")) {
+      if (!/\w/.test(text[i + 4] ?? "") && ++elses[elses.length - 1] > MAX_NESTING)
+        return tooDeep(map.span(i, i + 4), "`else if` chains");
+      i += 3;
+    } else if (c === 0x3b || c === 0x2c) {
+      ops[ops.length - 1] = 0;
+      exprStart[exprStart.length - 1] = i + 1;
+    } else if (OPERATOR_CHARS.has(c)) {
+      while (i + 1 < text.length && OPERATOR_CHARS.has(text.charCodeAt(i + 1))) i++;
+      if (++ops[ops.length - 1] > 4 * MAX_NESTING) {
+        let from = exprStart[exprStart.length - 1];
+        while (/\s/.test(text[from])) from++;
+        return new IochainError(
+          "E0312",
+          `an expression has more than ${4 * MAX_NESTING} operators`,
+          map.span(from, i + 1),
+          "split it up with `let` bindings or functions",
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Maps character offsets of one source text to 1-based line/column positions. */
 export class LineMap {
   private readonly starts: number[] = [0];

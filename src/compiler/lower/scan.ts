@@ -137,7 +137,7 @@ function updateAggregates(cx: LowerContext, fr: Frame, values: Map<string, Value
     }
     const v = info.expr ? rowExpr(cx, fr, values, info) : values.get(info.field!)!;
     if (info.kind === "sum" || info.kind === "avg") {
-      storeScratch(cx, a.offset, info.type, f.alu("add", loadScratch(cx, a.offset, info.type), v));
+      addWide(cx, a.offset, info.type.signed, v);
       continue;
     }
     // min / max: take v when nothing was seen yet or when it is smaller / larger.
@@ -172,6 +172,30 @@ function rowExpr(
     locals.set(id, scalar(values.get(name)!, field.type));
   }
   return lowerScalar(cx, { ...fr, locals }, info.expr!, info.type);
+}
+
+/**
+ * sum and avg are 128-bit (docs/abi.md, "scratch layout"): low word at `offset`, high word at
+ * `offset + 8`. Adding v: the low word wraps, and a carry out of it (the new low word is below v,
+ * unsigned) goes into the high word; a signed v also adds its sign extension (-1 or 0) to the high
+ * word. Fewer than 2^64 rows cannot overflow 128 bits, so the sum is exact.
+ */
+function addWide(cx: LowerContext, offset: number, signed: boolean, v: Value): void {
+  const f = cx.f;
+  const value = isImm(v) ? f.mov(v) : v;
+  const lo = f.alu("add", loadScratch(cx, offset, A.U64), value);
+  storeScratch(cx, offset, A.U64, lo);
+  if (signed) {
+    const hi = loadScratch(cx, offset + 8, A.U64);
+    storeScratch(cx, offset + 8, A.U64, f.alu("add", hi, f.alu("ashr", value, 63n)));
+  }
+  const carry = f.block("sumcarry");
+  const join = f.block("sumdone");
+  f.br("ult", lo, value, carry, join);
+  f.setBlock(carry);
+  storeScratch(cx, offset + 8, A.U64, f.alu("add", loadScratch(cx, offset + 8, A.U64), 1n));
+  f.jump(join);
+  f.setBlock(join);
 }
 
 export type { LValue };

@@ -2,6 +2,7 @@
 // state variables (the user's, then the hidden ones the lowering needs), result bytes,
 // aggregates, output rows. Also the artifact's view of it (FieldSpec, OutputSpec, AggregateSpec).
 import type { AggregateSpec, FieldSpec, OutputSpec, ScalarType } from "../../abi/artifact.js";
+import { WIDE_SUM_BYTES } from "../../abi/artifact.js";
 import type * as A from "../front/ast.js";
 import type { StorageInfo } from "../check/storage.js";
 
@@ -54,7 +55,8 @@ export function layoutScratch(info: StorageInfo): ScratchLayout {
   }
   for (const a of info.aggregates) {
     const offset = at;
-    at += 8;
+    // sum and avg keep a 128-bit sum (scan.ts, addWide): exact, never wrapped.
+    at += a.kind === "sum" || a.kind === "avg" ? WIDE_SUM_BYTES : 8;
     layout.aggregates.push({
       info: a,
       offset,

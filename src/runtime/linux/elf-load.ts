@@ -7,7 +7,8 @@ import { encodeBtf, type BtfType } from "../../bpf/btf.js";
 import { BtfStrings } from "../../bpf/btf-types.js";
 import { MAX_LINE, MAX_LINE_COL } from "../../bpf/btf-ext.js";
 import { linkProgram, type LinkedProgram } from "../../bpf/elf/link.js";
-import { readElfFile, type ElfObject } from "../../bpf/elf/reader.js";
+import { readElf, type ElfObject } from "../../bpf/elf/reader.js";
+import { readInput } from "../../files.js";
 import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";
 import { type BpfProgram, loadProgram } from "./program.js";
@@ -57,7 +58,7 @@ export class LoadedObject {
 }
 
 export function loadElfFile(path: string, options: ElfLoadOptions = {}): LoadedObject {
-  return loadElf(readElfFile(path), options);
+  return loadElf(readElf(readInput(path, "ELF object"), path), options);
 }
 
 export function loadElf(obj: ElfObject, options: ElfLoadOptions = {}): LoadedObject {

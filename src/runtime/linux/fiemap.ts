@@ -2,16 +2,9 @@
 // simulator's extent table (src/abi/extents.ts) plus the kernel's per-extent flags, and the
 // generation the runtime compares to notice that the layout changed (docs/extents.md).
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  statfsSync,
-  statSync,
-  type BigIntStats,
-} from "node:fs";
+import { closeSync, fstatSync, statfsSync, type BigIntStats } from "node:fs";
 import { IochainError } from "../../diagnostics.js";
+import { openRegularFile } from "../../files.js";
 import type { Extent, ExtentTable } from "../../abi/extents.js";
 import { describeErrno, type Libc, native, NativeBuffer } from "./native.js";
 
@@ -111,7 +104,7 @@ export interface ReadExtentsOptions {
 
 /** The file's extents now, through FIEMAP. Throws E0901/E0902 (the file), E0806 (no FIEMAP). */
 export function readFileExtents(path: string, options: ReadExtentsOptions = {}): FileExtentMap {
-  const fd = openRegularFile(path);
+  const fd = openRegularFile(path, "file to map");
   try {
     const st = fstatSync(fd, { bigint: true });
     const fsType = fsName(Number(statfsSync(path).type));
@@ -148,40 +141,6 @@ function layoutGeneration(st: BigIntStats, extents: FiemapExtent[]): bigint {
   const digest = createHash("sha256").update(new Uint8Array(words.buffer)).digest();
   const g = digest.readBigUInt64LE(0);
   return g === 0n ? 1n : g; // 0 is the generation of tables made up without a file
-}
-
-function openRegularFile(path: string): number {
-  let fd: number | undefined;
-  try {
-    if (statSync(path).isDirectory()) {
-      throw new IochainError(
-        "E0902",
-        `${path}: is a directory, not a regular file`,
-        undefined,
-        "name a file",
-      );
-    }
-    // O_NONBLOCK: a FIFO named here must not hang the open; fstat below refuses it.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    if (!fstatSync(fd).isFile()) {
-      throw new IochainError(
-        "E0902",
-        `${path}: not a regular file`,
-        undefined,
-        "extent maps exist for regular files only",
-      );
-    }
-    return fd;
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    if (err instanceof IochainError) throw err;
-    throw new IochainError(
-      "E0901",
-      `${path}: cannot open: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      undefined,
-      "check the path and its permissions",
-    );
-  }
 }
 
 /** FIEMAP over [0, size), BATCH extents per call, until the kernel says the last one came. */
@@ -228,7 +187,7 @@ function fiemap(
 }
 
 function libcOrThrow(path: string): Libc {
-  const hint = "use --extents FILE.json or the sim target";
+  const hint = "use --data-extents FILE.json or the sim target";
   if (process.platform !== "linux")
     throw new IochainError("E0806", `${path}: FIEMAP is a Linux ioctl`, undefined, hint);
   try {
@@ -254,7 +213,7 @@ function fiemapError(path: string, fsType: string, errno: number): IochainError 
     "E0806",
     `${path}: ${why}`,
     undefined,
-    "put the file on a block file system (ext4, xfs), or use --extents FILE.json or the sim target",
+    "put the file on a block file system (ext4, xfs), or use --data-extents FILE.json or the sim target",
   );
 }
 
@@ -269,7 +228,7 @@ export function bindableExtents(map: FileExtentMap): ExtentTable {
       "E0807",
       `${map.path}: on btrfs, FIEMAP's physical addresses are btrfs logical addresses, not offsets on one device`,
       undefined,
-      "put the file on ext4 or xfs, or use --extents FILE.json or the sim target",
+      "put the file on ext4 or xfs, or use --data-extents FILE.json or the sim target",
     );
   }
   const bad = map.extents.find((e) => e.flags & UNUSABLE_FLAGS);
@@ -299,7 +258,7 @@ function unusableHint(flags: number): string {
     return "the data is not on the device yet: fsync the file and read its extents again";
   if (flags & (ExtentFlag.encoded | ExtentFlag.encrypted))
     return "the file is compressed or encrypted on the device: store it without, or use the sim target";
-  return "the data is not block-addressable on the device: use --extents FILE.json or the sim target";
+  return "the data is not block-addressable on the device: use --data-extents FILE.json or the sim target";
 }
 
 /** The simulator's extent JSON (parseExtentJson reads it) with each extent's flag names added. */

@@ -7,8 +7,9 @@
 // A file changed under the mapping (truncated, rewritten) could hand a chain bytes of two
 // versions, or zeros past a new end inside the last page: `changed()` tells the caller (one fstat,
 // after each batch), which maps the file again and runs the batch again (kernel-chain.ts).
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { IochainError } from "../../diagnostics.js";
+import { openRegularFile } from "../../files.js";
 import {
   describeErrno,
   native,
@@ -53,26 +54,9 @@ export class FileMapping {
   }
 
   static open(path: string, readAhead: ReadAhead = "random"): FileMapping {
-    let fd: number;
+    // Kernel chains map the data file: only a regular file can be mapped.
+    const fd = openRegularFile(path, "data file");
     try {
-      fd = openSync(path, "r");
-    } catch (err) {
-      throw new IochainError(
-        "E0901",
-        `${path}: cannot open data file: ${(err as NodeJS.ErrnoException).code ?? err}`,
-        undefined,
-        "check the path and its permissions",
-      );
-    }
-    try {
-      if (!fstatSync(fd).isFile()) {
-        throw new IochainError(
-          "E0901",
-          `${path}: kernel chains map the data file, and this is not a regular file`,
-          undefined,
-          "give a regular file as --data",
-        );
-      }
       return new FileMapping(path, fd, readAhead);
     } catch (err) {
       closeSync(fd);

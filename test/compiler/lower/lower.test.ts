@@ -323,7 +323,7 @@ describe("scans", () => {
       total: sum,
       low: want[0],
       high: want.at(-1),
-      mean: Number(sum) / want.length,
+      mean: sum / BigInt(want.length),
     });
   });
 

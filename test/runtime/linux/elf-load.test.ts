@@ -134,7 +134,7 @@ describe.skipIf(noBpf !== undefined)("loadElf: our objects in the kernel", () =>
     expect(e.log).toContain("; line_13(); @ bad.ioc:13");
   });
 
-  it("refuses objects it cannot load: not a syscall program (E0811), no such program (E0135), no file (E0130)", () => {
+  it("refuses objects it cannot load: not a syscall program (E0811), no such program (E0135), no file (E0901)", () => {
     const c = ALL_CASES.calls();
     const xrp = readElf(writeElf(c.artifact, { target: "xrp" }), "x.o");
     const code = (f: () => unknown) => {
@@ -147,7 +147,7 @@ describe.skipIf(noBpf !== undefined)("loadElf: our objects in the kernel", () =>
     };
     expect(code(() => loadElf(xrp))).toBe("E0811");
     expect(code(() => loadElf(objectOf("calls").obj, { program: "nope" }))).toBe("E0135");
-    expect(code(() => loadElfFile(path.join(tmp, "missing.o")))).toBe("E0130");
+    expect(code(() => loadElfFile(path.join(tmp, "missing.o")))).toBe("E0901");
   });
 });
 

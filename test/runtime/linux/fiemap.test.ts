@@ -221,7 +221,7 @@ describe("FIEMAP errors", () => {
         writeFileSync(file, "data");
         const err = expectCode(() => readFileExtents(file), "E0806");
         expect(err.message).toMatch(/tmpfs.*does not report extents.*(ENOTSUP|EOPNOTSUPP|ENOTTY)/);
-        expect(err.diagnostic.hint).toMatch(/--extents FILE\.json or the sim target/);
+        expect(err.diagnostic.hint).toMatch(/--data-extents FILE\.json or the sim target/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
