@@ -1,6 +1,7 @@
 // The layering of src/, checked by `npm test` (dependency-cruiser). Allowed directions:
 //
 //   cli → runtime → compiler → object → abi → bpf      (and every layer → diagnostics.ts, files.ts)
+//   cli → lint → compiler                               (lint judges compiled programs; no runtime)
 //
 // bpf/ is a generic eBPF library (ISA, assemblers, disassembler, ELF/BTF): nothing of iochain's.
 // abi/ is the contract between compiler, runtime and object writer (docs/abi.md).
@@ -46,6 +47,22 @@ module.exports = {
       severity: "error",
       from: { path: "^src/runtime/" },
       to: { path: "^src/cli/" },
+    },
+    {
+      name: "lint-not-runtime",
+      comment:
+        "src/lint/ judges what the compiler produces before anything loads; only its tests load programs.",
+      severity: "error",
+      from: { path: "^src/lint/" },
+      to: { path: "^src/(runtime|cli|datagen)/" },
+    },
+    {
+      name: "only-cli-uses-lint",
+      comment:
+        "The linter sits beside the runtime, under the CLI: the libraries below never call it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/cli/", "^src/lint/"] },
+      to: { path: "^src/lint/" },
     },
     {
       name: "datagen-is-a-leaf",

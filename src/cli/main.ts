@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   vm: async () => (await import("./vm.js")).registerVm,
   extents: async () => (await import("./extents.js")).registerExtents,
   load: async () => (await import("./load.js")).registerLoad,
+  lint: async () => (await import("./lint.js")).registerLint,
 };
 
 /** The program with the named command, or with all of them when `name` is none of theirs. */
