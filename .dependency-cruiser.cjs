@@ -2,6 +2,7 @@
 //
 //   cli → runtime → compiler → object → abi → bpf      (and every layer → diagnostics.ts, files.ts)
 //   cli → lint → compiler                               (lint judges compiled programs; no runtime)
+//   cli → lsp → lint, fmt                               (the language server; fmt is the formatter)
 //
 // bpf/ is a generic eBPF library (ISA, assemblers, disassembler, ELF/BTF): nothing of iochain's.
 // abi/ is the contract between compiler, runtime and object writer (docs/abi.md).
@@ -59,10 +60,17 @@ module.exports = {
     {
       name: "only-cli-uses-lint",
       comment:
-        "The linter sits beside the runtime, under the CLI: the libraries below never call it.",
+        "The linter sits beside the runtime, under the CLI and the language server: the libraries below never call it.",
       severity: "error",
-      from: { path: "^src/", pathNot: ["^src/cli/", "^src/lint/"] },
+      from: { path: "^src/", pathNot: ["^src/cli/", "^src/lint/", "^src/lsp/"] },
       to: { path: "^src/lint/" },
+    },
+    {
+      name: "lsp-and-fmt-not-runtime",
+      comment: "The language server and the formatter never load programs.",
+      severity: "error",
+      from: { path: "^src/(lsp|fmt)/" },
+      to: { path: "^src/(runtime|cli|datagen)/" },
     },
     {
       name: "datagen-is-a-leaf",

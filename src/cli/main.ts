@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   extents: async () => (await import("./extents.js")).registerExtents,
   load: async () => (await import("./load.js")).registerLoad,
   lint: async () => (await import("./lint.js")).registerLint,
+  fmt: async () => (await import("./fmt.js")).registerFmt,
+  lsp: async () => (await import("./lsp.js")).registerLsp,
 };
 
 /** The program with the named command, or with all of them when `name` is none of theirs. */

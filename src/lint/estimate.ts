@@ -26,6 +26,7 @@ import {
   srcOf,
 } from "../bpf/opcodes.js";
 import { liveness, type Liveness } from "./liveness.js";
+import { decide, rangeOf, within } from "./ranges.js";
 
 /** The kernel gives up after this many processed instructions. */
 export const PROCESSED_LIMIT = 1_000_000;
@@ -69,7 +70,6 @@ interface State {
   frames: Frame[];
 }
 
-const REFINE = process.env.IOC_REFINE === "1";
 const U64 = (1n << 64n) - 1n;
 const U32 = (1n << 32n) - 1n;
 
@@ -178,7 +178,8 @@ const SIZE_BYTES: Record<number, number> = { [Size.B]: 1, [Size.H]: 2, [Size.W]:
 export function estimateProcessed(
   insns: readonly Insn[],
   artifact?: ProgramArtifact,
-  budget = PROCESSED_LIMIT,
+  budget = PROCESSED_LIMIT / SAFETY_FACTOR,
+  onVisit?: (pc: number) => void,
 ): Estimate {
   const slots = slotOffsets(insns);
   const indexOfSlot = new Map<number, number>();
@@ -187,7 +188,7 @@ export function estimateProcessed(
   const live: Liveness = liveness(insns, target);
   const frozen = frozenMaps(artifact);
   const tags = new Interner();
-  const seen = new Map<number, Set<string>>();
+  const seen = new Map<number, Map<string, bigint[][]>>();
   let frameIds = 0;
   let processed = 0;
   let maxDepth = 1;
@@ -196,6 +197,8 @@ export function estimateProcessed(
   let lastProcessed = 0;
   /** Return address of a bpf_loop call → its callback's first instruction. */
   const callbackEntry = new Map<number, number>();
+  /** What a refined unknown was before, and the comparisons it has passed. */
+  const constraints = new Map<Val, { base: Val; cons: string[] }>();
   /** Callback entries: the verifier always keeps a state there (is_force_checkpoint). */
   const forced = new Set<number>();
 
@@ -216,12 +219,24 @@ export function estimateProcessed(
 
   // A frame's values with its own frame pointer renamed by depth, so that equal states in frames
   // created at different times compare equal.
-  const keyOf = (s: State): string => {
+  // A state as the pruning sees it: its live values, with refined unknowns written as their base
+  // and exact constraints (the shape) and their unsigned intervals apart (the bounds).
+  const keyOf = (s: State): { shape: string; bounds: bigint[] } => {
     const parts: string[] = [];
+    const bounds: bigint[] = [];
     const rename = new Map<string, string>();
     s.frames.forEach((f, d) => rename.set(`fp${f.id}`, `fp@${d}`));
-    const norm = (v: Val) =>
-      v.startsWith("p:fp") ? v.replace(/fp\d+/, (m) => rename.get(m) ?? m) : v;
+    const norm = (v: Val) => {
+      if (v.startsWith("p:fp")) return v.replace(/fp\d+/, (m) => rename.get(m) ?? m);
+      const refined = constraints.get(v);
+      if (!refined) return v;
+      // Every range counts, as if every scalar were precise: the verifier ignores the ranges of
+      // imprecise ones, which we do not tell apart — we prune less than it may, and count more.
+
+      const range = rangeOf(refined.cons);
+      bounds.push(range.lo, range.hi);
+      return `${refined.base}{${range.exact.join("&")}}`;
+    };
     s.frames.forEach((f, d) => {
       const top = d === s.frames.length - 1;
       const at = top ? s.pc : s.frames[d + 1].ret;
@@ -235,7 +250,7 @@ export function estimateProcessed(
         if (slotsLive === "all" || slotsLive.has(k)) parts.push(`[${k}]=${norm(f.stack.get(k)!)}`);
       parts.push(";");
     });
-    return parts.join(" ");
+    return { shape: parts.join(" "), bounds };
   };
 
   const pointer = (v: Val): { base: string; off: string } | undefined => {
@@ -260,15 +275,18 @@ export function estimateProcessed(
         };
       const pc = s.pc;
       if (pc < 0 || pc >= insns.length) break;
+      onVisit?.(pc);
       if (isJumpTarget.has(pc) || forced.has(pc)) {
         const key = keyOf(s);
-        let set = seen.get(pc);
-        if (!set) seen.set(pc, (set = new Set()));
-        if (set.has(key)) break;
+        let atPc = seen.get(pc);
+        if (!atPc) seen.set(pc, (atPc = new Map()));
+        let walked = atPc.get(key.shape);
+        if (!walked) atPc.set(key.shape, (walked = []));
+        if (walked.some((b) => within(b, key.bounds))) break;
         // The verifier keeps a state to prune against only after 2 jumps and 8 instructions since
         // the last one it kept (is_state_visited's add_new_state): pruning less, it counts more.
         if ((jumps - lastJumps >= 2 && processed - lastProcessed >= 8) || forced.has(pc)) {
-          set.add(key);
+          walked.push(key.bounds);
           lastJumps = jumps;
           lastProcessed = processed;
         }
@@ -443,7 +461,10 @@ export function estimateProcessed(
         const b = srcOf(insn.code) === 0x08 ? r[insn.src] : c(BigInt(insn.imm));
         let known: boolean | undefined;
         if (isConst(a) && isConst(b)) known = compare(op, constOf(a), constOf(b), is64);
-        else if (
+        else if (isConst(b) && constraints.has(a)) {
+          // The verifier decides a branch from the range its earlier checks gave the value.
+          known = decide(op, rangeOf(constraints.get(a)!.cons), constOf(b), is64);
+        } else if (
           a.startsWith("p:") &&
           isConst(b) &&
           constOf(b) === 0n &&
@@ -464,16 +485,27 @@ export function estimateProcessed(
             regs[insn.dst] = b;
           else if (op === Jmp.JNE && dir === "f" && isConst(b) && !a.startsWith("p:"))
             regs[insn.dst] = b;
-          else if (REFINE && !isConst(a))
-            regs[insn.dst] = refined(regs[insn.dst], `${pc}${dir}|${b}`);
-          if (REFINE && srcOf(insn.code) === 0x08 && !isConst(b))
-            regs[insn.src] = refined(regs[insn.src], `${pc}${dir}|${a}`);
+          // An unknown compared with a known value gets a range the verifier keeps apart from
+          // others (a loop's run-time bound, exiting at each iteration); two unknowns compared
+          // learn nothing we track (the verifier drops such imprecise ranges when it prunes).
+          else if (!isConst(a) && isConst(b))
+            regs[insn.dst] = refined(regs[insn.dst], `${insn.code}${dir}|${b}`);
+          if (srcOf(insn.code) === 0x08 && !isConst(b) && isConst(a))
+            regs[insn.src] = refined(regs[insn.src], `${insn.code}${dir}|${a}<`);
         };
         const refined = (v: Val, how: string): Val => {
           const p = pointer(v);
           if (p)
             return `p:${p.base}:${p.off.startsWith("?") ? `?${tags.id(`${p.off}|${how}`)}` : p.off}`;
-          return `u:${tags.id(`${v}|${how}`)}`;
+          // The same constraint learnt twice (a check repeated on another path) is one range.
+          // One bound per kind of comparison, the latest (an interval, as the verifier keeps).
+          const known = constraints.get(v) ?? { base: v, cons: [] };
+          if (known.cons.includes(how)) return v;
+          const kind = how.slice(0, how.indexOf("|"));
+          const cons = [...known.cons.filter((k) => !k.startsWith(`${kind}|`)), how].sort();
+          const out: Val = `u:${tags.id(`${known.base}|${cons.join("&")}`)}`;
+          constraints.set(out, { base: known.base, cons });
+          return out;
         };
         refine(taken, "t");
         taken.pc = to;

@@ -4,7 +4,7 @@ import type { ProgramArtifact } from "../abi/artifact.js";
 import { compile } from "../compiler/pipeline.js";
 import { type Diagnostic, type SourcePos, toDiagnostics } from "../diagnostics.js";
 import { type Estimate, estimateProcessed } from "./estimate.js";
-import { type LintContext, type LintOptions, formatKernel } from "./rule.js";
+import { type LintContext, type LintOptions, formatKernel, kernelAtLeast } from "./rule.js";
 import { requiredKernel } from "./rules/helpers-kernel.js";
 import { Class, Jmp, classOf, opOf } from "../bpf/opcodes.js";
 import { RULES } from "./rules.js";
@@ -37,6 +37,10 @@ export function lintSource(source: string, file: string, options: LintOptions): 
     artifact = compile(source, file, {
       target: options.target,
       unsafeNoBoundsChecks: options.unsafeNoBoundsChecks,
+      loopCallbacks:
+        options.plainLoops || (options.kernel && !kernelAtLeast(options.kernel, [5, 17]))
+          ? "never"
+          : undefined,
     });
   } catch (err) {
     return { file, diagnostics: toDiagnostics(err), compileFailed: true };

@@ -12,6 +12,11 @@ export interface LintOptions {
   target: CompileTarget;
   /** The kernel the program is meant for; undefined: any kernel the target runs on. */
   kernel?: KernelVersion;
+  /**
+   * Compile every loop plain (no bpf_loop), as for a kernel before 5.17; the default when
+   * `kernel` is older than that.
+   */
+  plainLoops?: boolean;
   /** --unsafe-no-bounds-checks: compiled as asked, and reported as an error. */
   unsafeNoBoundsChecks?: boolean;
 }
