@@ -2,6 +2,8 @@
 //
 //   cli → runtime → compiler → object → abi → bpf      (and every layer → diagnostics.ts, files.ts)
 //   cli → sim → runtime, compiler, abi, datagen          (the storage-stack simulator)
+//   cli → lint → compiler                               (lint judges compiled programs; no runtime)
+//   cli → lsp → lint, fmt                               (the language server; fmt is the formatter)
 //
 // bpf/ is a generic eBPF library (ISA, assemblers, disassembler, ELF/BTF): nothing of iochain's.
 // abi/ is the contract between compiler, runtime and object writer (docs/abi.md).
@@ -47,6 +49,29 @@ module.exports = {
       severity: "error",
       from: { path: "^src/runtime/" },
       to: { path: "^src/cli/" },
+    },
+    {
+      name: "lint-not-runtime",
+      comment:
+        "src/lint/ judges what the compiler produces before anything loads; only its tests load programs.",
+      severity: "error",
+      from: { path: "^src/lint/" },
+      to: { path: "^src/(runtime|cli|datagen)/" },
+    },
+    {
+      name: "only-cli-uses-lint",
+      comment:
+        "The linter sits beside the runtime, under the CLI and the language server: the libraries below never call it.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/cli/", "^src/lint/", "^src/lsp/"] },
+      to: { path: "^src/lint/" },
+    },
+    {
+      name: "lsp-and-fmt-not-runtime",
+      comment: "The language server and the formatter never load programs.",
+      severity: "error",
+      from: { path: "^src/(lsp|fmt)/" },
+      to: { path: "^src/(runtime|cli|datagen)/" },
     },
     {
       name: "datagen-is-a-leaf",

@@ -36,5 +36,14 @@ export const CATALOGUE = {
     args: [],
     summary: "the storage-stack simulator: the papers' experiments over real compiled chains",
   },
+  lint: {
+    args: ["<files...>"],
+    summary: "check programs against the kernel's and the storage stack's limits, before any load",
+  },
+  fmt: {
+    args: ["<files...>"],
+    summary: "format .ioc files in place (--check: only report; -: stdin to stdout)",
+  },
+  lsp: { args: [], summary: "the language server over stdio (diagnostics, lint, format, hover)" },
   completion: { args: ["<shell>"], summary: "print a shell completion script: bash, zsh or fish" },
 } as const;

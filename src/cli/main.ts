@@ -21,6 +21,9 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   load: async () => (await import("./load.js")).registerLoad,
   sim: async () => (await import("./sim.js")).registerSim,
   completion: async () => (await import("./completion.js")).registerCompletion,
+  lint: async () => (await import("./lint.js")).registerLint,
+  fmt: async () => (await import("./fmt.js")).registerFmt,
+  lsp: async () => (await import("./lsp.js")).registerLsp,
 };
 
 /**
