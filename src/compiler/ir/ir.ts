@@ -48,20 +48,22 @@ export type AluWidth = 32 | 64;
 
 /** Two-operand operations with eBPF semantics: x / 0 = 0, x % 0 = x; shift counts are taken
  * modulo the width (the front end masks or checks them: the verifier rejects larger constants). */
-export type AluOp =
-  | "add"
-  | "sub"
-  | "mul"
-  | "udiv"
-  | "sdiv"
-  | "umod"
-  | "smod"
-  | "and"
-  | "or"
-  | "xor"
-  | "shl"
-  | "lshr"
-  | "ashr";
+export const ALU_OPS = [
+  "add",
+  "sub",
+  "mul",
+  "udiv",
+  "sdiv",
+  "umod",
+  "smod",
+  "and",
+  "or",
+  "xor",
+  "shl",
+  "lshr",
+  "ashr",
+] as const;
+export type AluOp = (typeof ALU_OPS)[number];
 
 /**
  * One-operand operations. `neg`/`neg32` negate (neg32: on the low 32 bits, result zero-extended).
@@ -69,25 +71,39 @@ export type AluOp =
  * on a little-endian machine: `le` only truncates, `be` also swaps). `sextN`/`zextN` extend the
  * low N bits to 64.
  */
-export type UnaryOp =
-  | "neg"
-  | "neg32"
-  | "be16"
-  | "be32"
-  | "be64"
-  | "le16"
-  | "le32"
-  | "le64"
-  | "sext8"
-  | "sext16"
-  | "sext32"
-  | "zext8"
-  | "zext16"
-  | "zext32";
+export const UNARY_OPS = [
+  "neg",
+  "neg32",
+  "be16",
+  "be32",
+  "be64",
+  "le16",
+  "le32",
+  "le64",
+  "sext8",
+  "sext16",
+  "sext32",
+  "zext8",
+  "zext16",
+  "zext32",
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Branch conditions; `set` is eBPF's JSET (`a & b != 0`). */
-export type Cond =
-  "eq" | "ne" | "ugt" | "uge" | "ult" | "ule" | "sgt" | "sge" | "slt" | "sle" | "set";
+export const CONDS = [
+  "eq",
+  "ne",
+  "ugt",
+  "uge",
+  "ult",
+  "ule",
+  "sgt",
+  "sge",
+  "slt",
+  "sle",
+  "set",
+] as const;
+export type Cond = (typeof CONDS)[number];
 
 export type Base =
   | { kind: "reg"; reg: VReg }

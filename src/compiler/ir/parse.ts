@@ -22,43 +22,17 @@ import {
   type Module,
   type Term,
   type UnaryOp,
+  ALU_OPS,
+  CONDS,
+  UNARY_OPS,
   type Value,
   type VReg,
   type Width,
 } from "./ir.js";
 
-const ALU = new Set([
-  "add",
-  "sub",
-  "mul",
-  "udiv",
-  "sdiv",
-  "umod",
-  "smod",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "lshr",
-  "ashr",
-]);
-const UNARY = new Set([
-  "neg",
-  "neg32",
-  "be16",
-  "be32",
-  "be64",
-  "le16",
-  "le32",
-  "le64",
-  "sext8",
-  "sext16",
-  "sext32",
-  "zext8",
-  "zext16",
-  "zext32",
-]);
-const CONDS = new Set(["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "set"]);
+const ALU = new Set<string>(ALU_OPS);
+const UNARY = new Set<string>(UNARY_OPS);
+const CONDITIONS = new Set<string>(CONDS);
 
 export function parseIr(text: string, file = "<ir>"): Module {
   const funcs: Func[] = [];
@@ -167,7 +141,7 @@ export function parseIr(text: string, file = "<ir>"): Module {
       const m =
         /^([a-z]+?)(32)?\s+(%\d+),\s*(\S+)\s*\?\s*(@\S+)\s*:\s*(@\S+)$/.exec(rest) ??
         fail(`bad br`);
-      if (!CONDS.has(m[1])) fail(`unknown condition ${m[1]}`);
+      if (!CONDITIONS.has(m[1])) fail(`unknown condition ${m[1]}`);
       return {
         op: "br",
         cond: m[1] as Cond,

@@ -4,49 +4,17 @@
 // (to force spills), call a local function (to exercise the call convention) and store into map 1.
 import fc from "fast-check";
 import { at, ModuleBuilder, type FuncBuilder } from "../../../src/compiler/ir/builder.js";
-import type {
-  AluOp,
-  Block,
-  Cond,
-  Module,
-  UnaryOp,
-  Value,
-  VReg,
+import {
+  ALU_OPS,
+  type Block,
+  CONDS,
+  type Module,
+  UNARY_OPS,
+  type Value,
+  type VReg,
 } from "../../../src/compiler/ir/ir.js";
 
 const pos = { file: "random.ioc", line: 1, col: 1 };
-const ALU_OPS: AluOp[] = [
-  "add",
-  "sub",
-  "mul",
-  "udiv",
-  "sdiv",
-  "umod",
-  "smod",
-  "and",
-  "or",
-  "xor",
-  "shl",
-  "lshr",
-  "ashr",
-];
-const UNARY_OPS: UnaryOp[] = [
-  "neg",
-  "neg32",
-  "be16",
-  "be32",
-  "be64",
-  "le16",
-  "le32",
-  "le64",
-  "sext8",
-  "sext16",
-  "sext32",
-  "zext8",
-  "zext16",
-  "zext32",
-];
-const CONDS: Cond[] = ["eq", "ne", "ugt", "uge", "ult", "ule", "sgt", "sge", "slt", "sle", "set"];
 export const SCRATCH_SIZE = 256;
 
 /** A deterministic PRNG so a fast-check seed reproduces a program. */
