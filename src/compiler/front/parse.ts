@@ -4,6 +4,7 @@ import type * as ohm from "ohm-js";
 import { internalError, IochainError } from "../../diagnostics.js";
 import type * as A from "./ast.js";
 import { loadGrammar } from "./grammar.js";
+import { parseIntLiteral, unescapeString } from "./literals.js";
 import { syntaxError } from "./parse-errors.js";
 import {
   blankComments,
@@ -174,54 +175,6 @@ function postfix(object: A.Expr, start: number, op: ohm.Node): A.Expr {
   }
 }
 
-/** Parses an integer literal's text (with `_` separators and 0x/0b/0o prefixes). */
-export function parseIntLiteral(text: string, where: A.Span): bigint {
-  const digits = text.replace(/_/g, "");
-  const forms: [RegExp, string][] = [
-    [/^0x[0-9a-fA-F]+$/, "hexadecimal"],
-    [/^0b[01]+$/, "binary"],
-    [/^0o[0-7]+$/, "octal"],
-    [/^[0-9]+$/, "decimal"],
-  ];
-  if (!forms.some(([re]) => re.test(digits)) || text.endsWith("_")) {
-    const prefix = digits.slice(0, 2);
-    const hint =
-      prefix === "0x"
-        ? "hexadecimal digits are 0-9 and a-f"
-        : prefix === "0b"
-          ? "binary digits are 0 and 1"
-          : prefix === "0o"
-            ? "octal digits are 0-7"
-            : /^[0-9]+[A-Za-z_]/.test(digits)
-              ? "names cannot start with a digit; numbers have no suffixes (write `5 as u8`)"
-              : "write a decimal, 0x hexadecimal, 0b binary or 0o octal number";
-    throw new IochainError("E0306", `malformed number \`${text}\``, where, hint);
-  }
-  const value = digits.startsWith("0o") ? BigInt(`0o${digits.slice(2)}`) : BigInt(digits);
-  if (value > 0xffff_ffff_ffff_ffffn) {
-    throw new IochainError(
-      "E0307",
-      `number \`${text}\` does not fit in 64 bits`,
-      where,
-      "the largest integer is 0xffff_ffff_ffff_ffff (u64)",
-    );
-  }
-  return value;
-}
-
-function unescape(n: ohm.Node): string {
-  const raw = n.sourceString.slice(1, -1);
-  return raw.replace(/\\(.)/g, (whole, c: string) => {
-    if (c === '"' || c === "\\") return c;
-    throw new IochainError(
-      "E0311",
-      `unknown escape \`${whole}\` in a string`,
-      span(n),
-      'only `\\"` and `\\\\` are escapes',
-    );
-  });
-}
-
 const actions: ohm.ActionDict<unknown> = {
   Module(items) {
     return {
@@ -240,7 +193,7 @@ const actions: ohm.ActionDict<unknown> = {
     return { std: ident(name) };
   },
   ImportTarget_path(str) {
-    return { path: { value: unescape(str), span: span(str) } };
+    return { path: { value: unescapeString(str.sourceString, span(str)), span: span(str) } };
   },
   ImportAlias(_as, name) {
     return ident(name);
@@ -334,7 +287,10 @@ const actions: ohm.ActionDict<unknown> = {
   Clause_reads(_kw, files) {
     return {
       kind: "reads",
-      files: files.asIteration().children.map((f) => ({ value: unescape(f), span: span(f) })),
+      files: files.asIteration().children.map((f) => ({
+        value: unescapeString(f.sourceString, span(f)),
+        span: span(f),
+      })),
       span: span(this),
     };
   },
