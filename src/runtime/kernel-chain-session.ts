@@ -15,6 +15,7 @@ import {
   type KernelSessionOptions,
   type RunOptions,
   bindData,
+  sameBytes,
 } from "./session.js";
 import { IochainError, internalError } from "../diagnostics.js";
 
@@ -119,12 +120,8 @@ export class KernelChainSession {
     const next = mapData(this.artifact, options, this.options.readAhead);
     let replaced: KernelChainTarget | undefined;
     try {
-      const before = this.data.binding.extentsInit;
       const after = next.binding.extentsInit;
-      const same =
-        before === after ||
-        (before !== undefined && after !== undefined && Buffer.from(before).equals(after));
-      if (after && !same) {
+      if (after && !sameBytes(after, this.data.binding.extentsInit)) {
         replaced = KernelChainTarget.create(this.artifact, {
           extentsInit: after,
           stats: this.options.stats,

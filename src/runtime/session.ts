@@ -123,7 +123,7 @@ export function bindData(artifact: ProgramArtifact, options: DataOptions): DataB
 /** Makes the session's target with this extents map content (undefined: the artifact's own). */
 type TargetFactory<T> = (extentsInit: Uint8Array | undefined) => T;
 
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+export const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b)));
 
 export class ChainSession<T extends RefillableTarget = RefillableTarget> {

@@ -54,7 +54,7 @@ export class FileMapping {
   }
 
   static open(path: string, readAhead: ReadAhead = "random"): FileMapping {
-    // Kernel chains map the data file: only a regular file can be mapped.
+    // A regular file, or a one-line error saying what the path is (files.ts, as every input).
     const fd = openRegularFile(path, "data file");
     try {
       return new FileMapping(path, fd, readAhead);
