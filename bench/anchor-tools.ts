@@ -85,6 +85,8 @@ export interface AnchorRun {
   ns_min: number;
   /** Bytes read from the device per lookup, readahead included (/proc/self/io). */
   device_bytes_per_lookup: number;
+  /** The process's CPU time per lookup, median round (anchor.h's cpu_ns). */
+  cpu_ns_per_lookup: number;
   checksum: string;
 }
 

@@ -2,6 +2,7 @@
 // one checked pass first (it also warms the page cache and the JIT), then `rounds` timed passes;
 // the median is the figure, the fastest pass beside it (the least disturbed on a shared machine).
 import { readFileSync } from "node:fs";
+import { threadCpuNs } from "./cpu-clock.js";
 
 export interface Measured {
   path: string;
@@ -9,6 +10,8 @@ export interface Measured {
   lookups: number;
   nsPerLookup: number;
   nsMin: number;
+  /** This thread's CPU time per lookup, median pass (bench/cpu-clock.ts); when timeRounds timed it. */
+  cpuNsPerLookup?: number;
   hopsPerLookup: number;
   /** Syscalls per lookup, when the path can count them (undefined: not known). */
   syscallsPerLookup?: number;
@@ -16,19 +19,27 @@ export interface Measured {
   deviceBytesPerLookup?: number;
 }
 
-/** ns of each pass of `pass` (a synchronous pass over `lookups` lookups): median and best, per lookup. */
+/**
+ * ns of each pass of `pass` (a synchronous pass over `lookups` lookups): median and best, per
+ * lookup; and the median pass's CPU time of this thread (what the pass cost, without the time
+ * other work held the CPU).
+ */
 export function timeRounds(
   rounds: number,
   lookups: number,
   pass: () => void,
-): { nsPerLookup: number; nsMin: number } {
+): { nsPerLookup: number; nsMin: number; cpuNsPerLookup: number } {
   const ns: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    const c0 = threadCpuNs();
     const start = process.hrtime.bigint();
     pass();
     ns.push(Number(process.hrtime.bigint() - start));
+    cpu.push(threadCpuNs() - c0);
   }
-  return summarize(ns, lookups);
+  const sorted = [...cpu].sort((a, b) => a - b);
+  return { ...summarize(ns, lookups), cpuNsPerLookup: sorted[Math.floor(rounds / 2)] / lookups };
 }
 
 /** Median and best of per-pass times (ns for a whole pass) as ns per lookup. */

@@ -5,7 +5,7 @@
 export const CATALOGUE = {
   demo: {
     args: [],
-    summary: "build a B+tree file, compile a lookup, run it on the simulator and in the kernel",
+    summary: "build a B+tree file, compile a lookup, run it on the VM and in the kernel",
   },
   compile: { args: ["<file>"], summary: "compile a storage function to eBPF" },
   run: {

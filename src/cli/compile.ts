@@ -1,4 +1,4 @@
-// iochain compile FILE --target sim|linux|xrp [-o OUT] [--emit elf|raw|asm|ir|chain-header] [--batch K]
+// iochain compile FILE --target vm|linux|xrp [-o OUT] [--emit elf|raw|asm|ir|chain-header] [--batch K]
 import type { Command } from "commander";
 import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
@@ -8,7 +8,15 @@ import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
 import { IochainError } from "../diagnostics.js";
 import { compileFile } from "./artifact-cache.js";
 import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
-import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
+import {
+  CACHE_FLAGS,
+  parseChoice,
+  parseCount,
+  parseTarget,
+  renamedOption,
+  targetLabel,
+  UNSAFE_FLAG,
+} from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
 import { MapIndex } from "../abi/artifact.js";
@@ -18,7 +26,7 @@ const TARGETS = ["sim", "linux", "xrp"] as const;
 const EMITS = ["elf", "raw", "asm", "ir", "chain-header"] as const;
 type Emit = (typeof EMITS)[number];
 
-/** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for sim. */
+/** What -o writes when --emit is not given: an object libbpf loads for linux, bytecode for the VM. */
 const defaultEmit = (target: string, toFile: boolean): Emit =>
   !toFile ? "asm" : target === "sim" ? "raw" : "elf";
 
@@ -44,11 +52,11 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description(CATALOGUE.compile.summary)
     .argument("<file>", "the .ioc program")
-    .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
+    .option("--target <target>", `where it will run: ${TARGETS.map(targetLabel).join(", ")}`, "vm")
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
     .option(
       "--emit <form>",
-      "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
+      "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for vm), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
     )
     .option(
       "--batch <k>",
@@ -62,16 +70,16 @@ export function registerCompile(program: Command): void {
     .option(...CACHE_FLAGS.noCache)
     .option(...CACHE_FLAGS.verbose)
     .action(async (file: string, opts: CompileCliOptions) => {
-      const target = parseChoice("--target", opts.target, TARGETS);
+      const target = parseTarget(opts.target, TARGETS);
       const emit: Emit = opts.emit
         ? parseChoice("--emit", opts.emit, EMITS)
         : defaultEmit(target, !!opts.output);
       if (emit === "elf" && target === "sim") {
         throw new IochainError(
           "E0912",
-          `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${target}`,
+          `--emit elf makes an object for the kernel: it needs --target linux or xrp, not ${targetLabel(target)}`,
           undefined,
-          "the sim target runs raw bytecode (--emit raw)",
+          "the vm target runs raw bytecode (--emit raw)",
         );
       }
       if (emit === "raw" && target === "xrp") {
@@ -87,7 +95,7 @@ export function registerCompile(program: Command): void {
       if (emit === "chain-header" && target !== "linux") {
         throw new IochainError(
           "E0912",
-          `--emit chain-header describes kernel chains: it needs --target linux, not ${target}`,
+          `--emit chain-header describes kernel chains: it needs --target linux, not ${targetLabel(target)}`,
         );
       }
       let lastIr = "";
@@ -118,7 +126,7 @@ export function registerCompile(program: Command): void {
         );
       if (opts.batch !== undefined && target !== "linux")
         process.stderr.write(
-          `note: --batch sizes the chain program of linux objects; --target ${target} has none\n`,
+          `note: --batch sizes the chain program of linux objects; --target ${targetLabel(target)} has none\n`,
         );
       const out =
         emit === "elf"
@@ -151,7 +159,7 @@ export function registerCompile(program: Command): void {
         name: artifact.name,
         instructions: artifact.insns.length,
         emit,
-        target,
+        target: targetLabel(target),
         chain_program: emit === "elf" && chain ? `${artifact.name}_chain` : null,
         batch: emit === "elf" && chain ? batch : null,
         ...(opts.output ? {} : { text: out as string }),
@@ -162,7 +170,7 @@ export function registerCompile(program: Command): void {
       else if (!opts.output) process.stdout.write(out);
       else
         report.write(
-          `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${opts.target})${summary.chain_program ? `, chain program ${summary.chain_program} (batch ${batch})` : ""}\n`,
+          `${opts.output}: ${artifact.name}, ${artifact.insns.length} instructions (${emit}, target ${targetLabel(target)})${summary.chain_program ? `, chain program ${summary.chain_program} (batch ${batch})` : ""}\n`,
         );
       if (!opts.output) return;
       // docs/xrp.md: nothing here can load it, and its ABI is unverified against a real XRP kernel.

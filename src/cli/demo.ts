@@ -1,5 +1,5 @@
 // iochain demo: the whole product in one run. Builds a BPF-KV B+tree file, compiles the lookup
-// in examples/bptree, runs lookups on the simulator and (where bpf() is permitted) in the kernel —
+// in examples/bptree, runs lookups on the VM and (where bpf() is permitted) in the kernel —
 // a test run per hop, then whole chains inside the kernel — checks every answer against the plain
 // TypeScript reference, and says what happened.
 import type { Command } from "commander";
@@ -118,7 +118,7 @@ export function registerDemo(program: Command): void {
           sim.close();
         }
       })();
-      say(`3. simulator (iochain's VM running the same bytecode):`);
+      say(`3. VM (iochain's VM running the same bytecode):`);
       say(`   key ${keys[0]}: ${describeResult(simRun.results[0])}`);
       say(`   key ${keys[1]}: ${describeResult(simRun.results[1])}`);
       say(

@@ -1,4 +1,4 @@
-// iochain lint FILE... [--target sim|linux|xrp] [--format text|json|sarif] [--kernel X.Y]
+// iochain lint FILE... [--target vm|linux|xrp] [--format text|json|sarif] [--kernel X.Y]
 //                      [--deny-warnings] [--unsafe-no-bounds-checks]
 // Exit 0: no error finding (warnings too with --deny-warnings); 1: some; 2: usage or input errors
 // (a file that cannot be read or does not compile).
@@ -8,7 +8,7 @@ import { readText } from "../files.js";
 import { lintSource, type LintResult } from "../lint/lint.js";
 import type { KernelVersion } from "../lint/rule.js";
 import { toSarif } from "../lint/sarif.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, parseTarget } from "./options.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const FORMATS = ["text", "json", "sarif"] as const;
@@ -40,7 +40,7 @@ export function registerLint(program: Command): void {
       "check programs against the verifier's and the storage stack's limits before loading them",
     )
     .argument("<files...>", ".ioc programs")
-    .option("--target <target>", "sim, linux or xrp", "linux")
+    .option("--target <target>", "vm, linux or xrp", "linux")
     .option("--format <format>", "text, json or sarif", "text")
     .option("--kernel <version>", "the kernel the program is for (5.12, 6.1, ...)")
     .option("--deny-warnings", "exit 1 on warnings too")
@@ -50,7 +50,7 @@ export function registerLint(program: Command): void {
       let format: (typeof FORMATS)[number];
       let kernel: KernelVersion | undefined;
       try {
-        target = parseChoice("--target", opts.target, TARGETS);
+        target = parseTarget(opts.target, TARGETS);
         format = parseChoice("--format", opts.format, FORMATS);
         kernel = opts.kernel === undefined ? undefined : parseKernel(opts.kernel);
       } catch (err) {

@@ -33,7 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
  */
 export async function buildProgram(name?: string, next?: string): Promise<Command> {
   const program = new Command("iochain")
-    .description("storage functions: compile to eBPF, run on the simulator or in the kernel")
+    .description("storage functions: compile to eBPF, run on the VM or in the kernel")
     .version("0.1.0")
     .exitOverride()
     // Usage errors become diagnostics (report.ts): commander prints nothing of its own but help.

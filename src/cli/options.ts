@@ -31,6 +31,31 @@ export function parseChoice<T extends string>(
   );
 }
 
+/** The VM target's name for users: the runtime calls it "sim" (its name before `iochain sim`). */
+const VM_TARGET = "vm";
+
+/** A target as users name it: "vm" for the VM. */
+export const targetLabel = (target: string): string => (target === "sim" ? VM_TARGET : target);
+
+/**
+ * --target, among `choices` (the runtime's names: "sim" is the VM). Users write "vm"; "sim", the
+ * VM's old name, is still taken, with a one-line note on standard error (never standard output,
+ * which may hold --json).
+ */
+export function parseTarget<T extends string>(value: string, choices: readonly T[]): T {
+  const vm = (choices as readonly string[]).includes("sim");
+  if (vm && value === VM_TARGET) return "sim" as T;
+  if (vm && value === "sim") {
+    process.stderr.write(
+      "note: --target sim is now --target vm (the VM; `iochain sim` is the storage-stack simulator)\n",
+    );
+    return "sim" as T;
+  }
+  const labels = choices.map(targetLabel);
+  parseChoice("--target", value, labels);
+  return value as T;
+}
+
 export function parseCount(
   option: string,
   value: string,

@@ -1,4 +1,4 @@
-// iochain run FILE --target sim|linux --data DATA --arg NAME=VALUE ... [--json]
+// iochain run FILE --target vm|linux --data DATA --arg NAME=VALUE ... [--json]
 // iochain run FILE --data DATA --args-file FILE|- [--batch K] [--threads T]   (one result per line)
 import type { Command } from "commander";
 import type { ProgramArtifact } from "../abi/artifact.js";
@@ -14,7 +14,14 @@ import type { TargetName } from "../runtime/run-program.js";
 import { sessionSyscalls } from "../runtime/session-syscalls.js";
 import { type ArgsFile, readArgsFile } from "./args-file.js";
 import { compileFile } from "./artifact-cache.js";
-import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
+import {
+  CACHE_FLAGS,
+  parseChoice,
+  parseCount,
+  parseTarget,
+  renamedOption,
+  UNSAFE_FLAG,
+} from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
 import { CATALOGUE } from "./catalogue.js";
@@ -44,7 +51,7 @@ export function registerRun(program: Command): void {
     .command("run")
     .description(CATALOGUE.run.summary)
     .argument("<file>", "the .ioc program")
-    .option("--target <target>", "sim (our VM) or linux (the kernel, through bpf())", "sim")
+    .option("--target <target>", "vm (iochain's VM) or linux (the kernel, through bpf())", "vm")
     .requiredOption("--data <file>", "the data file the chain reads")
     .option("--arg <name=value>", "a parameter (repeat for each)", collectArg)
     .option("--json", "print the result as JSON")
@@ -87,7 +94,7 @@ export function registerRun(program: Command): void {
     )
     .action(async (file: string, opts: RunCliOptions) => {
       const args = opts.arg ?? {};
-      const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
+      const target = parseTarget<TargetName>(opts.target, ["sim", "linux"]);
       const { artifact } = await compileFile({
         file,
         bindExtents: opts.bindExtents,

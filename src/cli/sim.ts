@@ -1,18 +1,20 @@
-// iochain sim list | sim run EXPERIMENT [--param k=v ...] [--json] [--csv FILE] [--svg FILE]:
-// the storage-stack simulator (src/sim/, docs/sim.md). Not `iochain run --target sim`, which is
-// the VM. A progress bar shows on a terminal only (not in pipes or CI).
+// iochain sim list | sim run EXPERIMENT [--params FILE] [--param k=v ...] [--json] [--csv FILE]
+// [--svg FILE]: the storage-stack simulator (src/sim/, docs/sim.md). Not `iochain run --target
+// sim`, which is the VM. A progress bar shows on a terminal only (not in pipes or CI).
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { writeFileAtomic } from "../files.js";
 import { IochainError } from "../diagnostics.js";
 import { EXPERIMENTS } from "../sim/experiments/registry.js";
 import { paramLine, toCsv, toJson, toTable } from "../sim/format.js";
+import { type ParamFile, readParamFile } from "../sim/param-file.js";
 import { PARAM_SPECS } from "../sim/params.js";
 import { runExperiment } from "../sim/run.js";
 import { renderSvg } from "../sim/plot.js";
 
 interface RunOpts {
   param: string[];
+  params?: string;
   json?: boolean;
   csv?: string;
   svg?: string;
@@ -35,6 +37,14 @@ function parseParams(list: readonly string[]): Record<string, string> {
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** Which values came from --params FILE, and from where (the file's notes, once each). */
+function fileLine(path: string | undefined, file: ParamFile | undefined): string {
+  if (path === undefined || !file) return "";
+  const names = Object.keys(file.overrides);
+  const notes = [...new Set(Object.values(file.notes))];
+  return `from ${path}: ${names.join(" ")}${notes.length ? ` (${notes.join("; ")})` : ""}\n`;
 }
 
 export function registerSim(program: Command): void {
@@ -65,12 +75,17 @@ export function registerSim(program: Command): void {
       collect,
       [],
     )
+    .option(
+      "--params <file>",
+      "take parameters from a file (npm run bench -- sim-machine writes this machine's); --param overrides it",
+    )
     .option("--json", 'print {"experiment","params","rows"} as one JSON object')
     .option("--csv <file>", "write the rows as CSV (atomically)")
     .option("--svg <file>", "write a plot of the rows as SVG (atomically)")
     .option("--workers <n>", "worker threads for the points (default: the CPUs)")
     .action(async (experiment: string, opts: RunOpts) => {
-      const overrides = parseParams(opts.param);
+      const file = opts.params === undefined ? undefined : readParamFile(opts.params);
+      const overrides = { ...file?.overrides, ...parseParams(opts.param) };
       const workers = opts.workers === undefined ? undefined : Number(opts.workers);
       if (workers !== undefined && (!Number.isInteger(workers) || workers < 0))
         throw new IochainError("E0962", `--workers ${opts.workers}: expected a whole number`);
@@ -96,6 +111,6 @@ export function registerSim(program: Command): void {
       if (opts.csv !== undefined) writeFileAtomic(opts.csv, toCsv(out.rows));
       if (opts.svg !== undefined) writeFileAtomic(opts.svg, await renderSvg(out));
       if (opts.json) process.stdout.write(toJson(out));
-      else process.stdout.write(paramLine(out) + toTable(out));
+      else process.stdout.write(fileLine(opts.params, file) + paramLine(out) + toTable(out));
     });
 }

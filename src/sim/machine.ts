@@ -13,26 +13,34 @@ import { summarize } from "./point.js";
 import type { Trace } from "./trace.js";
 import type { Row } from "./experiments/types.js";
 
+/** What the model needs of this machine (one tree: per-hop costs depend on the tree's size). */
 export interface Calibration {
   /** C: one 512 B pread of a cached block. */
   pread_ns: number;
   /** C: the user-space search of one block in memory. */
   search_ns_per_hop: number;
-  /** Node: one 512 B pread (fs.readSync) of a cached block. */
-  node_pread_ns: number;
-  /** Node: one test run of the step program, wall time (koffi + bpf() + the step). */
+  /** Node: one test run of the step program per call, wall (koffi + bpf() + the step). */
   step_call_ns: number;
-  /** Node: one test run of a syscall program minus the program's own run time. */
-  test_run_ns: number;
   /** Node: the chain driver's own work per hop (runtime/driver.ts, its pread included). */
   driver_hop_ns: number;
-  /** Node: the kernel-chain runtime's fixed cost per call (runPacked), outside the kernel. */
+  /** Kernel chains: a runPacked call's fixed time (Node, the test run, the program's start). */
   runtime_call_ns: number;
-  /** Node: its cost per chain of a call (arguments in, the record out). */
+  /** Kernel chains: each chain's time in a call besides its hops (arguments in, record out). */
   runtime_chain_ns: number;
-  /** In the kernel: a chain's time per hop (bpf_copy_from_user + the step), from run_time_ns. */
+  /** Kernel chains: a hop in the kernel (bpf_copy_from_user of the block + the step). */
   chain_hop_ns: number;
 }
+
+/** The calibration's fields, in the order the parameters list them (m_<field>, m5_<field>). */
+export const CALIBRATION_FIELDS = [
+  "pread_ns",
+  "search_ns_per_hop",
+  "step_call_ns",
+  "driver_hop_ns",
+  "runtime_call_ns",
+  "runtime_chain_ns",
+  "chain_hop_ns",
+] as const satisfies readonly (keyof Calibration)[];
 
 export const MACHINE_PATHS = [
   "C pread loop",
@@ -51,9 +59,11 @@ function segmentsFor(path: MachinePath, hops: number, c: Calibration): Segments 
     case "per-step runtime":
       ns = hops * (c.driver_hop_ns + c.step_call_ns);
       break;
+    // One call per chain: the whole fixed cost of a call is this chain's.
     case "kernel chain K=1":
       ns = c.runtime_call_ns + c.runtime_chain_ns + hops * c.chain_hop_ns;
       break;
+    // One call per 64 chains: the fixed cost shared.
     case "kernel chains K=64":
       ns = c.runtime_call_ns / 64 + c.runtime_chain_ns + hops * c.chain_hop_ns;
       break;

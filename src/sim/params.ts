@@ -126,42 +126,80 @@ export const PARAM_SPECS = {
     source: "choice",
     note: "fairness: hops a chain may take before it yields (0: no cap)",
   },
-  // --- this machine, warm (`npm run bench -- sim-machine` measures each again, beside the
-  //     figures it predicts; the values here are one such run, t3) ---
+  // --- this machine, warm, one thread: m_* over the depth-3 tree (t3), m5_* over the depth-5
+  //     tree (t5), each cost measured over its own tree (a bigger tree misses more in the caches
+  //     and the TLB). `npm run bench -- sim-machine` measures each again, interleaved with the
+  //     figures it predicts, and writes them to a file `iochain sim run machine --params FILE`
+  //     reads; the values here are one such run (thread CPU time, 2026-12-06, load ~9) ---
   m_pread_ns: {
-    value: 394,
+    value: 366,
     source: "measured",
-    note: "C pread of a cached 512 B block (bench/c/calibrate.c)",
+    note: "t3: C pread of a cached 512 B block (bench/c/calibrate.c)",
   },
   m_search_ns_per_hop: {
-    value: 26,
+    value: 28,
     source: "measured",
-    note: "C search of a block in memory (bench/c/calibrate.c)",
+    note: "t3: C search of a block in memory (bench/c/calibrate.c)",
   },
   m_step_call_ns: {
-    value: 1233,
+    value: 1339,
     source: "measured",
-    note: "Node: a step's test run, wall (bench sim-machine)",
+    note: "t3: Node: a step's test run (bench sim-machine)",
   },
   m_driver_hop_ns: {
-    value: 1981,
+    value: 2170,
     source: "measured",
-    note: "Node: the chain driver per hop, pread included (bench sim-machine)",
+    note: "t3: Node: the chain driver per hop, its pread included (bench sim-machine)",
   },
   m_runtime_call_ns: {
-    value: 3474,
+    value: 3718,
     source: "measured",
-    note: "Node: kernel-chain runPacked call outside the kernel (bench sim-machine, K=4/16)",
+    note: "t3: kernel chains: a call's fixed cost: Node, test run, program start (fit, K=2..32)",
   },
   m_runtime_chain_ns: {
-    value: 113,
+    value: 170,
     source: "measured",
-    note: "Node: kernel-chain runtime per chain of a call (bench sim-machine, K=4/16)",
+    note: "t3: kernel chains: per chain outside its hops (fit over K=2..32)",
   },
   m_chain_hop_ns: {
-    value: 148,
+    value: 180,
     source: "measured",
-    note: "kernel: a chain's hop, copy + step (run_time_ns, bench sim-machine)",
+    note: "t3: kernel chains: a hop in the kernel, copy + step (run_time_ns, fit, K=2..32)",
+  },
+  m5_pread_ns: {
+    value: 445,
+    source: "measured",
+    note: "t5: C pread of a cached 512 B block (bench/c/calibrate.c)",
+  },
+  m5_search_ns_per_hop: {
+    value: 54,
+    source: "measured",
+    note: "t5: C search of a block in memory (bench/c/calibrate.c)",
+  },
+  m5_step_call_ns: {
+    value: 1330,
+    source: "measured",
+    note: "t5: Node: a step's test run (bench sim-machine)",
+  },
+  m5_driver_hop_ns: {
+    value: 1884,
+    source: "measured",
+    note: "t5: Node: the chain driver per hop, its pread included (bench sim-machine)",
+  },
+  m5_runtime_call_ns: {
+    value: 3842,
+    source: "measured",
+    note: "t5: kernel chains: a call's fixed cost: Node, test run, program start (fit, K=2..32)",
+  },
+  m5_runtime_chain_ns: {
+    value: 149,
+    source: "measured",
+    note: "t5: kernel chains: per chain outside its hops (fit over K=2..32)",
+  },
+  m5_chain_hop_ns: {
+    value: 258,
+    source: "measured",
+    note: "t5: kernel chains: a hop in the kernel, copy + step (run_time_ns, fit, K=2..32)",
   },
   lookups: { value: 20_000, source: "choice", note: "lookups per point" },
   keys: { value: 4_000, source: "choice", note: "keys in each generated tree" },

@@ -29,7 +29,7 @@ describe("iochain compile", () => {
   it("writes raw bytecode atomically that the VM command runs", () => {
     const out = path.join(dir, "lookup.bin");
     const r = runCli(["compile", lookup, "-o", out]);
-    expect(r.stdout).toMatch(/lookup\.bin: lookup, \d+ instructions \(raw, target sim\)/);
+    expect(r.stdout).toMatch(/lookup\.bin: lookup, \d+ instructions \(raw, target vm\)/);
     expect(readFileSync(out).length % 8).toBe(0);
     expect(runCli(["disasm", out]).code).toBe(0);
   });
@@ -49,7 +49,7 @@ describe("iochain compile", () => {
 });
 
 describe("iochain run", () => {
-  const targets = kernel.ok ? ["sim", "linux"] : ["sim"];
+  const targets = kernel.ok ? ["vm", "linux"] : ["vm"];
   for (const target of targets) {
     it(`finds a present key and fails an absent one (${target})`, () => {
       const key = tree.keys[tree.keys.length >> 1];
@@ -84,6 +84,32 @@ describe("iochain run", () => {
       });
     });
   }
+
+  it("takes --target sim, the VM's old name, with a one-line note on standard error", () => {
+    const key = tree.keys[0];
+    const r = runCli([
+      "run",
+      lookup,
+      "--target",
+      "sim",
+      "--data",
+      data,
+      "--arg",
+      `key=${key}`,
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "done" });
+    expect(r.stderr).toBe(
+      "note: --target sim is now --target vm (the VM; `iochain sim` is the storage-stack simulator)\n",
+    );
+    const c = runCli(["compile", lookup, "--target", "sim", "--json"]);
+    expect(JSON.parse(c.stdout)).toMatchObject({ target: "vm", emit: "asm" });
+    expect(c.stderr.trim().split("\n")).toHaveLength(1);
+    expect(
+      runCli(["run", lookup, "--target", "vm", "--data", data, "--arg", `key=${key}`]).stderr,
+    ).toBe("");
+  });
 
   it("explains bad arguments", () => {
     expect(runCli(["run", lookup, "--data", data, "--arg", "key=abc"]).stderr).toMatch(

@@ -52,7 +52,7 @@ describe("usage", () => {
     );
     const kernel = await runCliAsync(["run", good, "--data", good, "--target", "kernel"]);
     expect(kernel.stderr).toMatch(
-      /hint: --target takes sim, linux \(the kernel is --target linux\)/,
+      /hint: --target takes vm, linux \(the kernel is --target linux\)/,
     );
   });
 

@@ -36,7 +36,7 @@ function expected(key: bigint): { status: string; value: string | null; hops: nu
 
 describe("iochain run --args-file", () => {
   const modes: [string, string[]][] = [
-    ["sim", ["--target", "sim"]],
+    ["vm", ["--target", "vm"]],
     ["kernel chains", ["--target", "linux"]],
     [
       "kernel chains, batches of 7, 3 threads",
@@ -45,7 +45,7 @@ describe("iochain run --args-file", () => {
     ["per step", ["--target", "linux", "--chain", "step"]],
   ];
   for (const [what, flags] of modes) {
-    it.skipIf(what !== "sim" && noBpf !== undefined)(
+    it.skipIf(what !== "vm" && noBpf !== undefined)(
       `${what}: one JSON result per line, as the reference answers`,
       () => {
         const r = runCli(["run", lookup, "--data", data, "--args-file", argsFile, ...flags]);

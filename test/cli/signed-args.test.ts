@@ -50,7 +50,7 @@ if (!kernel.ok) console.warn(`skipping the linux-target signed runs: ${kernel.re
 
 describe("signed parameters and signed comparisons", () => {
   const probes = [...keys, -6n, -4n, -2n, 2n, 129n, -(1n << 62n), 1n << 62n];
-  for (const target of kernel.ok ? ["sim", "linux"] : ["sim"]) {
+  for (const target of kernel.ok ? ["vm", "linux"] : ["vm"]) {
     it(`--arg rowid=-5, and every probe through --args-file, in the i64 order (${target})`, () => {
       const one = runCli([
         "run",
