@@ -36,11 +36,20 @@ export function whyElided(pass: string): string {
 }
 
 /** What the instruction defining `v` makes of it, as the reason a check on it had to stay. */
-function describeDef(f: Func, v: VReg): string {
+function describeDef(f: Func, v: VReg, depth = 0): string {
   if (f.params.includes(v)) return "the value comes into the function as an argument";
-  let def: Inst | undefined;
-  for (const b of f.blocks) for (const i of b.insns) if (defOf(i) === v) def ??= i;
-  if (!def) return "the value has several definitions (a loop or a join), so no single one bounds it";
+  const defs: Inst[] = [];
+  for (const b of f.blocks) for (const i of b.insns) if (defOf(i) === v) defs.push(i);
+  if (defs.length !== 1)
+    return "the value has several definitions (a loop or a join), so no single one bounds it";
+  const def = defs[0];
+  // Copies and widenings keep the value: say where it came from.
+  if (depth < 8 && def.op === "mov" && typeof def.src !== "bigint")
+    return describeDef(f, def.src, depth + 1);
+  if (depth < 8 && def.op === "unary" && def.un.startsWith("zext")) {
+    const inner = describeDef(f, def.a, depth + 1);
+    return def.un === "zext32" || inner.includes("argument") ? inner : `${inner} (narrowed by ${def.un})`;
+  }
   switch (def.op) {
     case "load":
       return def.signed || def.width === 8

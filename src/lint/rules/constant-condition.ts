@@ -65,7 +65,8 @@ export const constantCondition: LintRule = {
       if (!d) {
         // `a && b`: a part that is decided is reported on its own.
         if (e.kind === "binary" && (e.op === "&&" || e.op === "||"))
-          for (const part of childrenOf(e)) report(part, `this part of the ${what}`);
+          for (const part of childrenOf(e))
+            report(part, what.startsWith("this part") ? what : `this part of ${what}`);
         return;
       }
       out.push({
