@@ -6,6 +6,10 @@
 import type { SourcePos } from "../diagnostics.js";
 import type { Func, Inst, Module, Term, VReg } from "../compiler/ir/ir.js";
 import { defOf } from "../compiler/ir/ir.js";
+import { MapIndex } from "../abi/artifact.js";
+
+/** The storage function (Module.funcs[0], whose first parameter is ctx), by itself. */
+const entryOf = new WeakMap<Func, Func>();
 
 type CheckTerm = Extract<Term, { op: "check" }>;
 
@@ -50,6 +54,12 @@ function describeDef(f: Func, v: VReg, depth = 0): string {
     const inner = describeDef(f, def.a, depth + 1);
     return def.un === "zext32" || inner.includes("argument") ? inner : `${inner} (narrowed by ${def.un})`;
   }
+  const fromCtx =
+    def.op === "load" && def.addr.base.kind === "reg" && def.addr.base.reg === f.params[0];
+  if (fromCtx && f === entryOf.get(f))
+    return "the value is a parameter of the chain (read from ctx): any value can come in";
+  if (def.op === "load" && def.addr.base.kind === "map" && def.addr.base.map === MapIndex.scratch)
+    return "the value is kept in scratch (state, or laundered where paths meet), which the verifier reads as any value";
   switch (def.op) {
     case "load":
       return def.signed || def.width === 8
@@ -89,6 +99,7 @@ export function trackBoundsChecks(): {
       done = true;
       return;
     }
+    if (m.funcs[0]) entryOf.set(m.funcs[0], m.funcs[0]);
     const now = checksOf(m);
     const fresh = [...now.keys()].filter((t) => !fates.has(t));
     for (const [t] of live) {

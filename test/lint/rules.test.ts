@@ -286,7 +286,7 @@ storage fn f() block 512 {
     const notes = r.diagnostics.filter((d) => d.code === "E0718");
     const at = (line: number) => notes.filter((d) => d.pos?.line === line).map((d) => d.message);
     expect(at(2).join()).toMatch(/elided: a check or comparison before it, or how the value is computed/);
-    expect(at(3).join()).toMatch(/kept: the value comes into the function as an argument|kept: the value is loaded/);
+    expect(at(3).join()).toMatch(/kept: the value is a parameter of the chain \(read from ctx\)/);
     expect(notes.every((d) => d.severity === "note")).toBe(true);
   });
 
