@@ -14,7 +14,7 @@ const isField = (l: FmtLine): boolean => {
 };
 
 export function alignFields(lines: FmtLine[]): void {
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     let j = i;
     while (j < lines.length && isField(lines[j]) && lines[j].depth === lines[i].depth) j++;
     if (j - i >= 2 && lines.slice(i, j).some((l) => l.aligned)) {

@@ -23,20 +23,48 @@ type Node = Token | { open: Token; body: Node[]; close: Token };
 const isTok = (n: Node): n is Token => "text" in n;
 
 const OPERATORS = [
-  "<<=", ">>=", "..", "::", "->", "==", "!=", "<=", ">=", "&&", "||", "<<", ">>",
-  "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
+  "<<=",
+  ">>=",
+  "..",
+  "::",
+  "->",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "<<",
+  ">>",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "&=",
+  "|=",
+  "^=",
 ];
 /** Binary operators by binding strength (docs/language.md, Expressions): lower binds looser. */
 const PRECEDENCE: Record<string, number> = {
   "||": 1,
   "&&": 2,
-  "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3,
+  "==": 3,
+  "!=": 3,
+  "<": 3,
+  "<=": 3,
+  ">": 3,
+  ">=": 3,
   "|": 4,
   "^": 5,
   "&": 6,
-  "<<": 7, ">>": 7,
-  "+": 8, "-": 8,
-  "*": 9, "/": 9, "%": 9,
+  "<<": 7,
+  ">>": 7,
+  "+": 8,
+  "-": 8,
+  "*": 9,
+  "/": 9,
+  "%": 9,
 };
 const HEADER_CLAUSES = new Set(["reads", "block", "start", "max_chain"]);
 const SCAN_CLAUSES = new Set(["let", "until", "filter", "emit"]);
@@ -44,7 +72,7 @@ const SCAN_CLAUSES = new Set(["let", "until", "filter", "emit"]);
 function tokenize(code: string): Token[] {
   const out: Token[] = [];
   let space = false;
-  for (let i = 0; i < code.length; ) {
+  for (let i = 0; i < code.length;) {
     const ch = code[i];
     if (ch === " ") {
       space = true;
@@ -107,8 +135,7 @@ function flat(n: Node, first = true): string {
 }
 
 const firstToken = (n: Node): Token => (isTok(n) ? n : n.open);
-const isOperand = (n: Node | undefined) =>
-  n !== undefined && (!isTok(n) || /^[\w"]/.test(n.text));
+const isOperand = (n: Node | undefined) => n !== undefined && (!isTok(n) || /^[\w"]/.test(n.text));
 
 /** Whether nodes[k] is a binary operator written with blanks on both sides. */
 function isBreakableOp(nodes: Node[], k: number): boolean {
@@ -172,7 +199,11 @@ function node(n: Node): Doc {
   const shown = trailing ? list.slice(0, -1) : list;
   return group([
     n.open.text,
-    indent([softline, shown.map((it, k) => [k > 0 ? [",", line] : "", run(it)]), trailing ? [",", breakParent] : ""]),
+    indent([
+      softline,
+      shown.map((it, k) => [k > 0 ? [",", line] : "", run(it)]),
+      trailing ? [",", breakParent] : "",
+    ]),
     softline,
     n.close.text,
   ]);
@@ -196,7 +227,11 @@ function fieldList(n: Exclude<Node, Token>): Doc {
       : run(it);
   return group([
     "{",
-    indent([line, shown.map((it, k) => [k > 0 ? [",", line] : "", field(it)]), trailing ? "," : ""]),
+    indent([
+      line,
+      shown.map((it, k) => [k > 0 ? [",", line] : "", field(it)]),
+      trailing ? "," : "",
+    ]),
     line,
     "}",
   ]);
@@ -215,14 +250,23 @@ export function statementDoc(code: string, multiline = false): Doc {
       ? "header"
       : head === "scan"
         ? "scan"
-        : ["layout", "output", "aggregate"].includes(head) || (head === "pub" && second === "layout")
+        : ["layout", "output", "aggregate"].includes(head) ||
+            (head === "pub" && second === "layout")
           ? "fields"
           : "plain";
   if (kind === "fields") {
-    const k = nodes.findIndex((n) => !isTok(n) && n.open.text === "{" && n.body.some((b) => isTok(b) && b.text === ","));
+    const k = nodes.findIndex(
+      (n) => !isTok(n) && n.open.text === "{" && n.body.some((b) => isTok(b) && b.text === ","),
+    );
     if (k > 0) {
-      const before = nodes.slice(0, k).map((n, i) => flat(n, i === 0)).join("");
-      const after = nodes.slice(k + 1).map((n) => flat(n, false)).join("");
+      const before = nodes
+        .slice(0, k)
+        .map((n, i) => flat(n, i === 0))
+        .join("");
+      const after = nodes
+        .slice(k + 1)
+        .map((n) => flat(n, false))
+        .join("");
       return [before, " ", fieldList(nodes[k] as Exclude<Node, Token>), after];
     }
   }
@@ -237,7 +281,10 @@ export function statementDoc(code: string, multiline = false): Doc {
     if (isClause || isBody) segments.push([]);
     segments[segments.length - 1].push(n);
   });
-  const body = kind === "header" && segments.length > 1 && (segments[segments.length - 1][0] as Token).text === "{";
+  const body =
+    kind === "header" &&
+    segments.length > 1 &&
+    (segments[segments.length - 1][0] as Token).text === "{";
   const middle = body ? segments.slice(1, -1) : segments.slice(1);
   return group([
     run(segments[0]),

@@ -51,7 +51,10 @@ const printer: Printer<FmtFile> = {
         st.code !== undefined &&
         depth * options.tabWidth + st.code.length <= options.printWidth;
       if (st.code !== undefined && !fits) {
-        emit(depth, false, [statementDoc(st.code, st.lines.length > 1), st.comment ? lineSuffix(st.comment) : ""]);
+        emit(depth, false, [
+          statementDoc(st.code, st.lines.length > 1),
+          st.comment ? lineSuffix(st.comment) : "",
+        ]);
         continue;
       }
       for (const line of st.lines) {

@@ -105,12 +105,3 @@ export function forEachExpr(e: A.Expr, visit: (e: A.Expr) => void): void {
   visit(e);
   for (const c of childrenOf(e)) forEachExpr(c, visit);
 }
-
-/** Every expression of every statement of the bodies, with the statement that holds it. */
-export function forEachExprIn(bodies: Body[], visit: (e: A.Expr, s: A.Stmt) => void): void {
-  for (const body of bodies)
-    for (const block of body.blocks)
-      forEachStmt(block, (s) => {
-        for (const e of exprsOf(s)) forEachExpr(e, (x) => visit(x, s));
-      });
-}

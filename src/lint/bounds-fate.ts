@@ -52,7 +52,9 @@ function describeDef(f: Func, v: VReg, depth = 0): string {
     return describeDef(f, def.src, depth + 1);
   if (depth < 8 && def.op === "unary" && def.un.startsWith("zext")) {
     const inner = describeDef(f, def.a, depth + 1);
-    return def.un === "zext32" || inner.includes("argument") ? inner : `${inner} (narrowed by ${def.un})`;
+    return def.un === "zext32" || inner.includes("argument")
+      ? inner
+      : `${inner} (narrowed by ${def.un})`;
   }
   const fromCtx =
     def.op === "load" && def.addr.base.kind === "reg" && def.addr.base.reg === f.params[0];
@@ -77,8 +79,7 @@ function describeDef(f: Func, v: VReg, depth = 0): string {
 
 const checksOf = (m: Module): Map<CheckTerm, Func> => {
   const out = new Map<CheckTerm, Func>();
-  for (const f of m.funcs)
-    for (const b of f.blocks) if (b.term.op === "check") out.set(b.term, f);
+  for (const f of m.funcs) for (const b of f.blocks) if (b.term.op === "check") out.set(b.term, f);
   return out;
 };
 

@@ -59,11 +59,11 @@ export function exactRange(e: A.Expr, leaf?: (e: A.Expr) => Range | undefined): 
             ? { lo: a.lo << b.lo, hi: a.hi << b.hi }
             : own;
         case "&":
-          return a.lo >= 0n && b.lo >= 0n
-            ? { lo: 0n, hi: a.hi < b.hi ? a.hi : b.hi }
-            : own;
+          return a.lo >= 0n && b.lo >= 0n ? { lo: 0n, hi: a.hi < b.hi ? a.hi : b.hi } : own;
         case "%":
-          return a.lo >= 0n && b.lo > 0n ? { lo: 0n, hi: a.hi < b.hi - 1n ? a.hi : b.hi - 1n } : own;
+          return a.lo >= 0n && b.lo > 0n
+            ? { lo: 0n, hi: a.hi < b.hi - 1n ? a.hi : b.hi - 1n }
+            : own;
         case "/":
           return a.lo >= 0n && b.lo > 0n ? { lo: a.lo / b.hi, hi: a.hi / b.lo } : own;
         case ">>":
@@ -96,7 +96,13 @@ export function valueRange(e: A.Expr): Range | undefined {
 export function mayWrap(e: A.Expr, leaf?: (e: A.Expr) => Range | undefined): A.Expr | undefined {
   if (e.constValue !== undefined || e.ty?.kind !== "int") return undefined;
   const kids =
-    e.kind === "binary" ? [e.left, e.right] : e.kind === "cast" ? [e.operand] : e.kind === "if" ? [e.then, e.else] : [];
+    e.kind === "binary"
+      ? [e.left, e.right]
+      : e.kind === "cast"
+        ? [e.operand]
+        : e.kind === "if"
+          ? [e.then, e.else]
+          : [];
   for (const k of kids) {
     const inner = mayWrap(k, leaf);
     if (inner) return inner;

@@ -62,7 +62,7 @@ describe("iochain fmt (the prettier plugin)", () => {
   it("breaks long lines at printWidth: calls, binary expressions, headers, scans, field lists", async () => {
     const long = [
       "layout Entry: little { key_hash: u64, value_offset: u64, value_length: u32, flags: u32 }",
-      "storage fn find(key: u64, seed: u64) -> u64 reads \"table.db\" block 4096 max_chain 8 {",
+      'storage fn find(key: u64, seed: u64) -> u64 reads "table.db" block 4096 max_chain 8 {',
       "    output { key: u64, ptr: u64 } capacity 32;",
       "    let h = mix(key ^ seed, seed + 0x9e3779b97f4a7c15, key * 31 + seed * 17, seed >> 3); // hash",
       "    if (u64le at 0) == key && (u64le at 8) != seed && (u32le at 16) as u64 > key + seed + 1 {",
@@ -74,7 +74,8 @@ describe("iochain fmt (the prettier plugin)", () => {
       "",
     ].join("\n");
     const out = await formatIoc(long, 60);
-    for (const l of out.split("\n")) if (!l.includes("//")) expect(l.length, l).toBeLessThanOrEqual(60);
+    for (const l of out.split("\n"))
+      if (!l.includes("//")) expect(l.length, l).toBeLessThanOrEqual(60);
     expect(await formatIoc(out, 60)).toBe(out);
     expect(split(out)).toEqual(split(long));
     expect(out).toContain(
@@ -87,9 +88,15 @@ describe("iochain fmt (the prettier plugin)", () => {
         "    ); // hash",
       ].join("\n"),
     );
-    expect(out).toContain('storage fn find(key: u64, seed: u64) -> u64\n    reads "table.db"\n    block 4096\n    max_chain 8\n{');
-    expect(out).toContain("    scan i in 0 .. (u32le at 0) max 60\n        let k = u64le at (8 + i * 8)\n        filter k >= key\n");
-    expect(out).toContain("layout Entry: little {\n    key_hash:     u64,\n    value_offset: u64,\n");
+    expect(out).toContain(
+      'storage fn find(key: u64, seed: u64) -> u64\n    reads "table.db"\n    block 4096\n    max_chain 8\n{',
+    );
+    expect(out).toContain(
+      "    scan i in 0 .. (u32le at 0) max 60\n        let k = u64le at (8 + i * 8)\n        filter k >= key\n",
+    );
+    expect(out).toContain(
+      "layout Entry: little {\n    key_hash:     u64,\n    value_offset: u64,\n",
+    );
     expect(out).toMatch(/if \(u64le at 0\) == key &&\n {8}\(u64le at 8\) != seed &&/);
     // The same text at the default width of 100 breaks less, and an untouched short line stays.
     const wide = await formatIoc(long);

@@ -214,7 +214,11 @@ storage fn f(a: u32, b: u8) -> u64 block 512 {
     expect(codesOf(fine)).not.toContain("warning:E0713");
   });
 
-  const scan = (agg: string, emit: string, extra = "") => `storage fn f(lo: u64) block 512 max_chain 4 {
+  const scan = (
+    agg: string,
+    emit: string,
+    extra = "",
+  ) => `storage fn f(lo: u64) block 512 max_chain 4 {
     output { a: u32, b: u32, total: u64 } capacity 64;
     aggregate { s: ${agg} };
     scan i in 0 .. (u32le at 0) max 60
@@ -265,7 +269,9 @@ storage fn f() block 512 {
       "the program writes size[2]",
     ]);
     expect(onInsns(xrpFanout, fanout, { target: "linux" })).toEqual([]);
-    expect(onInsns(xrpFanout, [mov61, st(6, 16), st(6, 144), MOV0, EXIT], { target: "xrp" })).toEqual([]);
+    expect(
+      onInsns(xrpFanout, [mov61, st(6, 16), st(6, 144), MOV0, EXIT], { target: "xrp" }),
+    ).toEqual([]);
   });
 
   it("E0717: rows one block can emit above the output capacity", () => {
@@ -285,14 +291,15 @@ storage fn f() block 512 {
     const r = lintSource(src, "t.ioc", { target: "linux", reportBounds: true });
     const notes = r.diagnostics.filter((d) => d.code === "E0718");
     const at = (line: number) => notes.filter((d) => d.pos?.line === line).map((d) => d.message);
-    expect(at(2).join()).toMatch(/elided: a check or comparison before it, or how the value is computed/);
+    expect(at(2).join()).toMatch(
+      /elided: a check or comparison before it, or how the value is computed/,
+    );
     expect(at(3).join()).toMatch(/kept: the value is a parameter of the chain \(read from ctx\)/);
     expect(notes.every((d) => d.severity === "note")).toBe(true);
   });
 
   it("E0719: a map value past the kernel's KMALLOC_MAX_SIZE", () => {
-    const fields = (n: number) =>
-      Array.from({ length: n }, (_, k) => `f${k}: u64`).join(", ");
+    const fields = (n: number) => Array.from({ length: n }, (_, k) => `f${k}: u64`).join(", ");
     const wide = (n: number, cap: number) => `storage fn f() block 512 {
     output { ${fields(n)} } capacity ${cap};
     scan i in 0 .. (u32le at 0) max 8 emit { ${Array.from({ length: n }, (_, k) => `f${k}: i as u64`).join(", ")} };

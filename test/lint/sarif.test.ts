@@ -120,7 +120,9 @@ describe("iochain lint", () => {
     const r = runCli(["lint", "--report", "bounds", reads]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/reads\.ioc:2:\d+: note\[E0718\]: bounds: the check \(≤ 511\) elided/);
-    expect(r.stdout).toMatch(/note\[E0718\]: bounds: the check \(≤ 511\) kept: the value is a parameter of the chain/);
+    expect(r.stdout).toMatch(
+      /note\[E0718\]: bounds: the check \(≤ 511\) kept: the value is a parameter of the chain/,
+    );
     expect(runCli(["lint", reads]).stdout).not.toContain("E0718");
     expect(runCli(["lint", "--report", "speed", reads]).code).toBe(2);
   });

@@ -21,7 +21,8 @@ export const boundsReport: LintRule = {
       const kept = fates.filter((f) => f.elidedBy === undefined);
       const elided = fates.filter((f) => f.elidedBy !== undefined);
       const bound = `≤ ${fates[0].max}`;
-      const count = (n: number) => (fates.length > 1 ? `${n} of ${fates.length} checks` : "the check");
+      const count = (n: number) =>
+        fates.length > 1 ? `${n} of ${fates.length} checks` : "the check";
       const parts: string[] = [];
       if (elided.length > 0)
         parts.push(

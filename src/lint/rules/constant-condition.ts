@@ -10,7 +10,8 @@ import { valueRange } from "../value-range.js";
 /** true/false when `e` (a bool) always has that value, with why; undefined when it varies. */
 export function decide(e: A.Expr): { value: boolean; why: string } | undefined {
   if (e.ty?.kind !== "bool") return undefined;
-  if (e.constValue !== undefined) return { value: e.constValue !== 0n, why: "its value is a constant" };
+  if (e.constValue !== undefined)
+    return { value: e.constValue !== 0n, why: "its value is a constant" };
   if (e.kind === "unary" && e.op === "!") {
     const d = decide(e.operand);
     return d && { value: !d.value, why: d.why };
@@ -35,9 +36,14 @@ export function decide(e: A.Expr): { value: boolean; why: string } | undefined {
   const disjoint = a.hi < b.lo || b.hi < a.lo;
   const same = a.lo === a.hi && b.lo === b.hi && a.lo === b.lo;
   const eq = disjoint ? false : same ? true : undefined;
-  const value = { "<": lt, "<=": le, ">": gt, ">=": ge, "==": eq, "!=": eq === undefined ? undefined : !eq }[
-    e.op as "<"
-  ];
+  const value = {
+    "<": lt,
+    "<=": le,
+    ">": gt,
+    ">=": ge,
+    "==": eq,
+    "!=": eq === undefined ? undefined : !eq,
+  }[e.op as "<"];
   return value === undefined ? undefined : { value, why };
 }
 

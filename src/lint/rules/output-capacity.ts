@@ -23,7 +23,8 @@ export const outputCapacity: LintRule = {
     const { storage } = cx.checked();
     const output = storage.output;
     if (!output || storage.scans.length === 0) return [];
-    const bodies = storage.stages.length > 0 ? storage.stages.map((s) => s.body) : [storage.item.body];
+    const bodies =
+      storage.stages.length > 0 ? storage.stages.map((s) => s.body) : [storage.item.body];
     const worst = bodies
       .map((b) => ({ b, rows: rowsPerBlock(b) }))
       .reduce((a, c) => (c.rows > a.rows ? c : a));
@@ -35,7 +36,10 @@ export const outputCapacity: LintRule = {
         severity: "warning",
         code: this.code,
         message: `one block can emit ${worst.rows} rows but the output holds ${output.capacity}: such a block suspends the chain up to ${runs - 1n} time(s), each a return to user space${cx.options.target === "xrp" ? " (on XRP: the in-kernel chain ends and user space re-issues the read)" : ""}`,
-        pos: decl?.kind === "output" && decl.capacity ? decl.capacity.span : (decl?.span ?? cx.programPos),
+        pos:
+          decl?.kind === "output" && decl.capacity
+            ? decl.capacity.span
+            : (decl?.span ?? cx.programPos),
         hint: `declare \`capacity ${worst.rows}\` if the scratch can hold it, or keep the suspensions (every row still arrives once, in order)`,
       },
     ];

@@ -29,9 +29,16 @@ function capacityOf(scan: A.ScanStmt, blockSize: number): { n: bigint; by: strin
       if (x.kind === "at")
         forEachExpr(x.offset, (o) => {
           if (o.kind !== "binary" || o.op !== "*") return;
-          const k = isVar(o.left, scan) ? o.right.constValue : isVar(o.right, scan) ? o.left.constValue : undefined;
+          const k = isVar(o.left, scan)
+            ? o.right.constValue
+            : isVar(o.right, scan)
+              ? o.left.constValue
+              : undefined;
           if (k !== undefined && k > 0n)
-            offer(BigInt(blockSize) / k, `records ${k} bytes apart fill the ${blockSize}-byte block ${BigInt(blockSize) / k} times`);
+            offer(
+              BigInt(blockSize) / k,
+              `records ${k} bytes apart fill the ${blockSize}-byte block ${BigInt(blockSize) / k} times`,
+            );
         });
     });
   return best;

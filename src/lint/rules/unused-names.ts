@@ -57,7 +57,8 @@ export const unusedNames: LintRule = {
           for (const e of exprsOf(s)) read(e);
           if (s.kind === "assign") {
             // `x += 1` reads x; `x = 1` does not. State is kept across blocks: any mention counts.
-            if (s.op !== "=" || s.target.binding?.kind === "state") used.add(keyOf(s.target.binding));
+            if (s.op !== "=" || s.target.binding?.kind === "state")
+              used.add(keyOf(s.target.binding));
           } else if (s.kind === "let") {
             const names = s.pattern.kind === "name" ? [s.pattern.name] : s.pattern.names;
             names.forEach((n, k) => local(s.mutable ? "variable" : "binding", n, s.locals?.[k]));

@@ -1,7 +1,17 @@
 // E0716: XRP's context has 16 next-read slots (next_addr[16], size[16]) — a fan-out of up to 16 —
 // but its released code issues only next_addr[0] ("fanout is not supported"). On --target xrp
 // the program must write no other slot: a write there is a read that never happens.
-import { Alu, Class, Jmp, LD_IMM64, Mode, classOf, modeOf, opOf, srcOf } from "../../bpf/opcodes.js";
+import {
+  Alu,
+  Class,
+  Jmp,
+  LD_IMM64,
+  Mode,
+  classOf,
+  modeOf,
+  opOf,
+  srcOf,
+} from "../../bpf/opcodes.js";
 import { type Insn, slotOffsets } from "../../bpf/insn.js";
 import { XRP_FANOUT, XrpCtx } from "../../object/xrp-layout.js";
 import { functionsOf } from "../functions.js";
@@ -37,7 +47,8 @@ function step(insn: Insn, h: Holders): Holders {
   } else if (cls === Class.ALU64 && opOf(insn.code) === Alu.MOV && srcOf(insn.code) === 0x08) {
     if (regs.has(insn.src)) regs.add(insn.dst);
     else regs.delete(insn.dst);
-  } else if (cls === Class.ALU || cls === Class.ALU64 || insn.code === LD_IMM64) regs.delete(insn.dst);
+  } else if (cls === Class.ALU || cls === Class.ALU64 || insn.code === LD_IMM64)
+    regs.delete(insn.dst);
   return { regs, slots };
 }
 
@@ -69,7 +80,8 @@ export function ctxStores(insns: readonly Insn[]): [number, number][] {
     for (const s of succ(pc)) {
       const old = before.get(s);
       const merged = old ? meet(old, after) : after;
-      if (old && merged.regs.size === old.regs.size && merged.slots.size === old.slots.size) continue;
+      if (old && merged.regs.size === old.regs.size && merged.slots.size === old.slots.size)
+        continue;
       before.set(s, merged);
       work.push(s);
     }
