@@ -4,7 +4,8 @@
 // - before the clauses of a storage function's header (`reads`, `block`, `start`, `max_chain`,
 //   and its `{`) and of a scan (`let`, `until`, `filter`, `emit`);
 // - after a binary operator written with blanks on both sides (`a + b`, `x && y`);
-// - inside the braces of a one-line `layout`, `output` or `aggregate` field list.
+// - inside the braces of a one-line `layout`, `output` or `aggregate` field list, and of a block
+//   written on one line (`if c { fail x; }`: a statement a line).
 // Each group breaks only when it does not fit printWidth (prettier's group/indent/line/softline),
 // so a statement that fits is printed on one line. Tokens and their order never change.
 import type { Doc } from "prettier";
@@ -161,6 +162,18 @@ function plainRun(nodes: Node[]): Doc[] {
  * them (`a && b` before `x + y`); each operand breaks the same way inside its own group.
  */
 function run(nodes: Node[]): Doc {
+  // Blocks in the run (`if c { ... } else { ... }`) break at the run's own indentation, not
+  // inside an operand's: the run is printed piece by piece around them.
+  const at = nodes.findIndex(isBlock);
+  if (at >= 0 && nodes.length > 1) {
+    const before = nodes.slice(0, at);
+    const after = nodes.slice(at + 1);
+    return [
+      before.length > 0 ? [run(before), firstToken(nodes[at]).space ? " " : ""] : "",
+      block(nodes[at] as Exclude<Node, Token>),
+      after.length > 0 ? [firstToken(after[0]).space ? " " : "", run(after)] : "",
+    ];
+  }
   const ops = nodes.map((_, k) => k).filter((k) => isBreakableOp(nodes, k));
   if (ops.length === 0) return plainRun(nodes);
   const loosest = Math.min(...ops.map((k) => PRECEDENCE[(nodes[k] as Token).text]));
@@ -193,6 +206,7 @@ function items(body: Node[]): Node[][] {
 
 function node(n: Node): Doc {
   if (isTok(n)) return n.text;
+  if (isBlock(n)) return block(n as Exclude<Node, Token>);
   if (n.open.text === "{" || n.body.length === 0) return flat(n);
   const list = items(n.body);
   const trailing = list.length > 1 && list[list.length - 1].length === 0;
@@ -207,6 +221,21 @@ function node(n: Node): Doc {
     softline,
     n.close.text,
   ]);
+}
+
+/** Braces holding statements. */
+const isBlock = (n: Node): boolean =>
+  !isTok(n) && n.open.text === "{" && n.body.some((b) => isTok(b) && b.text === ";");
+
+/** A block written on one line (`if c { fail x; }`): a statement a line when it breaks. */
+function block(n: Exclude<Node, Token>): Doc {
+  const stmts: Node[][] = [[]];
+  for (const b of n.body) {
+    stmts[stmts.length - 1].push(b);
+    if (isTok(b) && b.text === ";") stmts.push([]);
+  }
+  const shown = stmts.filter((st) => st.length > 0);
+  return group(["{", indent(shown.map((st) => [line, run(st)])), line, "}"]);
 }
 
 /** A field list in braces, one field a line (types aligned, as align.ts does) when it breaks. */

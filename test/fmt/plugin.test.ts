@@ -1,6 +1,7 @@
-// The formatter on every example, stdlib module and compiler fixture: formatting twice changes
-// nothing the second time, every comment is kept in order, and each program compiles to the same
-// instructions as before (modules: the same tokens). And `iochain fmt` as a user runs it.
+// The formatter on every example, stdlib module and compiler fixture, at the default width and at a
+// narrow one that breaks most statements: formatting twice changes nothing the second time, every
+// comment is kept in order, and each program compiles to the same instructions as before (their
+// source positions aside; modules: the same tokens). And `iochain fmt` as a user runs it.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +30,9 @@ function split(source: string): { comments: string[]; code: string } {
   return { comments, code: code.replace(/\s+/g, "") };
 }
 
+/** A printWidth that breaks most statements of the corpus. */
+const NARROW = 40;
+
 describe("iochain fmt (the prettier plugin)", () => {
   it("has the files to format", () => {
     expect(files.length).toBeGreaterThanOrEqual(80);
@@ -45,6 +49,10 @@ describe("iochain fmt (the prettier plugin)", () => {
       const after = split(once);
       expect(after.comments).toEqual(before.comments);
       expect(after.code).toBe(before.code);
+      // At a narrow width most statements break: still idempotent, the same tokens and comments.
+      const narrow = await formatIoc(source, NARROW);
+      expect(await formatIoc(narrow, NARROW)).toBe(narrow);
+      expect(split(narrow)).toEqual(before);
       if (/^\s*storage\s+fn\b/m.test(source)) {
         let original;
         try {
@@ -55,6 +63,7 @@ describe("iochain fmt (the prettier plugin)", () => {
         // The same instructions; their source positions move with the code (lines broken/joined).
         const bare = (insns: typeof original.insns) => insns.map(({ pos: _pos, ...insn }) => insn);
         expect(bare(compile(once, file).insns)).toEqual(bare(original.insns));
+        expect(bare(compile(narrow, file).insns)).toEqual(bare(original.insns));
       }
     });
   }
