@@ -37,7 +37,7 @@ export function exactRange(e: A.Expr, leaf?: (e: A.Expr) => Range | undefined): 
     return r && x.ty?.kind === "int" && !within(r, typeRange(x.ty)) ? typeRange(x.ty) : r;
   };
   const fromLeaf = leaf?.(e);
-  if (fromLeaf) return fromLeaf;
+  if (fromLeaf) return within(fromLeaf, own) ? fromLeaf : own;
   switch (e.kind) {
     case "cast": {
       const r = sub(e.operand);
@@ -85,8 +85,8 @@ export function exactRange(e: A.Expr, leaf?: (e: A.Expr) => Range | undefined): 
 }
 
 /** The range of `e` as it is at run time: its exact range when that fits its type, else the type. */
-export function valueRange(e: A.Expr): Range | undefined {
-  const r = exactRange(e);
+export function valueRange(e: A.Expr, leaf?: (e: A.Expr) => Range | undefined): Range | undefined {
+  const r = exactRange(e, leaf);
   if (!r || e.ty?.kind !== "int") return r;
   const t = typeRange(e.ty);
   return within(r, t) ? r : t;
@@ -110,4 +110,37 @@ export function mayWrap(e: A.Expr, leaf?: (e: A.Expr) => Range | undefined): A.E
   if (e.kind !== "binary" || !["+", "-", "*", "<<"].includes(e.op)) return undefined;
   const r = exactRange(e, leaf);
   return r && !within(r, typeRange(e.ty)) ? e : undefined;
+}
+
+/**
+ * Ranges of the names whose values the tree fixes: an immutable `let` is its initialiser's range,
+ * a `for` or `scan` variable lies in `start ..= end - 1` (the end is evaluated once, before the
+ * first iteration, and the variable stays below it). Feed `bind` each statement in order, outer
+ * before inner; `leaf` answers for names.
+ */
+export function bindingRanges(): {
+  bind: (s: A.Stmt) => void;
+  leaf: (e: A.Expr) => Range | undefined;
+} {
+  const known = new Map<number, () => Range | undefined>();
+  const leaf = (e: A.Expr): Range | undefined => {
+    if (e.kind !== "name" || e.binding?.kind !== "local" || e.binding.mutable) return undefined;
+    return known.get(e.binding.id)?.();
+  };
+  const loop = (id: number | undefined, start: A.Expr, end: A.Expr) => {
+    if (id === undefined) return;
+    known.set(id, () => {
+      const a = valueRange(start, leaf);
+      const b = valueRange(end, leaf);
+      return a && b && b.hi - 1n >= a.lo ? { lo: a.lo, hi: b.hi - 1n } : undefined;
+    });
+  };
+  const bind = (s: A.Stmt) => {
+    if (s.kind === "let" && !s.mutable && s.pattern.kind === "name" && s.locals?.[0]) {
+      const init = s.init;
+      known.set(s.locals[0].id, () => valueRange(init, leaf));
+    } else if (s.kind === "for") loop(s.local?.id, s.start, s.end);
+    else if (s.kind === "scan") loop(s.local?.id, s.start, s.end);
+  };
+  return { bind, leaf };
 }

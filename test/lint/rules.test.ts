@@ -207,6 +207,21 @@ storage fn f(a: u32, b: u8) -> u64 block 512 {
       "4:this part of the condition is always false",
       "5:the condition is always true",
     ]);
+    // Through bindings: an immutable `let` has its initialiser's range, a loop variable its range's.
+    const bound = `storage fn f(a: u32) -> u64 block 512 {
+    let n = a % 8;
+    if n > 10 { return 1; }
+    for i in 0 .. 8 { if i >= 8 { return 2; } }
+    var m = a % 8;
+    m += a;
+    if m > 10 { return 3; }
+    return 4;
+}`;
+    const viaBindings = lintSource(bound, "t.ioc", { target: "linux" }).diagnostics.filter(
+      (d) => d.code === "E0713",
+    );
+    expect(viaBindings.map((d) => d.pos?.line)).toEqual([3, 4]);
+    expect(viaBindings[0].message).toContain("`n` is within 0..=7");
     const fine = `storage fn f(a: u32, b: u8) -> u64 block 512 {
     if a < 10 && b > 3 { return 1; }
     return 4;

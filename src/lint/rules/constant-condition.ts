@@ -5,28 +5,30 @@ import type * as A from "../../compiler/front/ast.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import { bodiesOf, childrenOf, exprsOf, forEachExpr, forEachStmt } from "../ast-walk.js";
 import type { LintRule } from "../rule.js";
-import { valueRange } from "../value-range.js";
+import { type Range, bindingRanges, valueRange } from "../value-range.js";
+
+type Leaf = (e: A.Expr) => Range | undefined;
 
 /** true/false when `e` (a bool) always has that value, with why; undefined when it varies. */
-export function decide(e: A.Expr): { value: boolean; why: string } | undefined {
+export function decide(e: A.Expr, leaf?: Leaf): { value: boolean; why: string } | undefined {
   if (e.ty?.kind !== "bool") return undefined;
   if (e.constValue !== undefined)
     return { value: e.constValue !== 0n, why: "its value is a constant" };
   if (e.kind === "unary" && e.op === "!") {
-    const d = decide(e.operand);
+    const d = decide(e.operand, leaf);
     return d && { value: !d.value, why: d.why };
   }
   if (e.kind === "binary" && (e.op === "&&" || e.op === "||")) {
-    const a = decide(e.left);
-    const b = decide(e.right);
+    const a = decide(e.left, leaf);
+    const b = decide(e.right, leaf);
     const absorbing = e.op === "||";
     if (a?.value === absorbing) return a;
     if (b?.value === absorbing) return b;
     return a && b ? { value: a.value, why: a.why } : undefined;
   }
   if (e.kind !== "binary" || !["<", "<=", ">", ">=", "==", "!="].includes(e.op)) return undefined;
-  const a = valueRange(e.left);
-  const b = valueRange(e.right);
+  const a = valueRange(e.left, leaf);
+  const b = valueRange(e.right, leaf);
   if (!a || !b) return undefined;
   const why = `\`${e.left.ty?.kind === "int" ? describe(e.left) : "the left side"}\` is within ${a.lo}..=${a.hi} and \`${describe(e.right)}\` within ${b.lo}..=${b.hi}`;
   const lt = a.hi < b.lo ? true : a.lo >= b.hi ? false : undefined;
@@ -65,9 +67,10 @@ export const constantCondition: LintRule = {
   summary: "no condition, filter or `until` is always true or always false",
   check(cx) {
     const out: Diagnostic[] = [];
+    const ranges = bindingRanges();
     const report = (e: A.Expr, what: string) => {
       if (literal(e)) return;
-      const d = decide(e);
+      const d = decide(e, ranges.leaf);
       if (!d) {
         // `a && b`: a part that is decided is reported on its own.
         if (e.kind === "binary" && (e.op === "&&" || e.op === "||"))
@@ -88,6 +91,7 @@ export const constantCondition: LintRule = {
     for (const body of bodiesOf(cx.checked().main.ast))
       for (const block of body.blocks)
         forEachStmt(block, (s) => {
+          ranges.bind(s);
           if (s.kind === "if") report(s.cond, "the condition");
           if (s.kind === "while") report(s.cond, "the loop condition");
           if (s.kind === "scan") {
