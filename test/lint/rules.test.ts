@@ -1,5 +1,9 @@
 // Each lint rule on a program that triggers it and one that does not.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import type { Insn } from "../../src/bpf/insn.js";
 import { lintSource } from "../../src/lint/lint.js";
 import type { LintOptions } from "../../src/lint/rule.js";
@@ -249,6 +253,46 @@ storage fn f(a: u32, b: u8) -> u64 block 512 {
     expect(codesOf(scan("sum(total)", "(x * y) as u64"))).toContain("warning:E0714");
     expect(codesOf(scan("avg(a as u64 * b as u64)", "0"))).not.toContain("warning:E0714");
     expect(codesOf(scan("sum(total)", "x as u64 * y as u64"))).not.toContain("warning:E0714");
+  });
+
+  it("E0714: the wrap it warns of is real (the simulator runs the program)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "iochain-e0714-"));
+    try {
+      const data = Buffer.alloc(512);
+      data.writeUInt32LE(65536, 0); // price
+      data.writeUInt32LE(65536, 4); // qty: price * qty = 2^32
+      writeFileSync(path.join(dir, "data"), data);
+      const src = `storage fn f() reads "data" block 512 {
+    output { price: u32, qty: u32 } capacity 4;
+    aggregate { revenue: sum(price * qty), wide: sum(price as u64 * qty as u64) };
+    scan i in 0 .. 1
+        let price = u32le at i * 8
+        let qty = u32le at i * 8 + 4
+        emit { price, qty };
+    return;
+}`;
+      const file = path.join(dir, "agg.ioc");
+      writeFileSync(file, src);
+      const run = runCli([
+        "run",
+        file,
+        "--target",
+        "sim",
+        "--data",
+        path.join(dir, "data"),
+        "--json",
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout).aggregates).toEqual({ revenue: 0, wide: 4294967296 });
+      const found = lintSource(src, file, { target: "linux" }).diagnostics.filter(
+        (d) => d.code === "E0714",
+      );
+      expect(found.map((d) => d.message.split(" adds")[0])).toEqual([
+        "`revenue: sum(price * qty)`",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("E0715: a scan max far below the records the block holds", () => {

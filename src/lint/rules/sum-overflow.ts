@@ -7,6 +7,12 @@ import type { Diagnostic } from "../../diagnostics.js";
 import type { LintRule } from "../rule.js";
 import { mayWrap, typeRange } from "../value-range.js";
 
+/** The source text of a one-line span (else an ellipsis). */
+const sourceText = (source: string, span: A.Span): string =>
+  span.line === span.endLine
+    ? (source.split("\n")[span.line - 1] ?? "").slice(span.col - 1, span.endCol - 1)
+    : "…";
+
 const typeOf = (e: A.Expr) => (e.ty?.kind === "int" ? e.ty.name : "its type");
 
 export const sumOverflow: LintRule = {
@@ -28,7 +34,8 @@ export const sumOverflow: LintRule = {
     };
     for (const agg of storage.aggregates) {
       if (agg.kind !== "sum" && agg.kind !== "avg") continue;
-      const name = `${agg.kind}(${agg.field ?? "…"})`;
+      const arg = agg.field ?? (agg.expr ? sourceText(cx.source, agg.expr.span) : "…");
+      const name = `${agg.name}: ${agg.kind}(${arg})`;
       if (agg.expr) {
         const w = mayWrap(agg.expr);
         if (w) report(name, agg.expr, w);
