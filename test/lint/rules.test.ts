@@ -310,6 +310,37 @@ storage fn f() block 512 {
     expect(codesOf(arrays(60))).not.toContain("warning:E0715");
   });
 
+  it("E0715: the loop_limit it warns of is real (a block of 60 records, max 10, on the simulator)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "iochain-e0715-"));
+    try {
+      const data = Buffer.alloc(512);
+      data.writeUInt32LE(60, 0);
+      writeFileSync(path.join(dir, "data"), data);
+      const src = `storage fn f() reads "data" block 512 {
+    output { a: u32 } capacity 64;
+    scan i in 0 .. (u32le at 0) max 10
+        let x = u32le at (4 + i * 8)
+        emit { a: x };
+    return;
+}`;
+      const file = path.join(dir, "scan.ioc");
+      writeFileSync(file, src);
+      const run = runCli([
+        "run",
+        file,
+        "--target",
+        "sim",
+        "--data",
+        path.join(dir, "data"),
+        "--json",
+      ]);
+      expect(JSON.parse(run.stdout)).toMatchObject({ status: "failed", error: "loop_limit" });
+      expect(codesOf(src)).toContain("warning:E0715");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("E0716: XRP fan-out — a store to next_addr[k > 0] through ctx", () => {
     // The tracker sees the real program's next_addr[0]/size[0] stores (offsets 16 and 144).
     const xrp = compile(CLEAN, "t.ioc", { target: "xrp" });
