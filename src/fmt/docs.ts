@@ -23,29 +23,8 @@ type Node = Token | { open: Token; body: Node[]; close: Token };
 
 const isTok = (n: Node): n is Token => "text" in n;
 
-const OPERATORS = [
-  "<<=",
-  ">>=",
-  "..",
-  "::",
-  "->",
-  "==",
-  "!=",
-  "<=",
-  ">=",
-  "&&",
-  "||",
-  "<<",
-  ">>",
-  "+=",
-  "-=",
-  "*=",
-  "/=",
-  "%=",
-  "&=",
-  "|=",
-  "^=",
-];
+/** Operators of more than one character (the tokenizer takes the longest first). */
+const OPERATORS = "<<= >>= .. :: -> == != <= >= && || << >> += -= *= /= %= &= |= ^=".split(" ");
 /** Binary operators by binding strength (docs/language.md, Expressions): lower binds looser. */
 const PRECEDENCE: Record<string, number> = {
   "||": 1,
@@ -118,7 +97,6 @@ function nest(tokens: Token[]): Node[] {
   while (stack.length > 0) {
     const s = stack.pop()!;
     s.outer.push(s.open, ...s.body);
-    here = s.outer;
   }
   return root;
 }
