@@ -1,5 +1,5 @@
 // iochain lint FILE... [--target vm|linux|xrp] [--format text|json|sarif] [--kernel X.Y]
-//                      [--deny-warnings] [--unsafe-no-bounds-checks]
+//                      [--deny-warnings] [--unsafe-no-bounds-checks] [--report bounds]
 // Exit 0: no error finding (warnings too with --deny-warnings); 1: some; 2: usage or input errors
 // (a file that cannot be read or does not compile).
 import type { Command } from "commander";
@@ -12,6 +12,8 @@ import { parseChoice, parseTarget } from "./options.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const FORMATS = ["text", "json", "sarif"] as const;
+/** `--report bounds`: a note per bounds check (E0718). */
+const REPORTS = ["bounds"] as const;
 
 function parseKernel(value: string): KernelVersion {
   const m = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(value);
@@ -31,6 +33,7 @@ interface LintCliOptions {
   kernel?: string;
   denyWarnings?: boolean;
   unsafeNoBoundsChecks?: boolean;
+  report?: string;
 }
 
 export function registerLint(program: Command): void {
@@ -45,6 +48,7 @@ export function registerLint(program: Command): void {
     .option("--kernel <version>", "the kernel the program is for (5.12, 6.1, ...)")
     .option("--deny-warnings", "exit 1 on warnings too")
     .option("--unsafe-no-bounds-checks", "lint as compiled with this option (reported as an error)")
+    .option("--report <view>", "bounds: a note for each bounds check, elided or kept, and why")
     .action((files: string[], opts: LintCliOptions) => {
       let target: (typeof TARGETS)[number];
       let format: (typeof FORMATS)[number];
@@ -53,6 +57,7 @@ export function registerLint(program: Command): void {
         target = parseTarget(opts.target, TARGETS);
         format = parseChoice("--format", opts.format, FORMATS);
         kernel = opts.kernel === undefined ? undefined : parseKernel(opts.kernel);
+        if (opts.report !== undefined) parseChoice("--report", opts.report, REPORTS);
       } catch (err) {
         process.stderr.write(render((err as IochainError).diagnostic) + "\n");
         process.exitCode = 2;
@@ -83,6 +88,7 @@ export function registerLint(program: Command): void {
           target,
           kernel,
           unsafeNoBoundsChecks: opts.unsafeNoBoundsChecks,
+          reportBounds: opts.report === "bounds",
         });
         if (r.compileFailed) inputError = true;
         results.push(r);

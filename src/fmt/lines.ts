@@ -1,7 +1,8 @@
 // The formatter's view of a .ioc file: its lines, each with the bracket depth it starts at and its
 // code and comment parts, found by a scanner that knows strings and comments (so that a `{` in a
-// string or a comment does not indent). The formatter keeps the author's line breaks and every
-// comment; it re-indents, trims and normalises spacing in code, which cannot change its tokens.
+// string or a comment does not indent). Here each line is re-indented, trimmed and its spacing in
+// code normalised, which cannot change its tokens; statements.ts groups the lines into statements
+// that the printer may reflow to printWidth, align.ts keeps field lists aligned.
 
 export interface FmtLine {
   /** Bracket depth at the line's start, after closing brackets that begin it. */
@@ -10,6 +11,8 @@ export interface FmtLine {
   text: string;
   /** Inside a block comment that began on an earlier line: kept exactly as written. */
   verbatim: boolean;
+  /** `name:` followed by more than one blank as written (a field aligned by hand). */
+  aligned?: boolean;
 }
 
 export interface FmtFile {
@@ -44,7 +47,12 @@ export function parseLines(source: string): FmtFile {
     // A line continuing an unfinished statement (a storage function's clauses, a scan's) is
     // indented one more level; a line opening or closing a block is not.
     const continues = pending && text !== "" && !/^[{}\])]/.test(text);
-    lines.push({ depth: Math.max(0, depth - lead) + (continues ? 1 : 0), text, verbatim: false });
+    lines.push({
+      depth: Math.max(0, depth - lead) + (continues ? 1 : 0),
+      text,
+      verbatim: false,
+      aligned: /^\w+:[ \t]{2,}\S/.test(line.trim()),
+    });
     const code = codeOf(text);
     if (code !== "") pending = !/[{};,]$/.test(code);
     const scan = scanBrackets(text);
@@ -113,8 +121,26 @@ function normaliseSpaces(text: string): string {
   return out;
 }
 
+/** A line's `//` comment with the blanks before it as written, if it ends with one. */
+export function trailingComment(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+      continue;
+    }
+    if (text[i] === "/" && text[i + 1] === "*") return undefined;
+    if (text[i] === "/" && text[i + 1] === "/") {
+      let start = i;
+      while (start > 0 && text[start - 1] === " ") start--;
+      return text.slice(start);
+    }
+  }
+  return undefined;
+}
+
 /** A line's code without its comments, trimmed. */
-function codeOf(text: string): string {
+export function codeOf(text: string): string {
   let out = "";
   for (let i = 0; i < text.length; i++) {
     if (text[i] === "/" && text[i + 1] === "/") break;

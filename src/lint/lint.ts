@@ -1,8 +1,10 @@
 // Lints one .ioc program: compiles it for the target (compile errors come back as they are), then
 // runs every rule over the source and the final instructions.
 import type { ProgramArtifact } from "../abi/artifact.js";
+import { type CheckedProgram, checkProgram } from "../compiler/check/check.js";
 import { compile } from "../compiler/pipeline.js";
 import { type Diagnostic, type SourcePos, toDiagnostics } from "../diagnostics.js";
+import { trackBoundsChecks } from "./bounds-fate.js";
 import { type Estimate, estimateProcessed } from "./estimate.js";
 import { type LintContext, type LintOptions, formatKernel, kernelAtLeast } from "./rule.js";
 import { requiredKernel } from "./rules/helpers-kernel.js";
@@ -33,10 +35,12 @@ const order = { error: 0, warning: 1, note: 2 } as const;
 
 export function lintSource(source: string, file: string, options: LintOptions): LintResult {
   let artifact: ProgramArtifact;
+  const bounds = trackBoundsChecks();
   try {
     artifact = compile(source, file, {
       target: options.target,
       unsafeNoBoundsChecks: options.unsafeNoBoundsChecks,
+      dump: bounds.dump,
       loopCallbacks:
         options.plainLoops || (options.kernel && !kernelAtLeast(options.kernel, [5, 17]))
           ? "never"
@@ -46,6 +50,7 @@ export function lintSource(source: string, file: string, options: LintOptions): 
     return { file, diagnostics: toDiagnostics(err), compileFailed: true };
   }
   let estimate: Estimate | undefined;
+  let checked: CheckedProgram | undefined;
   const cx: LintContext = {
     file,
     source,
@@ -53,6 +58,9 @@ export function lintSource(source: string, file: string, options: LintOptions): 
     options,
     programPos: programPos(source, file),
     estimate: () => (estimate ??= estimateProcessed(artifact.insns, artifact)),
+    // compile() keeps its checked tree to itself; checking again is cheap next to the rest.
+    checked: () => (checked ??= checkProgram(source, file)),
+    boundsChecks: bounds.fates(),
   };
   const diagnostics = RULES.flatMap((r) => r.check(cx)).sort(
     (a, b) =>

@@ -3,6 +3,8 @@
 import type { ProgramArtifact } from "../abi/artifact.js";
 import type { CompileTarget } from "../compiler/pipeline.js";
 import type { Diagnostic, SourcePos } from "../diagnostics.js";
+import type { CheckedProgram } from "../compiler/check/check.js";
+import type { BoundsCheckFate } from "./bounds-fate.js";
 import type { Estimate } from "./estimate.js";
 
 /** A Linux version as [major, minor]. */
@@ -19,6 +21,8 @@ export interface LintOptions {
   plainLoops?: boolean;
   /** --unsafe-no-bounds-checks: compiled as asked, and reported as an error. */
   unsafeNoBoundsChecks?: boolean;
+  /** --report bounds: a note for each bounds check, elided (and why) or kept (and why). */
+  reportBounds?: boolean;
 }
 
 export interface LintContext {
@@ -27,6 +31,10 @@ export interface LintContext {
   artifact: ProgramArtifact;
   options: LintOptions;
   estimate(): Estimate;
+  /** The checked syntax tree (types, constants, bindings), for the rules over the source. */
+  checked(): CheckedProgram;
+  /** Each bounds check the lowering emitted, and what the optimiser made of it. */
+  boundsChecks: readonly BoundsCheckFate[];
   /** Where the storage function is declared (findings about the whole program point there). */
   programPos: SourcePos;
 }

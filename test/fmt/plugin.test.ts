@@ -1,6 +1,7 @@
-// The formatter on every example, stdlib module and compiler fixture: formatting twice changes
-// nothing the second time, every comment is kept in order, and each program compiles to the same
-// instructions as before (modules: the same tokens). And `iochain fmt` as a user runs it.
+// The formatter on every example, stdlib module and compiler fixture, at the default width and at a
+// narrow one that breaks most statements: formatting twice changes nothing the second time, every
+// comment is kept in order, and each program compiles to the same instructions as before (their
+// source positions aside; modules: the same tokens). And `iochain fmt` as a user runs it.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -29,6 +30,9 @@ function split(source: string): { comments: string[]; code: string } {
   return { comments, code: code.replace(/\s+/g, "") };
 }
 
+/** A printWidth that breaks most statements of the corpus. */
+const NARROW = 40;
+
 describe("iochain fmt (the prettier plugin)", () => {
   it("has the files to format", () => {
     expect(files.length).toBeGreaterThanOrEqual(80);
@@ -45,6 +49,10 @@ describe("iochain fmt (the prettier plugin)", () => {
       const after = split(once);
       expect(after.comments).toEqual(before.comments);
       expect(after.code).toBe(before.code);
+      // At a narrow width most statements break: still idempotent, the same tokens and comments.
+      const narrow = await formatIoc(source, NARROW);
+      expect(await formatIoc(narrow, NARROW)).toBe(narrow);
+      expect(split(narrow)).toEqual(before);
       if (/^\s*storage\s+fn\b/m.test(source)) {
         let original;
         try {
@@ -52,10 +60,58 @@ describe("iochain fmt (the prettier plugin)", () => {
         } catch {
           return; // a fixture that is not meant to compile (its errors are the point)
         }
-        expect(compile(once, file).insns).toEqual(original.insns);
+        // The same instructions; their source positions move with the code (lines broken/joined).
+        const bare = (insns: typeof original.insns) => insns.map(({ pos: _pos, ...insn }) => insn);
+        expect(bare(compile(once, file).insns)).toEqual(bare(original.insns));
+        expect(bare(compile(narrow, file).insns)).toEqual(bare(original.insns));
       }
     });
   }
+
+  it("breaks long lines at printWidth: calls, binary expressions, headers, scans, field lists", async () => {
+    const long = [
+      "layout Entry: little { key_hash: u64, value_offset: u64, value_length: u32, flags: u32 }",
+      'storage fn find(key: u64, seed: u64) -> u64 reads "table.db" block 4096 max_chain 8 {',
+      "    output { key: u64, ptr: u64 } capacity 32;",
+      "    let h = mix(key ^ seed, seed + 0x9e3779b97f4a7c15, key * 31 + seed * 17, seed >> 3); // hash",
+      "    if (u64le at 0) == key && (u64le at 8) != seed && (u32le at 16) as u64 > key + seed + 1 {",
+      "        return h;",
+      "    }",
+      "    scan i in 0 .. (u32le at 0) max 60 let k = u64le at (8 + i * 8) filter k >= key emit { key: k, ptr: h };",
+      "    return;",
+      "}",
+      "",
+    ].join("\n");
+    const out = await formatIoc(long, 60);
+    for (const l of out.split("\n"))
+      if (!l.includes("//")) expect(l.length, l).toBeLessThanOrEqual(60);
+    expect(await formatIoc(out, 60)).toBe(out);
+    expect(split(out)).toEqual(split(long));
+    expect(out).toContain(
+      [
+        "    let h = mix(",
+        "        key ^ seed,",
+        "        seed + 0x9e3779b97f4a7c15,",
+        "        key * 31 + seed * 17,",
+        "        seed >> 3,".slice(0, -1),
+        "    ); // hash",
+      ].join("\n"),
+    );
+    expect(out).toContain(
+      'storage fn find(key: u64, seed: u64) -> u64\n    reads "table.db"\n    block 4096\n    max_chain 8\n{',
+    );
+    expect(out).toContain(
+      "    scan i in 0 .. (u32le at 0) max 60\n        let k = u64le at (8 + i * 8)\n        filter k >= key\n",
+    );
+    expect(out).toContain(
+      "layout Entry: little {\n    key_hash:     u64,\n    value_offset: u64,\n",
+    );
+    expect(out).toMatch(/if \(u64le at 0\) == key &&\n {8}\(u64le at 8\) != seed &&/);
+    // The same text at the default width of 100 breaks less, and an untouched short line stays.
+    const wide = await formatIoc(long);
+    expect(wide.split("\n").length).toBeLessThan(out.split("\n").length);
+    expect(wide).toContain("    output { key: u64, ptr: u64 } capacity 32;\n");
+  });
 
   const tmp = mkdtempSync(path.join(tmpdir(), "iochain-fmt-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));

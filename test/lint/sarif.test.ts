@@ -111,6 +111,22 @@ describe("iochain lint", () => {
     expect(b.stdout).toMatch(/error\[E03\d\d\]/);
   });
 
+  it("--report bounds adds a note per bounds check; an unknown view is a usage error", () => {
+    const reads = path.join(tmp, "reads.ioc");
+    writeFileSync(
+      reads,
+      "storage fn f(i: u32, j: u32) -> u64 block 512 {\n    return (u8 at (i & 255)) as u64 + (u8 at j) as u64;\n}\n",
+    );
+    const r = runCli(["lint", "--report", "bounds", reads]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/reads\.ioc:2:\d+: note\[E0718\]: bounds: the check \(≤ 511\) elided/);
+    expect(r.stdout).toMatch(
+      /note\[E0718\]: bounds: the check \(≤ 511\) kept: the value is a parameter of the chain/,
+    );
+    expect(runCli(["lint", reads]).stdout).not.toContain("E0718");
+    expect(runCli(["lint", "--report", "speed", reads]).code).toBe(2);
+  });
+
   it("--format json gives each file's findings and estimate", () => {
     const r = runCli(["lint", "--format", "json", findings]);
     const [entry] = JSON.parse(r.stdout) as {
