@@ -47,13 +47,29 @@ function mapData(
       "run with --chain step",
     );
   }
+  refuseSeveralFiles(artifact);
   const binding = bindData(artifact, options);
   try {
-    return { binding, mapping: FileMapping.open(options.data, readAhead) };
+    return { binding, mapping: FileMapping.open(binding.source.path, readAhead) };
   } catch (err) {
     binding.close();
     throw err;
   }
+}
+
+/**
+ * Kernel chains read one data file: the chain program copies each block from one read-only
+ * mapping (ChainCtx.base / fileSize) with bpf_copy_from_user. A program that reads several
+ * files runs per step (open-session.ts falls back; `--chain kernel` is refused here).
+ */
+export function refuseSeveralFiles(artifact: ProgramArtifact): void {
+  if (artifact.files.length <= 1) return;
+  throw new IochainError(
+    "E0937",
+    `${artifact.name} reads ${artifact.files.length} files (${artifact.files.map((f) => `"${f}"`).join(", ")}); kernel chains map one data file`,
+    undefined,
+    "run it per step: --chain step (the default falls back to it)",
+  );
 }
 
 export class KernelChainSession {

@@ -54,6 +54,13 @@ export function buildChainProgram(artifact: ProgramArtifact, capacity: number): 
       `choose --batch between 1 and ${MAX_BATCH}`,
     );
   }
+  if (artifact.files.length > 1)
+    throw new IochainError(
+      "E0937",
+      `${artifact.name} reads ${artifact.files.length} files; a chain program maps one data file (ChainCtx.base)`,
+      undefined,
+      "run it per step (--chain step)",
+    );
   const names = artifact.maps.map((m) => m.name);
   if (names[MapIndex.block] !== "block" || names[MapIndex.scratch] !== "scratch") {
     throw new IochainError(
