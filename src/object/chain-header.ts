@@ -7,6 +7,7 @@
 import { BPF_MAX_LOOPS } from "../abi/helpers.js";
 import {
   BuiltinError,
+  CTX_FIELDS,
   CTX_SIZE,
   Ctx,
   MapIndex,
@@ -41,22 +42,13 @@ export interface CField {
 
 const sizeOf = (t: CScalar): number => (t === "__u64" ? 8 : 4);
 
-/** `struct iochain_ctx` (the step's ctx, docs/abi.md). */
-export const STEP_CTX_FIELDS: readonly CField[] = [
-  { name: "offset", offset: Ctx.offset, type: "__u64" },
-  { name: "size", offset: Ctx.size, type: "__u32" },
-  { name: "hop", offset: Ctx.hop, type: "__u32" },
-  { name: "resume", offset: Ctx.resume, type: "__u32" },
-  { name: "status", offset: Ctx.status, type: "__u32" },
-  { name: "next_offset", offset: Ctx.nextOffset, type: "__u64" },
-  { name: "next_size", offset: Ctx.nextSize, type: "__u32" },
-  { name: "error", offset: Ctx.error, type: "__u32" },
-  { name: "value", offset: Ctx.value, type: "__u64" },
-  { name: "value_len", offset: Ctx.valueLen, type: "__u32" },
-  { name: "rows", offset: Ctx.rows, type: "__u32" },
-  { name: "next_dev", offset: Ctx.nextDev, type: "__u64" },
-  { name: "args", offset: Ctx.args, type: "__u64", count: Ctx.maxArgs },
-];
+/** `struct iochain_ctx` (the step's ctx, docs/abi.md), from abi/artifact.ts's CTX_FIELDS. */
+export const STEP_CTX_FIELDS: readonly CField[] = CTX_FIELDS.map((f) => ({
+  name: f.name,
+  offset: f.offset,
+  type: f.size === 8 ? "__u64" : "__u32",
+  ...(f.count ? { count: f.count } : {}),
+}));
 
 /** The header after `struct iochain_ctx` in `struct iochain_chain_ctx` (ChainCtx). */
 export const CHAIN_CTX_FIELDS: readonly CField[] = [

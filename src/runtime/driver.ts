@@ -233,7 +233,9 @@ export function runChain(
 function nextFile(view: DataView, files: number): number {
   const file = view.getUint32(Ctx.nextFile, true);
   if (file >= files)
-    abiBroken(`ctx.next_file = ${file}, but the program reads ${files} file${files > 1 ? "s" : ""}`);
+    abiBroken(
+      `ctx.next_file = ${file}, but the program reads ${files} file${files > 1 ? "s" : ""}`,
+    );
   return file;
 }
 

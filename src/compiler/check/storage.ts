@@ -167,8 +167,7 @@ function checkClauses(
     if (c.kind === "reads") {
       checkReadsClause(ctx, c.files);
       info.files = c.files.map((f) => f.value);
-    }
-    else if (c.kind === "max_chain") {
+    } else if (c.kind === "max_chain") {
       const v = requireConstInt(env, c.value, {
         min: 1n,
         max: (1n << 31n) - 1n,

@@ -3,13 +3,7 @@
 // whose file offset goes through one shared tail per program: alignment, extent lookup in the
 // extents map (binary search), the access checks, and the translated device address.
 import { internalError } from "../../diagnostics.js";
-import {
-  BuiltinError,
-  Ctx,
-  extentsMapIndex,
-  readAlignment,
-  Status,
-} from "../../abi/artifact.js";
+import { BuiltinError, Ctx, extentsMapIndex, readAlignment, Status } from "../../abi/artifact.js";
 import { EXTENT_ENTRY_BYTES, ExtentField, ExtentTableField } from "../../abi/extents.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";

@@ -147,7 +147,9 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
     const files = Math.max(1, info.files.length);
     for (let file = 0; file < files; file++) {
       if (maps.length !== extentsMapIndex(file))
-        throw internalError(`lowering: file ${file}'s extents map is not map ${extentsMapIndex(file)}`);
+        throw internalError(
+          `lowering: file ${file}'s extents map is not map ${extentsMapIndex(file)}`,
+        );
       maps.push({
         name: "extents",
         valueSize,
