@@ -67,7 +67,7 @@ struct iochain_chain_ctx {
 	__u32 got; /* state: bytes of the current block that are real */
 	__s32 loop_error; /* out: bpf_loop's negative errno when it failed, else 0 */
 	__s32 read_error; /* state: bpf_copy_from_user's return for the current chain */
-	__u8 _pad0[4];
+	__u32 file; /* state, several files: the file of the next read (files 1.. follow the struct) */
 };
 
 /* Record i of a batch, at i * IOCHAIN_CHAIN_RECORD_SIZE(scratch size) in the chains map's value. */
@@ -153,6 +153,7 @@ _Static_assert(offsetof(struct iochain_chain_ctx, steps) == 188, "iochain_chain_
 _Static_assert(offsetof(struct iochain_chain_ctx, got) == 192, "iochain_chain_ctx.got");
 _Static_assert(offsetof(struct iochain_chain_ctx, loop_error) == 196, "iochain_chain_ctx.loop_error");
 _Static_assert(offsetof(struct iochain_chain_ctx, read_error) == 200, "iochain_chain_ctx.read_error");
+_Static_assert(offsetof(struct iochain_chain_ctx, file) == 204, "iochain_chain_ctx.file");
 _Static_assert(sizeof(struct iochain_chain_ctx) == 208, "iochain_chain_ctx size");
 _Static_assert(offsetof(struct iochain_chain_record, ctx) == 0, "iochain_chain_record.ctx");
 _Static_assert(offsetof(struct iochain_chain_record, hops) == 128, "iochain_chain_record.hops");

@@ -107,18 +107,14 @@ export function registerCompile(program: Command): void {
         cache: opts.cache,
         verbose: opts.verbose,
       });
-      // linux objects carry the chain program beside the step program (docs/elf.md); it maps
-      // one data file, so a program that reads several has none.
-      const oneFile = artifact.files.length <= 1;
+      // linux objects carry the chain program beside the step program (docs/elf.md).
       const chain =
-        target === "linux" && hasChainMaps(artifact) && oneFile
+        target === "linux" && hasChainMaps(artifact)
           ? buildChainProgram(artifact, batch)
           : undefined;
       if (emit === "elf" && target === "linux" && !chain)
         process.stderr.write(
-          oneFile
-            ? `note: ${artifact.name} has no block and scratch maps: the object has no chain program\n`
-            : `note: ${artifact.name} reads ${artifact.files.length} files and kernel chains map one: the object has no chain program\n`,
+          `note: ${artifact.name} has no block and scratch maps: the object has no chain program\n`,
         );
       if (opts.batch !== undefined && target !== "linux")
         process.stderr.write(

@@ -18,6 +18,7 @@ import {
 } from "../abi/artifact.js";
 import {
   CHAIN_CTX_SIZE,
+  chainCtxSize,
   ChainCtx,
   ChainEnd,
   ChainRecord,
@@ -132,6 +133,12 @@ export const CHAIN_CTX_FIELDS: readonly CField[] = [
     offset: ChainCtx.readError,
     type: "__s32",
     doc: "state: bpf_copy_from_user's return for the current chain",
+  },
+  {
+    name: "file",
+    offset: ChainCtx.file,
+    type: "__u32",
+    doc: "state, several files: the file of the next read (files 1.. follow the struct)",
   },
 ];
 
@@ -325,6 +332,10 @@ export function chainProgramDefines(artifact: ProgramArtifact, capacity: number)
 #define IOCHAIN_PROGRAM_RECORD_SIZE ${chainRecordSize(scratch)}
 #define IOCHAIN_PROGRAM_MAX_CHAIN ${artifact.maxChain}
 #define IOCHAIN_PROGRAM_ARGS ${artifact.params.length}
+/* files the program reads: file 0 is base/file_size; files 1.. are {__u64 base, file_size} pairs
+ * right after struct iochain_chain_ctx, and ctx_size_in is IOCHAIN_PROGRAM_CTX_SIZE */
+#define IOCHAIN_PROGRAM_FILES ${Math.max(1, artifact.files.length)}
+#define IOCHAIN_PROGRAM_CTX_SIZE ${chainCtxSize(artifact.files.length)}
 /* result: 0 none, 1 scalar (ctx.value), 2 bytes (scratch + offset, ctx.value_len bytes) */
 #define IOCHAIN_PROGRAM_RESULT_KIND ${kind}
 #define IOCHAIN_PROGRAM_RESULT_OFFSET ${r.kind === "bytes" ? r.offset : 0}

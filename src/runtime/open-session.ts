@@ -40,13 +40,6 @@ export function openSession(artifact: ProgramArtifact, options: SessionOptions):
   if (options.chain === "kernel") return KernelChainSession.open(artifact, options);
   if (options.chain === "step" || options.realDevice || options.direct)
     return KernelSession.open(artifact, options);
-  if (artifact.files.length > 1) {
-    // Kernel chains map one data file (kernel-chain-session.ts refuseSeveralFiles).
-    const session = KernelSession.open(artifact, options);
-    return Object.assign(session, {
-      fallback: `kernel chains map one data file and ${artifact.name} reads ${artifact.files.length}; ran per step`,
-    });
-  }
   try {
     return KernelChainSession.open(artifact, options);
   } catch (err) {
