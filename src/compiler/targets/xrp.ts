@@ -84,7 +84,7 @@ export function retargetXrp(ir: Module, meta: Metadata): Metadata {
     throw limit(
       `an XRP chain reads one file (the one its NVMe read was issued on); this program reads ${meta.files.length}: ${meta.files.map((f) => `"${f}"`).join(", ")}`,
       entry.pos,
-      "run it on the sim or linux target (--target linux --chain step)",
+      "run it on the sim or linux target (--target linux)",
     );
   const scratch = meta.maps.find((m) => m.name === "scratch");
   if (scratch && scratch.valueSize > XRP_SCRATCH_CAPACITY)
