@@ -152,6 +152,29 @@ describe("indexed: compiled lookup.ioc over two files = reference", () => {
       });
     }
 
+    for (const { name, options } of sessions) {
+      it.skipIf(name !== "sim" && !bpf.ok)(`${name}: switchData moves to other named files`, () => {
+        const other = generateIndexed({ seed: 8, keys: 900, perLeaf: 60 });
+        const otherFiles = [
+          { name: "index.db", path: path.join(dir, `other-idx-${name}.bin`) },
+          { name: "data.db", path: path.join(dir, `other-recs-${name}.bin`) },
+        ];
+        writeFileSync(otherFiles[0].path, other.index);
+        writeFileSync(otherFiles[1].path, other.data);
+        const session = openSession(artifact, { ...options, data: files });
+        try {
+          session.switchData({ data: otherFiles });
+          for (const key of probes(other, 8, 100))
+            expect({ key, ...asLookup(session.run({ key })) }).toEqual({
+              key,
+              ...lookupIndexed(other.index, other.data, key),
+            });
+        } finally {
+          session.close();
+        }
+      });
+    }
+
     it.skipIf(!bpf.ok)("kernel chains over damaged files = the reference", () => {
       const bad = { ...t, index: t.index.slice(), data: t.data.slice() };
       const view = new DataView(bad.index.buffer);
