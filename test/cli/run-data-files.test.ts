@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { runCli } from "../support/cli.js";
 import { tempDir } from "../support/tmp.js";
 
@@ -72,17 +73,30 @@ describe("iochain run with several data files", () => {
         ],
       }),
     );
-    const hole = run(
-      "--data",
-      `index.db=${index}`,
-      "--data",
-      `data.db=${data}`,
-      "--data-extents",
-      `data.db=${holes}`,
-      "--arg",
-      "k=0",
-    );
-    expect(hole.stdout).toBe("failed: unmapped after 1 block reads\n");
+    const targets = bpfAvailable().ok
+      ? [
+          ["--target", "sim"],
+          ["--target", "linux", "--chain", "step"],
+          ["--target", "linux"],
+        ]
+      : [["--target", "sim"]];
+    for (const target of targets) {
+      const hole = run(
+        ...target,
+        "--data",
+        `index.db=${index}`,
+        "--data",
+        `data.db=${data}`,
+        "--data-extents",
+        `data.db=${holes}`,
+        "--arg",
+        "k=0",
+      );
+      expect({ target, out: hole.stdout }).toEqual({
+        target,
+        out: "failed: unmapped after 1 block reads\n",
+      });
+    }
   });
 
   const refusals: [string, string[], RegExp, RegExp][] = [
