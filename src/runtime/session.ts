@@ -1,5 +1,6 @@
-// One loaded program and one open data file, for many chains: the program is loaded (and, in the
-// kernel, verified) once, the file opened once, and each chain is one runChain over them. This is
+// One loaded program and its open data file (one per file a program that reads several names),
+// for many chains: the program is loaded (and, in the kernel, verified) once, the files opened
+// once, and each chain is one runChain over them. This is
 // what `iochain run` does for its single chain (runProgram opens a session, runs once, closes it)
 // and what tests and benchmarks that run thousands of chains use. A session can move to another
 // data file (switchData): the program stays loaded when the extents map can hold the new file's
@@ -39,7 +40,8 @@ export interface DataOptions {
    * The data file's current extent layout: a path to the simulator's extent JSON, or a table.
    * Programs with an extents map get it loaded into that map unless the compiler already bound
    * one (then the two generations are compared, and reads fall back to file offsets when they
-   * differ). Without it a file is one extent at device address = file offset.
+   * differ). Without it a file is one extent at device address = file offset. Named data files
+   * give theirs in NamedDataFile.extents instead.
    */
   extents?: string | ExtentTable;
   /**
