@@ -301,8 +301,7 @@ run_step:
   *(u32 *)(r6 + ${Ctx.hop}) = w1
   r1 = *(u32 *)(r6 + ${H.resume})
   *(u32 *)(r6 + ${Ctx.resume}) = w1
-${ifSeveral(`  r1 = *(u32 *)(r6 + ${H.file})\n  *(u32 *)(r6 + ${Ctx.file}) = w1`)}  r1 = 0
-${ifSeveral(`  *(u32 *)(r6 + ${Ctx.nextFile}) = w1`)}
+${ifSeveral(`  r1 = *(u32 *)(r6 + ${H.file})\n  *(u32 *)(r6 + ${Ctx.file}) = w1`)}  r1 = 0${several ? `\n  *(u32 *)(r6 + ${Ctx.nextFile}) = w1` : ""}
   *(u32 *)(r6 + ${H.resume}) = w1
   *(u64 *)(r6 + ${Ctx.nextOffset}) = r1
   *(u32 *)(r6 + ${Ctx.nextSize}) = w1
