@@ -13,7 +13,9 @@ import {
   Size,
   sizeOf,
 } from "../../../src/bpf/opcodes.js";
+import { CHAIN_CTX_SIZE, chainCtxSize, MAX_CHAIN_FILES } from "../../../src/abi/chain.js";
 import { compile } from "../../../src/compiler/pipeline.js";
+import { buildChainProgram } from "../../../src/compiler/targets/kernel-chain.js";
 import { MemoryBlockSource } from "../../../src/runtime/block-source.js";
 import { type StepTarget, runChain } from "../../../src/runtime/driver.js";
 import { bpfAvailable } from "../../../src/runtime/linux/syscall.js";
@@ -94,6 +96,26 @@ describe("programs that read several files", () => {
     ]);
     expect(nextFileStores(one)).toBe(0);
     expect(one.startFile).toBeUndefined();
+  });
+
+  it("have a chain program for up to MAX_CHAIN_FILES files, each mapped (a larger ctx)", () => {
+    const program = (n: number) =>
+      compile(
+        `storage fn f() -> u64 reads ${Array.from({ length: n }, (_, i) => `"f${i}.db"`).join(", ")} block 512 max_chain 2 {
+    if block.offset == 0 { resubmit 512 in "f${n - 1}.db"; }
+    return u64le at 0;
+}
+`,
+        "f.ioc",
+      );
+    expect(buildChainProgram(compile(twoFiles, "f.ioc"), 8).ctxSize).toBe(chainCtxSize(2));
+    expect(chainCtxSize(2)).toBe(CHAIN_CTX_SIZE + 16);
+    expect(buildChainProgram(program(MAX_CHAIN_FILES), 8).ctxSize).toBe(
+      chainCtxSize(MAX_CHAIN_FILES),
+    );
+    expect(refusal(() => buildChainProgram(program(MAX_CHAIN_FILES + 1), 8))).toBe(
+      `E0937 f reads ${MAX_CHAIN_FILES + 1} files; a chain program maps at most ${MAX_CHAIN_FILES}`,
+    );
   });
 
   it("are refused by the xrp target (E0640) and by a compile-time extent table (E0637)", () => {
