@@ -42,7 +42,9 @@ struct iochain_ctx {
 	__u32 value_len;   /* out: bytes of a byte-array result */
 	__u32 rows;        /* out: rows in the output buffer */
 	__u64 next_dev;    /* out: device address of the next read */
-	__u64 args[8];     /* in: parameters */
+	__u64 args[7];     /* in: parameters */
+	__u32 file;        /* in: which of the program's files the block is from */
+	__u32 next_file;   /* out: which file the next read is from */
 };
 
 enum { RESUBMIT = 0, DONE = 1, FAILED = 2, SUSPENDED = 3 };

@@ -9,7 +9,7 @@
 
 #define IOCHAIN_CTX_SIZE 128
 #define IOCHAIN_CHAIN_CTX_SIZE 208
-#define IOCHAIN_MAX_ARGS 8
+#define IOCHAIN_MAX_ARGS 7
 /* Records a chain program holds unless compiled with --batch K; the largest K. */
 #define IOCHAIN_CHAIN_DEFAULT_BATCH 64
 #define IOCHAIN_CHAIN_MAX_BATCH 4096
@@ -42,7 +42,9 @@ struct iochain_ctx {
 	__u32 value_len;
 	__u32 rows;
 	__u64 next_dev;
-	__u64 args[8];
+	__u64 args[7];
+	__u32 file;
+	__u32 next_file;
 };
 
 /* The chain program's ctx: BPF_PROG_TEST_RUN's ctx_in (ctx_size_in = IOCHAIN_CHAIN_CTX_SIZE),
@@ -65,7 +67,7 @@ struct iochain_chain_ctx {
 	__u32 got; /* state: bytes of the current block that are real */
 	__s32 loop_error; /* out: bpf_loop's negative errno when it failed, else 0 */
 	__s32 read_error; /* state: bpf_copy_from_user's return for the current chain */
-	__u8 _pad0[4];
+	__u32 file; /* state, several files: the file of the next read (files 1.. follow the struct) */
 };
 
 /* Record i of a batch, at i * IOCHAIN_CHAIN_RECORD_SIZE(scratch size) in the chains map's value. */
@@ -131,6 +133,8 @@ _Static_assert(offsetof(struct iochain_ctx, value_len) == 48, "iochain_ctx.value
 _Static_assert(offsetof(struct iochain_ctx, rows) == 52, "iochain_ctx.rows");
 _Static_assert(offsetof(struct iochain_ctx, next_dev) == 56, "iochain_ctx.next_dev");
 _Static_assert(offsetof(struct iochain_ctx, args) == 64, "iochain_ctx.args");
+_Static_assert(offsetof(struct iochain_ctx, file) == 120, "iochain_ctx.file");
+_Static_assert(offsetof(struct iochain_ctx, next_file) == 124, "iochain_ctx.next_file");
 _Static_assert(sizeof(struct iochain_ctx) == 128, "iochain_ctx size");
 _Static_assert(offsetof(struct iochain_chain_ctx, step) == 0, "iochain_chain_ctx.step");
 _Static_assert(offsetof(struct iochain_chain_ctx, base) == 128, "iochain_chain_ctx.base");
@@ -149,6 +153,7 @@ _Static_assert(offsetof(struct iochain_chain_ctx, steps) == 188, "iochain_chain_
 _Static_assert(offsetof(struct iochain_chain_ctx, got) == 192, "iochain_chain_ctx.got");
 _Static_assert(offsetof(struct iochain_chain_ctx, loop_error) == 196, "iochain_chain_ctx.loop_error");
 _Static_assert(offsetof(struct iochain_chain_ctx, read_error) == 200, "iochain_chain_ctx.read_error");
+_Static_assert(offsetof(struct iochain_chain_ctx, file) == 204, "iochain_chain_ctx.file");
 _Static_assert(sizeof(struct iochain_chain_ctx) == 208, "iochain_chain_ctx size");
 _Static_assert(offsetof(struct iochain_chain_record, ctx) == 0, "iochain_chain_record.ctx");
 _Static_assert(offsetof(struct iochain_chain_record, hops) == 128, "iochain_chain_record.hops");

@@ -22,7 +22,11 @@ export const Ctx = {
   rows: 52,
   nextDev: 56,
   args: 64,
-  maxArgs: 8,
+  maxArgs: 7,
+  /** in: index in `artifact.files` of the file the block was read from. */
+  file: 120,
+  /** out: index in `artifact.files` of the file the next read is from (RESUBMIT). */
+  nextFile: 124,
 } as const;
 
 /** `struct iochain_ctx` (docs/abi.md), field by field: C name, offset, width, array length. */
@@ -45,6 +49,8 @@ export const CTX_FIELDS: readonly {
   { name: "rows", offset: Ctx.rows, size: 4 },
   { name: "next_dev", offset: Ctx.nextDev, size: 8 },
   { name: "args", offset: Ctx.args, size: 8, count: Ctx.maxArgs },
+  { name: "file", offset: Ctx.file, size: 4 },
+  { name: "next_file", offset: Ctx.nextFile, size: 4 },
 ];
 
 export const Status = { RESUBMIT: 0, DONE: 1, FAILED: 2, SUSPENDED: 3 } as const;
@@ -82,7 +88,32 @@ export const FIRST_USER_ERROR = 16;
  */
 export const readAlignment = (blockSize: number): number => Math.min(512, blockSize & -blockSize);
 
+/** Map indices; the extents map of file i (a program that reads several files) is `extents + i`. */
 export const MapIndex = { block: 0, scratch: 1, extents: 2 } as const;
+
+/** The extents map of the program's i-th file (`artifact.files[i]`): its index in `maps`. */
+export const extentsMapIndex = (file: number): number => MapIndex.extents + file;
+
+/** The extents map's name in objects and in the kernel: `extents`, then `extents_1`, `extents_2`. */
+export const extentsMapName = (file: number): string =>
+  file === 0 ? "extents" : `extents_${file}`;
+
+/** Which file an extents map holds the table of (0 for a program that reads one file). */
+export const extentsMapFile = (spec: MapSpec): number => spec.file ?? 0;
+
+/**
+ * Contents for a program's extents maps given at run time (the data files' tables): one table,
+ * for a program that reads one file, or one per file in `files` order (undefined: keep the map's).
+ */
+export type ExtentsInit = Uint8Array | readonly (Uint8Array | undefined)[];
+
+/** A map's initial value: its run-time table when it is an extents map given one, else its own. */
+export function initialMapValue(spec: MapSpec, given?: ExtentsInit): Uint8Array | undefined {
+  if (spec.name !== "extents" || given === undefined) return spec.init;
+  const file = extentsMapFile(spec);
+  const mine = given instanceof Uint8Array ? (file === 0 ? given : undefined) : given[file];
+  return mine ?? spec.init;
+}
 
 export interface MapSpec {
   name: "block" | "scratch" | "extents";
@@ -93,6 +124,8 @@ export interface MapSpec {
   readOnlyProg: boolean;
   /** Initial contents (the extent table); zero-filled when absent. */
   init?: Uint8Array;
+  /** An extents map: the index in `artifact.files` of the file it translates (absent: 0). */
+  file?: number;
 }
 
 export interface ParamSpec {
@@ -159,8 +192,13 @@ export interface ProgramArtifact {
   state: FieldSpec[];
   output?: OutputSpec;
   aggregates: AggregateSpec[];
-  /** Files the program names (`reads` clauses); bound to extent maps at compile or link time. */
+  /**
+   * Files the program names (`reads` clauses), in order; ctx.file / ctx.next_file index them and
+   * file i's extent table is in map `extentsMapIndex(i)`. `iochain run --data NAME=PATH` binds them.
+   */
   files: string[];
+  /** Index in `files` of the file the first read is from (`start ... in "NAME"`; default 0). */
+  startFile?: number;
 }
 
 const BUILTIN_NAMES = new Map<number, string>(

@@ -36,10 +36,37 @@ export const ChainCtx = {
   loopError: CTX_SIZE + 68,
   /** state: bpf_copy_from_user's return when the chain's read faulted, for its record. */
   readError: CTX_SIZE + 72,
+  /**
+   * state, programs that read several files: the file of the chain's next read (or of its
+   * current block), an index in `artifact.files`. Untouched by a one-file program's chain program.
+   */
+  file: CTX_SIZE + 76,
+  /**
+   * in, programs that read several files: files 1, 2, ... as `{u64 base; u64 file_size}` each
+   * (chainFileEntry), after file 0's `base` and `fileSize` above. The ctx is then
+   * `chainCtxSize(files)` bytes.
+   */
+  moreFiles: CTX_SIZE + 80,
 } as const;
 
-/** The chain program's ctx: the step's ctx and the header. */
+/** The chain program's ctx: the step's ctx and the header (for a program that reads one file). */
 export const CHAIN_CTX_SIZE = CTX_SIZE + 80;
+
+/** Bytes of one entry of `moreFiles`: `u64 base; u64 file_size;`. */
+export const CHAIN_FILE_ENTRY_BYTES = 16;
+
+/** Where file `file`'s (≥ 1) base address and size are in the chain ctx. */
+export const chainFileEntry = (file: number): { base: number; fileSize: number } => {
+  const at = ChainCtx.moreFiles + (file - 1) * CHAIN_FILE_ENTRY_BYTES;
+  return { base: at, fileSize: at + 8 };
+};
+
+/** The chain ctx's size for a program that reads `files` files (at least one). */
+export const chainCtxSize = (files: number): number =>
+  CHAIN_CTX_SIZE + Math.max(0, files - 1) * CHAIN_FILE_ENTRY_BYTES;
+
+/** Files a chain program maps at most (each one more entry in the ctx). */
+export const MAX_CHAIN_FILES = 16;
 
 /** Why a run of the chain program returned (`ChainCtx.stop`). */
 export const ChainStop = {

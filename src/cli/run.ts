@@ -22,16 +22,16 @@ import {
   renamedOption,
   UNSAFE_FLAG,
 } from "./options.js";
-import { collectArg } from "./run-args.js";
+import { collectArg, collectNamedPath, dataOption, type NamedPath } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
 import { CATALOGUE } from "./catalogue.js";
 
 interface RunCliOptions {
   target: string;
-  data: string;
+  data: NamedPath[];
   arg?: Record<string, ArgValue>;
   json?: boolean;
-  dataExtents?: string;
+  dataExtents?: NamedPath[];
   bindExtents?: string;
   realDevice?: boolean;
   direct?: boolean;
@@ -52,12 +52,17 @@ export function registerRun(program: Command): void {
     .description(CATALOGUE.run.summary)
     .argument("<file>", "the .ioc program")
     .option("--target <target>", "vm (iochain's VM) or linux (the kernel, through bpf())", "vm")
-    .requiredOption("--data <file>", "the data file the chain reads")
+    .requiredOption(
+      "--data <file>",
+      "the data file the chain reads; NAME=PATH for each file a program that reads several names (repeat)",
+      collectNamedPath,
+    )
     .option("--arg <name=value>", "a parameter (repeat for each)", collectArg)
     .option("--json", "print the result as JSON")
     .option(
       "--data-extents <json>",
-      "the data file's current extent table (the sim's JSON, from iochain extents -o)",
+      "the data file's current extent table (the sim's JSON, from iochain extents -o); NAME=JSON per named file",
+      collectNamedPath,
     )
     .addOption(
       renamedOption(
@@ -104,8 +109,7 @@ export function registerRun(program: Command): void {
       });
       const options: SessionOptions = {
         target,
-        data: opts.data,
-        extents: opts.dataExtents,
+        ...dataOption(opts.data, opts.dataExtents),
         realDevice: opts.realDevice,
         direct: opts.direct,
         chain:

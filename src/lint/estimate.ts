@@ -157,15 +157,18 @@ function compare(op: number, a: bigint, b: bigint, is64: boolean): boolean | und
   }
 }
 
-/** The bytes a frozen, read-only map holds (the extent table), for loads through its pointer. */
+/**
+ * The bytes the frozen, read-only maps hold (the extent tables: one per file the program reads),
+ * for loads through their pointers.
+ */
 function frozenMaps(artifact: ProgramArtifact | undefined): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
-  const spec = artifact?.maps[MapIndex.extents];
-  if (spec?.readOnlyProg) {
+  artifact?.maps.forEach((spec, index) => {
+    if (index < MapIndex.extents || spec.name !== "extents" || !spec.readOnlyProg) return;
     const bytes = new Uint8Array(spec.valueSize);
     if (spec.init) bytes.set(spec.init);
-    out.set(MapIndex.extents, bytes);
-  }
+    out.set(index, bytes);
+  });
   return out;
 }
 

@@ -7,6 +7,7 @@
 import { BPF_MAX_LOOPS } from "../abi/helpers.js";
 import {
   BuiltinError,
+  CTX_FIELDS,
   CTX_SIZE,
   Ctx,
   MapIndex,
@@ -17,6 +18,7 @@ import {
 } from "../abi/artifact.js";
 import {
   CHAIN_CTX_SIZE,
+  chainCtxSize,
   ChainCtx,
   ChainEnd,
   ChainRecord,
@@ -41,22 +43,13 @@ export interface CField {
 
 const sizeOf = (t: CScalar): number => (t === "__u64" ? 8 : 4);
 
-/** `struct iochain_ctx` (the step's ctx, docs/abi.md). */
-export const STEP_CTX_FIELDS: readonly CField[] = [
-  { name: "offset", offset: Ctx.offset, type: "__u64" },
-  { name: "size", offset: Ctx.size, type: "__u32" },
-  { name: "hop", offset: Ctx.hop, type: "__u32" },
-  { name: "resume", offset: Ctx.resume, type: "__u32" },
-  { name: "status", offset: Ctx.status, type: "__u32" },
-  { name: "next_offset", offset: Ctx.nextOffset, type: "__u64" },
-  { name: "next_size", offset: Ctx.nextSize, type: "__u32" },
-  { name: "error", offset: Ctx.error, type: "__u32" },
-  { name: "value", offset: Ctx.value, type: "__u64" },
-  { name: "value_len", offset: Ctx.valueLen, type: "__u32" },
-  { name: "rows", offset: Ctx.rows, type: "__u32" },
-  { name: "next_dev", offset: Ctx.nextDev, type: "__u64" },
-  { name: "args", offset: Ctx.args, type: "__u64", count: Ctx.maxArgs },
-];
+/** `struct iochain_ctx` (the step's ctx, docs/abi.md), from abi/artifact.ts's CTX_FIELDS. */
+export const STEP_CTX_FIELDS: readonly CField[] = CTX_FIELDS.map((f) => ({
+  name: f.name,
+  offset: f.offset,
+  type: f.size === 8 ? "__u64" : "__u32",
+  ...(f.count ? { count: f.count } : {}),
+}));
 
 /** The header after `struct iochain_ctx` in `struct iochain_chain_ctx` (ChainCtx). */
 export const CHAIN_CTX_FIELDS: readonly CField[] = [
@@ -140,6 +133,12 @@ export const CHAIN_CTX_FIELDS: readonly CField[] = [
     offset: ChainCtx.readError,
     type: "__s32",
     doc: "state: bpf_copy_from_user's return for the current chain",
+  },
+  {
+    name: "file",
+    offset: ChainCtx.file,
+    type: "__u32",
+    doc: "state, several files: the file of the next read (files 1.. follow the struct)",
   },
 ];
 
@@ -333,6 +332,10 @@ export function chainProgramDefines(artifact: ProgramArtifact, capacity: number)
 #define IOCHAIN_PROGRAM_RECORD_SIZE ${chainRecordSize(scratch)}
 #define IOCHAIN_PROGRAM_MAX_CHAIN ${artifact.maxChain}
 #define IOCHAIN_PROGRAM_ARGS ${artifact.params.length}
+/* files the program reads: file 0 is base/file_size; files 1.. are {__u64 base, file_size} pairs
+ * right after struct iochain_chain_ctx, and ctx_size_in is IOCHAIN_PROGRAM_CTX_SIZE */
+#define IOCHAIN_PROGRAM_FILES ${Math.max(1, artifact.files.length)}
+#define IOCHAIN_PROGRAM_CTX_SIZE ${chainCtxSize(artifact.files.length)}
 /* result: 0 none, 1 scalar (ctx.value), 2 bytes (scratch + offset, ctx.value_len bytes) */
 #define IOCHAIN_PROGRAM_RESULT_KIND ${kind}
 #define IOCHAIN_PROGRAM_RESULT_OFFSET ${r.kind === "bytes" ? r.offset : 0}

@@ -8,7 +8,7 @@
 // through R_BPF_64_64 relocations, license "GPL", `.BTF` (context struct, functions, one DATASEC
 // per map) and `.BTF.ext` (func_info, and line_info pointing at the .ioc lines).
 import { basename } from "node:path";
-import { MapIndex, type MapSpec, type ProgramArtifact } from "../abi/artifact.js";
+import { extentsMapName, MapIndex, type MapSpec, type ProgramArtifact } from "../abi/artifact.js";
 import type { ChainProgram } from "../abi/chain.js";
 import { BpfError, type SourcePos } from "../diagnostics.js";
 import { encodeBtfExt, type BtfExt, type LineInfo } from "../bpf/btf-ext.js";
@@ -234,12 +234,15 @@ function mapVariable(
     );
   const data = new Uint8Array(m.valueSize);
   if (m.init) data.set(m.init);
+  // A program that reads several files has one extents map each: `extents`, `extents_1`, ...
+  const extents = m.name === "extents";
+  const name = extents ? extentsMapName(m.file ?? 0) : m.name;
   return {
     variable: {
-      section: mapSectionName(m),
-      name: m.name,
+      section: mapSectionName({ name, readOnlyProg: m.readOnlyProg }),
+      name,
       size: m.valueSize,
-      layout: m.name === "extents" ? "extents" : "bytes",
+      layout: extents ? "extents" : "bytes",
     },
     data,
     readOnly: m.readOnlyProg,

@@ -44,14 +44,21 @@ export interface Device {
   read(buf: Uint8Array, devAddr: bigint, length: number): number;
 }
 
+/** A file's extent translation: the table its extents map holds, and the device under it. */
+export interface FileExtents {
+  map: ExtentTable;
+  device: Device;
+}
+
 export interface ChainOptions {
   args?: Record<string, ArgValue>;
   /**
-   * Extent translation, for programs with an extents map: the table the map holds and the device.
-   * While the map's generation equals the device layout's, reads go to the device at ctx.next_dev;
-   * otherwise the driver falls back to ordinary reads at file offsets.
+   * Extent translation, for programs with an extents map: the table the map holds and the device
+   * (per file, in `artifact.files` order, for a program that reads several). While the map's
+   * generation equals the device layout's, reads go to the device at ctx.next_dev; otherwise the
+   * driver falls back to ordinary reads at file offsets.
    */
-  extents?: { map: ExtentTable; device: Device };
+  extents?: FileExtents | readonly (FileExtents | undefined)[];
   /**
    * Resume at most this many suspensions; at the next one the chain returns status "suspended"
    * with the rows taken so far, that suspension's included (default: always resume).
@@ -102,14 +109,39 @@ function checkArtifactFits(artifact: ProgramArtifact, target: StepTarget): void 
     bad(`start offset ${artifact.start} is negative`);
 }
 
-/** Runs one chain to its end (or to a suspension the caller asked to stop at). */
+const isList = <T>(x: T | readonly T[]): x is readonly T[] => Array.isArray(x);
+
+/** The files of a program, in `artifact.files` order: one for a program that reads one. */
+function filesOf(
+  artifact: ProgramArtifact,
+  source: BlockSource | readonly BlockSource[],
+  extents: ChainOptions["extents"],
+): { sources: readonly BlockSource[]; extents: readonly (FileExtents | undefined)[] } {
+  const sources = isList(source) ? source : [source];
+  const want = Math.max(1, artifact.files.length);
+  if (sources.length !== want)
+    throw new IochainError(
+      "E0916",
+      `${artifact.name} reads ${want} files; the chain was given ${sources.length}`,
+      undefined,
+      "give one data file per name in the program's `reads`",
+    );
+  const list = extents === undefined ? [] : isList(extents) ? extents : [extents];
+  return { sources, extents: list };
+}
+
+/**
+ * Runs one chain to its end (or to a suspension the caller asked to stop at). `source` is the data
+ * file, or for a program that reads several, one per file in `artifact.files` order.
+ */
 export function runChain(
   artifact: ProgramArtifact,
   target: StepTarget,
-  source: BlockSource,
+  source: BlockSource | readonly BlockSource[],
   options: ChainOptions = {},
 ): ChainResult {
   checkArtifactFits(artifact, target);
+  const files = filesOf(artifact, source, options.extents);
   const argSlots = encodeArgs(artifact.params, options.args ?? {});
   const maxSteps = options.maxSteps ?? 10_000_000;
   const maxSuspensions = options.maxSuspensions ?? Infinity;
@@ -126,6 +158,7 @@ export function runChain(
 
   let offset: bigint;
   let size = artifact.blockSize;
+  let file = artifact.startFile ?? 0;
   // A computed first read: the start step (no block) resubmits it, checked as any resubmit is.
   const computed = artifact.start === "computed";
   if (artifact.start === "computed") {
@@ -142,13 +175,16 @@ export function runChain(
       return finish("failed", BuiltinError.bad_size);
     offset = view.getBigUint64(Ctx.nextOffset, true);
     size = firstSize;
+    file = nextFile(view, files.sources.length);
   } else offset = artifact.start;
+  if (file >= files.sources.length) abiBroken(`the first read is from file ${file}: there is none`);
   for (let hop = 0; ; hop++) {
     // The read. The driver's own checks: inside the file, and (through the device) inside an extent.
+    const source = files.sources[file];
     if (offset >= source.size) return finish("failed", BuiltinError.out_of_file);
     const real = Number(source.size - offset < BigInt(size) ? source.size - offset : BigInt(size));
     block.fill(0);
-    const ext = options.extents;
+    const ext = files.extents[file];
     let got: number;
     if (ext && ext.map.generation === ext.device.layout.generation) {
       const t = translate(ext.map, offset, BigInt(real));
@@ -173,7 +209,7 @@ export function runChain(
     for (;;) {
       if (chain.steps >= maxSteps)
         abiBroken(`the chain ran ${chain.steps} steps without finishing`);
-      setStepIn(view, offset, got, hop, resume);
+      setStepIn(view, offset, got, hop, resume, file);
       target.runStep(ctx);
       chain.steps++;
       if (view.getUint32(Ctx.status, true) === Status.RESUBMIT) break;
@@ -189,12 +225,32 @@ export function runChain(
       return finish("failed", BuiltinError.bad_size);
     offset = view.getBigUint64(Ctx.nextOffset, true);
     size = nextSize;
+    file = nextFile(view, files.sources.length);
   }
 }
 
+/** ctx.next_file of a resubmit: one of the program's files, else the program broke the ABI. */
+function nextFile(view: DataView, files: number): number {
+  const file = view.getUint32(Ctx.nextFile, true);
+  if (file >= files)
+    abiBroken(
+      `ctx.next_file = ${file}, but the program reads ${files} file${files > 1 ? "s" : ""}`,
+    );
+  return file;
+}
+
 /** A step's in fields, and its out fields cleared. */
-function setStepIn(view: DataView, offset: bigint, got: number, hop: number, resume: number): void {
+function setStepIn(
+  view: DataView,
+  offset: bigint,
+  got: number,
+  hop: number,
+  resume: number,
+  file = 0,
+): void {
   view.setBigUint64(Ctx.offset, offset, true);
+  view.setUint32(Ctx.file, file, true);
+  view.setUint32(Ctx.nextFile, 0, true);
   view.setUint32(Ctx.size, got, true);
   view.setUint32(Ctx.hop, hop, true);
   view.setUint32(Ctx.resume, resume, true);

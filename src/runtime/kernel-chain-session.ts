@@ -31,7 +31,8 @@ export interface KernelChainSessionOptions extends KernelSessionOptions {
 
 interface MappedData {
   binding: DataBinding;
-  mapping: FileMapping;
+  /** One read-only mapping per data file, in `artifact.files` order. */
+  mappings: FileMapping[];
 }
 
 function mapData(
@@ -48,11 +49,21 @@ function mapData(
     );
   }
   const binding = bindData(artifact, options);
+  const mappings: FileMapping[] = [];
   try {
-    return { binding, mapping: FileMapping.open(options.data, readAhead) };
+    for (const source of binding.sources) mappings.push(FileMapping.open(source.path, readAhead));
+    return { binding, mappings };
   } catch (err) {
-    binding.close();
+    closeMapped({ binding, mappings });
     throw err;
+  }
+}
+
+function closeMapped(data: MappedData): void {
+  try {
+    for (const m of data.mappings) m.close();
+  } finally {
+    data.binding.close();
   }
 }
 
@@ -77,8 +88,7 @@ export class KernelChainSession {
       });
       return new KernelChainSession(artifact, target, data, options);
     } catch (err) {
-      data.mapping.close();
-      data.binding.close();
+      closeMapped(data);
       throw err;
     }
   }
@@ -104,12 +114,12 @@ export class KernelChainSession {
 
   runBatch(argsList: readonly Record<string, ArgValue>[], options: RunOptions = {}): ChainResult[] {
     if (this.closed) throw internalError(`${this.artifact.name}: session used after close()`);
-    return this.current.runChains(this.data.mapping, argsList, options);
+    return this.current.runChains(this.data.mappings, argsList, options);
   }
 
   /** The columnar form (KernelChainTarget.runPacked): slots in, flat arrays out. */
   runPacked(args: Uint8Array, count: number): PackedResults {
-    return this.current.runPacked(this.data.mapping, args, count);
+    return this.current.runPacked(this.data.mappings, args, count);
   }
 
   /**
@@ -129,8 +139,7 @@ export class KernelChainSession {
         });
       }
     } catch (err) {
-      next.mapping.close();
-      next.binding.close();
+      closeMapped(next);
       throw err;
     }
     if (replaced) {
@@ -138,8 +147,7 @@ export class KernelChainSession {
       this.current = replaced;
       this.reloadCount++;
     }
-    this.data.mapping.close();
-    this.data.binding.close();
+    closeMapped(this.data);
     this.data = next;
   }
 
@@ -157,8 +165,7 @@ export class KernelChainSession {
     try {
       this.current.close();
     } finally {
-      this.data.mapping.close();
-      this.data.binding.close();
+      closeMapped(this.data);
     }
   }
 

@@ -1,16 +1,24 @@
-// One loaded program and one open data file, for many chains: the program is loaded (and, in the
-// kernel, verified) once, the file opened once, and each chain is one runChain over them. This is
+// One loaded program and its open data file (one per file a program that reads several names),
+// for many chains: the program is loaded (and, in the kernel, verified) once, the files opened
+// once, and each chain is one runChain over them. This is
 // what `iochain run` does for its single chain (runProgram opens a session, runs once, closes it)
 // and what tests and benchmarks that run thousands of chains use. A session can move to another
 // data file (switchData): the program stays loaded when the extents map can hold the new file's
 // table as it is; the kernel target freezes that map (the verifier then checks the extent search
 // against the table's constants), so a file with another layout loads the program again.
 import { readText } from "../files.js";
-import type { ProgramArtifact } from "../abi/artifact.js";
+import { type ExtentsInit, extentsMapFile, type ProgramArtifact } from "../abi/artifact.js";
 import { internalError } from "../diagnostics.js";
 import type { ArgValue } from "./args.js";
 import { ExtentDevice, FileBlockSource, type RawDevice } from "./block-source.js";
-import { type ChainOptions, type ChainResult, type StepTarget, runChain } from "./driver.js";
+import { type DataFileSpec, type NamedDataFile, resolveDataFiles } from "./data-files.js";
+import {
+  type ChainOptions,
+  type ChainResult,
+  type FileExtents,
+  type StepTarget,
+  runChain,
+} from "./driver.js";
 import { identityExtents, parseExtentJson } from "./extents.js";
 import { type ExtentTable, decodeExtentTable, encodeExtentTable } from "../abi/extents.js";
 import { type FileDeviceOptions, openFileDevice, tableForRun } from "./linux/bind-extents.js";
@@ -23,13 +31,17 @@ export type TargetName = "sim" | "linux";
 
 /** The data a session's chains read. */
 export interface DataOptions {
-  /** The data file. */
-  data: string;
+  /**
+   * The data file, or for a program that reads several (`reads "a", "b"`), each by its name
+   * (checked against the program's: data-files.ts).
+   */
+  data: string | readonly NamedDataFile[];
   /**
    * The data file's current extent layout: a path to the simulator's extent JSON, or a table.
    * Programs with an extents map get it loaded into that map unless the compiler already bound
    * one (then the two generations are compared, and reads fall back to file offsets when they
-   * differ). Without it a file is one extent at device address = file offset.
+   * differ). Without it a file is one extent at device address = file offset. Named data files
+   * give theirs in NamedDataFile.extents instead.
    */
   extents?: string | ExtentTable;
   /**
@@ -61,25 +73,67 @@ export function loadExtents(extents: string | ExtentTable): ExtentTable {
     : extents;
 }
 
-/** A target whose unbound extents map may be refilled between chains, unless it is frozen. */
+/** A target whose unbound extents maps may be refilled between chains, unless they are frozen. */
 export interface RefillableTarget extends StepTarget {
   /** False when the extents map is frozen (or absent): another table needs another target. */
   readonly extentsWritable: boolean;
-  writeExtents(init: Uint8Array): void;
+  writeExtents(init: ExtentsInit): void;
   close(): void;
 }
 
-/** The open data file: where chains read, and what the target's extents map must hold for it. */
+/** The open data files: where chains read, and what the target's extents maps must hold. */
 export interface DataBinding {
+  /** The (first) data file. */
   source: FileBlockSource;
-  extents: ChainOptions["extents"];
-  /** The extents map's contents for this file; undefined when the program has none or is bound. */
+  /** Every data file, in `artifact.files` order. */
+  sources: FileBlockSource[];
+  extents: (FileExtents | undefined)[];
+  /**
+   * The extents maps' contents for these files: one table for a program that reads one file, one
+   * per file otherwise; undefined when the program has none or is bound.
+   */
+  extentsInit: ExtentsInit | undefined;
+  close(): void;
+}
+
+/** One open data file (bindData does each). */
+interface FileBinding {
+  source: FileBlockSource;
+  extents: FileExtents | undefined;
   extentsInit: Uint8Array | undefined;
   close(): void;
 }
 
 export function bindData(artifact: ProgramArtifact, options: DataOptions): DataBinding {
-  const source = new FileBlockSource(options.data, { direct: options.direct });
+  const files = resolveDataFiles(artifact, options.data, options.extents);
+  const bound: FileBinding[] = [];
+  const close = (): void => {
+    for (const b of bound) b.close();
+  };
+  try {
+    files.forEach((file, i) => bound.push(bindFile(artifact, i, file, options)));
+  } catch (err) {
+    close();
+    throw err;
+  }
+  const inits = bound.map((b) => b.extentsInit);
+  return {
+    source: bound[0].source,
+    sources: bound.map((b) => b.source),
+    extents: bound.map((b) => b.extents),
+    extentsInit:
+      bound.length === 1 ? inits[0] : inits.some((i) => i !== undefined) ? inits : undefined,
+    close,
+  };
+}
+
+function bindFile(
+  artifact: ProgramArtifact,
+  index: number,
+  file: DataFileSpec,
+  options: DataOptions,
+): FileBinding {
+  const source = new FileBlockSource(file.path, { direct: options.direct });
   let real: RawDevice | undefined;
   const close = (): void => {
     real?.close();
@@ -87,15 +141,15 @@ export function bindData(artifact: ProgramArtifact, options: DataOptions): DataB
   };
   try {
     // A bad extent file is reported even when the program has no extents map to put it in.
-    const given = options.extents === undefined ? undefined : loadExtents(options.extents);
-    const spec = artifact.maps.find((m) => m.name === "extents");
+    const given = file.extents === undefined ? undefined : loadExtents(file.extents);
+    const spec = artifact.maps.find((m) => m.name === "extents" && extentsMapFile(m) === index);
     if (!spec) return { source, extents: undefined, extentsInit: undefined, close };
     // The map holds what the program was bound to (compile time) or else the file's layout now.
     const bound = spec.init ? decodeExtentTable(spec.init) : undefined;
     let layout: ReturnType<typeof openFileDevice>["layout"] | undefined;
     if (options.realDevice) {
       const deviceOptions = options.realDevice === true ? {} : options.realDevice;
-      const device = openFileDevice(options.data, { direct: options.direct, ...deviceOptions });
+      const device = openFileDevice(file.path, { direct: options.direct, ...deviceOptions });
       real = device;
       layout = device.layout;
     }
@@ -106,7 +160,7 @@ export function bindData(artifact: ProgramArtifact, options: DataOptions): DataB
       : encodeExtentTable(
           map,
           spec.valueSize,
-          typeof options.extents === "string" ? options.extents : "extent table",
+          typeof file.extents === "string" ? file.extents : "extent table",
         );
     return {
       source,
@@ -121,10 +175,17 @@ export function bindData(artifact: ProgramArtifact, options: DataOptions): DataB
 }
 
 /** Makes the session's target with this extents map content (undefined: the artifact's own). */
-type TargetFactory<T> = (extentsInit: Uint8Array | undefined) => T;
+type TargetFactory<T> = (extentsInit: ExtentsInit | undefined) => T;
 
-export const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+const sameTable = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b)));
+
+/** Whether two extents maps' contents (one table, or one per file) are the same bytes. */
+export function sameBytes(a: ExtentsInit | undefined, b: ExtentsInit | undefined): boolean {
+  if (a === undefined || b === undefined || a instanceof Uint8Array || b instanceof Uint8Array)
+    return sameTable(a as Uint8Array | undefined, b as Uint8Array | undefined);
+  return a.length === b.length && a.every((t, i) => sameTable(t, b[i]));
+}
 
 export class ChainSession<T extends RefillableTarget = RefillableTarget> {
   private closed = false;
@@ -174,7 +235,7 @@ export class ChainSession<T extends RefillableTarget = RefillableTarget> {
   /** Runs one chain with these arguments over the session's data. */
   run(args: Record<string, ArgValue>, options: RunOptions = {}): ChainResult {
     if (this.closed) throw internalError(`${this.artifact.name}: session used after close()`);
-    return runChain(this.artifact, this.target, this.data.source, {
+    return runChain(this.artifact, this.target, this.data.sources, {
       ...options,
       args,
       extents: this.data.extents,

@@ -4,7 +4,7 @@
 // step executed (they become CPU time). Traces are cached per key: a chain is a pure function of
 // its key and the file, so running it again would give the same trace (docs/sim.md says so).
 import type { MapSpec, ProgramArtifact } from "../abi/artifact.js";
-import { CTX_SIZE, Ctx } from "../abi/artifact.js";
+import { CTX_SIZE, Ctx, type ExtentsInit, initialMapValue } from "../abi/artifact.js";
 import { IochainError } from "../diagnostics.js";
 import type { BlockSource, ChainOptions, ChainResult, StepTarget } from "../runtime/driver.js";
 import { runChain } from "../runtime/driver.js";
@@ -30,7 +30,7 @@ class CountingTarget implements StepTarget {
     private readonly scratchBytes: Uint8Array,
   ) {}
 
-  static create(artifact: ProgramArtifact, extentsInit: Uint8Array | undefined): CountingTarget {
+  static create(artifact: ProgramArtifact, extentsInit: ExtentsInit | undefined): CountingTarget {
     const maps = artifact.maps.map((spec: MapSpec) => {
       const map = new ArrayMap({
         valueSize: spec.valueSize,
@@ -38,7 +38,7 @@ class CountingTarget implements StepTarget {
         flags: (spec.mmapable ? BPF_F_MMAPABLE : 0) | (spec.readOnlyProg ? BPF_F_RDONLY_PROG : 0),
         name: spec.name,
       });
-      const init = spec.name === "extents" && extentsInit ? extentsInit : spec.init;
+      const init = initialMapValue(spec, extentsInit);
       if (init) map.value(0).set(init);
       return map;
     });

@@ -13,7 +13,12 @@ import { readElf } from "../../src/bpf/elf/reader.js";
 import { HOP_BLOCK_SECTION, writeElf } from "../../src/object/writer.js";
 import { LD_IMM64, PseudoLd } from "../../src/bpf/opcodes.js";
 import { encode } from "../../src/bpf/insn.js";
-import { MapIndex, type ProgramArtifact } from "../../src/abi/artifact.js";
+import {
+  extentsMapFile,
+  extentsMapName,
+  MapIndex,
+  type ProgramArtifact,
+} from "../../src/abi/artifact.js";
 import { compile } from "../../src/compiler/pipeline.js";
 import { buildChainProgram } from "../../src/compiler/targets/kernel-chain.js";
 import { loadElfFile } from "../../src/runtime/linux/elf-load.js";
@@ -101,6 +106,12 @@ describe("linux objects carry the chain program", () => {
       const artifact = compile(source, rel);
       if (!hasChainMaps(artifact)) return; // no block/scratch: no chain program to write
       const plain = writeElf(artifact, { target: "linux", sourceText: source, readSource });
+      if (artifact.files.length > 1) {
+        // Several files: one extents map each in the object.
+        const sections = readElf(plain, rel).sections.map((s) => s.name);
+        expect(sections).toContain(".rodata.extents");
+        expect(sections).toContain(".rodata.extents_1");
+      }
       const bytes = writeElf(artifact, {
         target: "linux",
         sourceText: source,
@@ -132,7 +143,10 @@ describe("linux objects carry the chain program", () => {
       // its references to it are the runtime's references to map 0.
       const linked = linkProgram(obj, chainName);
       const sections = [
-        ...artifact.maps.map((m) => (m.readOnlyProg ? `.rodata.${m.name}` : `.data.${m.name}`)),
+        ...artifact.maps.map((m) => {
+          const name = m.name === "extents" ? extentsMapName(extentsMapFile(m)) : m.name;
+          return m.readOnlyProg ? `.rodata.${name}` : `.data.${name}`;
+        }),
         ".data.chains",
         ".rodata.zeros",
         HOP_BLOCK_SECTION,

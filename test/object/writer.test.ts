@@ -129,6 +129,8 @@ describe("writeElf, read back with our reader and linker", () => {
       rows: Ctx.rows,
       next_dev: Ctx.nextDev,
       args: Ctx.args,
+      file: Ctx.file,
+      next_file: Ctx.nextFile,
     });
     const dump = dumpBtf(btf);
     expect(dump).toContain("FUNC 'list_walk_ext' type_id=");

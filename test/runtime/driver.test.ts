@@ -493,3 +493,59 @@ describe("FileBlockSource", () => {
     expectCode(() => new FileBlockSource(dir), "E0902");
   });
 });
+
+describe("runChain: several files", () => {
+  const art = makeArtifact({ files: ["index.db", "data.db"], startFile: 1, maxChain: 4 });
+  // data.db's blocks hold 1, 2, ...; index.db's 101, 102, ...
+  const data = fileOf(3);
+  const index = fileOf(2).map((b) => b + 100);
+  const sources = () => [new MemoryBlockSource(index), new MemoryBlockSource(data)];
+
+  it("starts in startFile, reads each block from the file ctx.next_file names, and says which", () => {
+    const seen: { file: number; first: number }[] = [];
+    const target = new FakeTarget(art, (c, block) => {
+      seen.push({ file: c.getUint32(Ctx.file, true), first: block[0] });
+      const hop = c.getUint32(Ctx.hop, true);
+      if (hop === 2) return done(c, BigInt(block[0]));
+      resubmit(c, 512n);
+      c.setUint32(Ctx.nextFile, hop === 0 ? 0 : 1, true);
+    });
+    const r = runChain(art, target, sources());
+    expect(r).toMatchObject({ status: "done", value: 2n, hops: 3 });
+    expect(seen).toEqual([
+      { file: 1, first: 1 },
+      { file: 0, first: 102 },
+      { file: 1, first: 2 },
+    ]);
+  });
+
+  it("checks each read against its own file: past index.db's end is out_of_file there", () => {
+    const target = new FakeTarget(art, (c) => {
+      resubmit(c, 1024n); // inside data.db (3 blocks), past index.db (2 blocks)
+      c.setUint32(Ctx.nextFile, 0, true);
+    });
+    expect(runChain(art, target, sources())).toMatchObject({
+      status: "failed",
+      error: "out_of_file",
+      hops: 1,
+    });
+  });
+
+  it("a next_file past the program's files breaks the ABI (E0931), as in a one-file program", () => {
+    const bad = (c: DataView) => (resubmit(c, 0n), c.setUint32(Ctx.nextFile, 2, true));
+    expectCode(() => runChain(art, new FakeTarget(art, bad), sources()), "E0931");
+    const one = makeArtifact({ files: ["t.db"] });
+    const alsoBad = (c: DataView) => (resubmit(c, 0n), c.setUint32(Ctx.nextFile, 1, true));
+    expectCode(
+      () => runChain(one, new FakeTarget(one, alsoBad), new MemoryBlockSource(data)),
+      "E0931",
+    );
+  });
+
+  it("wants one source per file (E0916)", () => {
+    expectCode(
+      () => runChain(art, new FakeTarget(art, () => {}), new MemoryBlockSource(data)),
+      "E0916",
+    );
+  });
+});

@@ -16,6 +16,7 @@ import {
 import { isGenericConst, requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { lookupError } from "./resolve.js";
+import { readFileIndex } from "./read-files.js";
 import * as T from "./types.js";
 
 export const MAX_LOOP_ITERATIONS = 1 << 20;
@@ -425,6 +426,7 @@ function checkResubmit(env: BodyEnv, s: Extract<A.Stmt, { kind: "resubmit" }>): 
     }
   }
   const info = env.owner.info;
+  s.fileIndex = readFileIndex(env.ctx, info.files, s.file, { what: "resubmit", span: s.span });
   if (s.stage) {
     if (info.stages.length === 0) {
       d.error(

@@ -1,18 +1,21 @@
 // The storage function's own parts: header clauses (reads, block, start, max_chain), parameters,
 // result, state, output rows and aggregates, and stages. Produces the StorageInfo that the body
 // checker and the lowering work from.
+import { Ctx } from "../../abi/artifact.js";
 import * as A from "../front/ast.js";
 import type { CheckContext, ModuleInfo } from "./context.js";
 import { checkExpr, checkInt, coerce, ERROR_TY, type ExprEnv, type Scope } from "./expr.js";
 import { requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { where } from "./resolve.js";
+import { checkReadsClause, readFileIndex } from "./read-files.js";
 import { checkStart, type StartExpr } from "./start.js";
 
 export const DEFAULT_BLOCK_SIZE = 4096;
 export const DEFAULT_MAX_CHAIN = 16;
 export const DEFAULT_CAPACITY = 64;
-export const MAX_PARAMS = 8;
+/** The ctx's argument slots (its last 8 bytes say which file a block is from). */
+export const MAX_PARAMS = Ctx.maxArgs;
 export const MAX_CAPACITY = 65536;
 
 export type ResultInfo =
@@ -53,6 +56,8 @@ export interface StorageInfo {
   startExpr?: StartExpr;
   maxChain: number;
   files: string[];
+  /** Index in `files` of the first read's file (`start ... in "NAME"`, default 0). */
+  startFile: number;
   params: { name: string; type: A.IntType | A.BoolType }[];
   result: ResultInfo;
   state: StateInfo[];
@@ -108,6 +113,7 @@ export function checkStorageHeader(
     start: 0n,
     maxChain: DEFAULT_MAX_CHAIN,
     files: [],
+    startFile: 0,
     params: [],
     result: { kind: "none" },
     state: [],
@@ -123,6 +129,11 @@ export function checkStorageHeader(
   const first = checkStart(ctx, item, module, { names: new Map(scope.names) });
   if (first && "constant" in first) info.start = first.constant;
   else if (first) info.startExpr = first.computed;
+  const startClause = item.clauses.find((c) => c.kind === "start");
+  if (startClause?.kind === "start")
+    info.startFile =
+      readFileIndex(ctx, info.files, startClause.file, { what: "start", span: startClause.span }) ??
+      0;
   if (item.result) {
     const errorsBefore = ctx.diags.count;
     info.result = storageResult(ctx, env, item.result);
@@ -153,8 +164,10 @@ function checkClauses(
       continue;
     }
     seenClause.set(c.kind, c.span);
-    if (c.kind === "reads") info.files = c.files.map((f) => f.value);
-    else if (c.kind === "max_chain") {
+    if (c.kind === "reads") {
+      checkReadsClause(ctx, c.files);
+      info.files = c.files.map((f) => f.value);
+    } else if (c.kind === "max_chain") {
       const v = requireConstInt(env, c.value, {
         min: 1n,
         max: (1n << 31n) - 1n,
@@ -206,7 +219,7 @@ function checkParams(
       "E0617",
       `\`${item.name.name}\` has ${item.params.length} parameters; a storage function takes at most ${MAX_PARAMS}`,
       item.params[MAX_PARAMS].span,
-      "the ctx carries 8 arguments; pack small values together",
+      `the ctx carries ${MAX_PARAMS} arguments; pack small values together`,
     );
   }
   item.params.forEach((p, index) => {

@@ -202,7 +202,7 @@ export interface StorageItem extends Node {
 export type StorageClause =
   | ({ kind: "reads"; files: StringLit[] } & Node)
   | ({ kind: "block"; value: Expr } & Node)
-  | ({ kind: "start"; value: Expr; size?: Expr } & Node)
+  | ({ kind: "start"; value: Expr; size?: Expr; file?: StringLit } & Node)
   | ({ kind: "max_chain"; value: Expr } & Node);
 
 export type StorageDecl = StateDecl | OutputDecl | AggregateDecl;
@@ -300,7 +300,15 @@ export type Stmt =
   | ({ kind: "return"; value?: Expr } & Node)
   /** `errorName` is set by the checker (the name in the artifact's error table). */
   | ({ kind: "fail"; error: Ident[]; errorName?: string } & Node)
-  | ({ kind: "resubmit"; offset: Expr; size?: Expr; stage?: Ident } & Node)
+  | ({
+      kind: "resubmit";
+      offset: Expr;
+      size?: Expr;
+      file?: StringLit;
+      stage?: Ident;
+      /** Set by the checker: the index in `reads` of the file the read is from. */
+      fileIndex?: number;
+    } & Node)
   | ScanStmt
   | ({ kind: "expr"; expr: Expr } & Node)
   | ({ kind: "block"; block: Block } & Node);

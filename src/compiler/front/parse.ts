@@ -297,8 +297,14 @@ const actions: ohm.ActionDict<unknown> = {
   Clause_block(_kw, value) {
     return { kind: "block", value: ast(value), span: span(this) };
   },
-  Clause_start(_kw, value, size) {
-    return { kind: "start", value: ast(value), size: opt(size), span: span(this) };
+  Clause_start(_kw, value, size, file) {
+    return {
+      kind: "start",
+      value: ast(value),
+      size: opt(size),
+      file: opt(file),
+      span: span(this),
+    };
   },
   Clause_maxChain(_kw, value) {
     return { kind: "max_chain", value: ast(value), span: span(this) };
@@ -420,17 +426,21 @@ const actions: ohm.ActionDict<unknown> = {
   Fail(_kw, path, _semi) {
     return { kind: "fail", error: path.asIteration().children.map(ident), span: span(this) };
   },
-  Resubmit(_kw, offset, size, stage, _semi) {
+  Resubmit(_kw, offset, size, file, stage, _semi) {
     return {
       kind: "resubmit",
       offset: ast(offset),
       size: opt(size),
+      file: opt(file),
       stage: opt(stage),
       span: span(this),
     };
   },
   ResubmitSize(_comma, value) {
     return ast(value);
+  },
+  ReadFile(_in, name) {
+    return { value: unescapeString(name.sourceString, span(name)), span: span(name) };
   },
   NextStage(_arrow, name) {
     return ident(name);

@@ -3,7 +3,7 @@
 // whose file offset goes through one shared tail per program: alignment, extent lookup in the
 // extents map (binary search), the access checks, and the translated device address.
 import { internalError } from "../../diagnostics.js";
-import { BuiltinError, Ctx, MapIndex, readAlignment, Status } from "../../abi/artifact.js";
+import { BuiltinError, Ctx, extentsMapIndex, readAlignment, Status } from "../../abi/artifact.js";
 import { EXTENT_ENTRY_BYTES, ExtentField, ExtentTableField } from "../../abi/extents.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
@@ -105,20 +105,51 @@ export function lowerResubmit(
   }
   f.store(8, at.reg(cx.ctx, Ctx.nextOffset), isImm(off) ? f.mov(off) : off);
   f.store(4, at.reg(cx.ctx, Ctx.nextSize), isImm(size) ? f.mov(size) : size);
+  // The checker resolved the file (`in "NAME"`, required with several files).
+  const file = s.fileIndex ?? 0;
+  if (cx.info.files.length > 1) f.store(4, at.reg(cx.ctx, Ctx.nextFile), f.mov(BigInt(file)));
   // Inside a bpf_loop callback the tail runs in the storage function, after the loop.
   if (cx.fn.loopExits) cx.fn.loopExits.resubmit();
-  else f.jump(translateTail(cx, s.span));
+  else f.jump(translateTail(cx, s.span, file));
 }
 
-/** The shared tail of every resubmit: checks and translates ctx.next_offset, then RESUBMIT. */
-export function translateTail(cx: LowerContext, pos: A.Span): Block {
-  if (cx.resubmitTail) return cx.resubmitTail;
+/**
+ * Where a resubmit goes once ctx.next_offset, next_size (and next_file) are written: the file's
+ * own tail when the read's file is known here, else (`file` undefined: after a bpf_loop, whose
+ * callback wrote ctx.next_file) a dispatch on ctx.next_file to the files' tails.
+ */
+export function translateTail(cx: LowerContext, pos: A.Span, file?: number): Block {
+  const files = Math.max(1, cx.info.files.length);
+  if (file !== undefined || files === 1) return fileTail(cx, pos, file ?? 0);
+  if (cx.resubmitDispatch) return cx.resubmitDispatch;
+  const f = cx.f;
+  const saved = f.current;
+  const dispatch = f.block("resubmit_file");
+  cx.resubmitDispatch = dispatch;
+  f.setBlock(dispatch).at(pos);
+  const which = f.load(4, at.reg(cx.ctx, Ctx.nextFile));
+  for (let i = 0; i < files - 1; i++) {
+    const next = f.block("resubmit_file");
+    f.br("eq", which, BigInt(i), fileTail(cx, pos, i), next);
+    f.setBlock(next);
+  }
+  f.jump(fileTail(cx, pos, files - 1));
+  f.setBlock(saved);
+  return dispatch;
+}
+
+/** The shared tail of every resubmit into `file`: checks and translates ctx.next_offset through
+ * the file's extents map, then RESUBMIT. */
+function fileTail(cx: LowerContext, pos: A.Span, file: number): Block {
+  const existing = cx.resubmitTails.get(file);
+  if (existing) return existing;
   const f = cx.f;
   const saved = f.current;
   const tail = f.block("resubmit");
-  cx.resubmitTail = tail;
+  cx.resubmitTails.set(file, tail);
   f.setBlock(tail).at(pos);
   cx.usesExtents = true;
+  const extents = extentsMapIndex(file);
   const ctx = cx.ctx;
   const cap = cx.extentCapacity;
   const off = f.load(8, at.reg(ctx, Ctx.nextOffset));
@@ -131,7 +162,7 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
   f.setBlock(aligned);
 
   // count = min(extents.count, capacity): the table is never read past the map value.
-  const count = f.load(8, at.map(MapIndex.extents, ExtentTableField.count));
+  const count = f.load(8, at.map(extents, ExtentTableField.count));
   const clamp = f.block("clamp");
   const counted = f.block("counted");
   f.br("ugt", count, BigInt(cap), clamp, counted);
@@ -158,7 +189,7 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
   f.br("uge", steps, BigInt(Math.ceil(Math.log2(cap + 1)) + 1), found, body);
   f.setBlock(body);
   const mid = f.alu("lshr", f.alu("add", lo, hi), 1n);
-  const entry = extentEntry(cx, mid);
+  const entry = extentEntry(cx, extents, mid);
   const start = f.load(8, at.reg(entry, ExtentField.fileOffset));
   f.br("ult", off, start, left, right);
   f.setBlock(left);
@@ -186,7 +217,7 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
 
   f.setBlock(some);
   const idx = f.alu("sub", lo, 1n);
-  const e = extentEntry(cx, idx);
+  const e = extentEntry(cx, extents, idx);
   const eStart = f.load(8, at.reg(e, ExtentField.fileOffset));
   const eLen = f.load(8, at.reg(e, ExtentField.length));
   const eDev = f.load(8, at.reg(e, ExtentField.devAddr));
@@ -220,12 +251,12 @@ export function translateTail(cx: LowerContext, pos: A.Span): Block {
   return tail;
 }
 
-/** A pointer to extents[i] (i checked against the capacity for the verifier). */
-function extentEntry(cx: LowerContext, i: VReg): VReg {
+/** A pointer to extents[i] in map `extents` (i checked against the capacity for the verifier). */
+function extentEntry(cx: LowerContext, extents: number, i: VReg): VReg {
   const f = cx.f;
   const ok = f.block("extidx");
   f.check(i, BigInt(cx.extentCapacity - 1), ok, cx.failBlock(BuiltinError.unmapped));
   f.setBlock(ok);
-  const base = f.addr(at.map(MapIndex.extents, ExtentTableField.entries));
+  const base = f.addr(at.map(extents, ExtentTableField.entries));
   return f.alu("add", base, f.alu("mul", i, BigInt(EXTENT_ENTRY_BYTES)));
 }

@@ -79,8 +79,11 @@ export class LowerContext {
   /** ... and here is where each one is (for the warning). */
   readonly uncheckedReads: SourcePos[] = [];
   /** The storage function's shared tails, built on first use (actions.ts): every `resubmit`'s
-   * translation and checks, and the copy-out of a bytes result. */
-  resubmitTail?: Block;
+   * translation and checks (one per file read: its own extents map), the dispatch on
+   * ctx.next_file for resubmits from bpf_loop callbacks of a program reading several files, and
+   * the copy-out of a bytes result. */
+  readonly resubmitTails = new Map<number, Block>();
+  resubmitDispatch?: Block;
   returnBytesTail?: { block: Block; off: VReg; len: VReg };
   /** `noinline` functions whose IR function exists already (call.ts). */
   readonly builtNoinline = new Set<A.FnItem>();

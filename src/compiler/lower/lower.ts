@@ -6,13 +6,14 @@
 import { encodeExtentTable, extentTableBytes, type ExtentTable } from "../../abi/extents.js";
 import {
   Ctx,
+  extentsMapIndex,
   MapIndex,
   type MapSpec,
   type ProgramArtifact,
   type ResultSpec,
   type ScalarType,
 } from "../../abi/artifact.js";
-import type { SourcePos } from "../../diagnostics.js";
+import { internalError, IochainError, type SourcePos } from "../../diagnostics.js";
 import type { Diagnostic } from "../../diagnostics.js";
 import * as A from "../front/ast.js";
 import type { CheckedProgram } from "../check/check.js";
@@ -57,6 +58,13 @@ const scalarName = (t: A.IntType | A.BoolType): ScalarType => (t.kind === "bool"
 
 export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowered {
   const info = p.storage;
+  if (opts.extents && info.files.length > 1)
+    throw new IochainError(
+      "E0637",
+      `\`${info.item.name.name}\` reads ${info.files.length} files; one bound extent table cannot serve them`,
+      undefined,
+      "leave the tables to run time: iochain run --data-extents NAME=JSON for each file",
+    );
   const scratchLayout = layoutScratch(info);
   const mb = new ModuleBuilder();
   const item = info.item;
@@ -133,14 +141,24 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
     { name: "scratch", valueSize: scratchLayout.size, mmapable: true, readOnlyProg: false },
   ];
   if (cx.usesExtents) {
+    // One extents map per file, in `reads` order (map extentsMapIndex(i) for file i), each
+    // holding its file's table. A table bound at compile time is the (only) file's.
     const valueSize = extentTableBytes(capacity);
-    maps.push({
-      name: "extents",
-      valueSize,
-      mmapable: true,
-      readOnlyProg: true,
-      ...(opts.extents ? { init: encodeExtentTable(opts.extents, valueSize) } : {}),
-    });
+    const files = Math.max(1, info.files.length);
+    for (let file = 0; file < files; file++) {
+      if (maps.length !== extentsMapIndex(file))
+        throw internalError(
+          `lowering: file ${file}'s extents map is not map ${extentsMapIndex(file)}`,
+        );
+      maps.push({
+        name: "extents",
+        valueSize,
+        mmapable: true,
+        readOnlyProg: true,
+        ...(files > 1 ? { file } : {}),
+        ...(opts.extents ? { init: encodeExtentTable(opts.extents, valueSize) } : {}),
+      });
+    }
   }
   const result: ResultSpec =
     info.result.kind === "none"
@@ -166,6 +184,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
       ...(output ? { output } : {}),
       aggregates: aggregateSpecs(scratchLayout),
       files: info.files,
+      ...(info.startFile !== 0 ? { startFile: info.startFile } : {}),
     },
   };
 }

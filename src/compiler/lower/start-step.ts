@@ -20,6 +20,7 @@ export function lowerStartStep(cx: LowerContext, fr: Frame, start: StartExpr): v
     offset: start.offset,
     size: start.size,
     span: start.span,
+    fileIndex: cx.info.startFile,
   });
   f.setBlock(first);
 }

@@ -24,7 +24,9 @@ import {
   type ProgramArtifact,
 } from "../../abi/artifact.js";
 import {
-  CHAIN_CTX_SIZE,
+  chainCtxSize,
+  chainFileEntry,
+  MAX_CHAIN_FILES,
   ChainCtx,
   ChainEnd,
   ChainRecord,
@@ -54,6 +56,14 @@ export function buildChainProgram(artifact: ProgramArtifact, capacity: number): 
       `choose --batch between 1 and ${MAX_BATCH}`,
     );
   }
+  const files = Math.max(1, artifact.files.length);
+  if (files > MAX_CHAIN_FILES)
+    throw new IochainError(
+      "E0937",
+      `${artifact.name} reads ${files} files; a chain program maps at most ${MAX_CHAIN_FILES}`,
+      undefined,
+      "run it per step (--chain step)",
+    );
   const names = artifact.maps.map((m) => m.name);
   if (names[MapIndex.block] !== "block" || names[MapIndex.scratch] !== "scratch") {
     throw new IochainError(
@@ -74,6 +84,8 @@ export function buildChainProgram(artifact: ProgramArtifact, capacity: number): 
     maps: { block: MapIndex.block, scratch: MapIndex.scratch, chains, zeros },
     start: artifact.start,
     maxChain: artifact.maxChain,
+    files,
+    startFile: artifact.startFile ?? 0,
   });
   const own = assembleLlvm(text.main + text.hop, `<${artifact.name} chain program>`);
   linkCallback(own, assembleLlvm(text.main).length);
@@ -90,7 +102,7 @@ export function buildChainProgram(artifact: ProgramArtifact, capacity: number): 
     ],
     capacity,
     recordSize,
-    ctxSize: CHAIN_CTX_SIZE,
+    ctxSize: chainCtxSize(files),
   };
 }
 
@@ -117,6 +129,9 @@ interface Shape {
   /** "computed": the step's start step (ctx.resume = RESUME_START) gives the first read. */
   start: bigint | "computed";
   maxChain: number;
+  /** Files the program reads: with more than one, each read's file is state (ChainCtx.file). */
+  files: number;
+  startFile: number;
 }
 
 /**
@@ -170,6 +185,28 @@ ${words.map((at) => `  r1 = *(u64 *)(r2 + ${at})\n  *(u64 *)(r8 + ${R.scratch + 
   *(u32 *)(r6 + ${H.got}) = w1`;
   // Lines only a computed start has (with their newline: a constant start's text is unchanged).
   const ifComputed = (text: string): string => (s.start === "computed" ? `${text}\n` : "");
+  // Lines only a program that reads several files has (a one-file program's text is unchanged):
+  // the file of each read is state, chosen by the step's ctx.next_file, and picks the mapping.
+  const several = s.files > 1;
+  const ifSeveral = (text: string): string => (several ? `${text}\n` : "");
+  // The read's file: its size in r1, its mapping's address in r8 (kept across the helper calls).
+  const pickFile = Array.from({ length: s.files - 1 }, (_, k) => {
+    const f = chainFileEntry(k + 1);
+    return `  if r2 != ${k + 1} goto file_not_${k + 1}
+  r8 = *(u64 *)(r6 + ${f.base})
+  r1 = *(u64 *)(r6 + ${f.fileSize})
+  goto file_picked
+file_not_${k + 1}:`;
+  }).join("\n");
+  const readFile = several
+    ? `  r2 = *(u32 *)(r6 + ${H.file})
+  r8 = *(u64 *)(r6 + ${H.base})
+  r1 = *(u64 *)(r6 + ${H.fileSize})
+  if r2 == 0 goto file_picked
+${pickFile}
+  goto bad_next_file
+file_picked:`
+    : `  r1 = *(u64 *)(r6 + ${H.fileSize})`;
   const fail = (label: string, code: number): string => `${label}:
   r1 = ${code}
   goto driver_end`;
@@ -215,7 +252,7 @@ ${
   *(u64 *)(r6 + ${H.offset}) = r1`
 }
   r1 = 0
-  *(u32 *)(r6 + ${H.hop}) = w1
+${ifSeveral(`  r1 = ${s.startFile}\n  *(u32 *)(r6 + ${H.file}) = w1\n  r1 = 0`)}  *(u32 *)(r6 + ${H.hop}) = w1
   *(u32 *)(r6 + ${H.hops}) = w1
   *(u32 *)(r6 + ${H.steps}) = w1
   *(u32 *)(r6 + ${H.resume}) = w1
@@ -229,7 +266,7 @@ ${ifComputed(`  r1 = ${RESUME_START}\n  *(u32 *)(r6 + ${H.resume}) = w1\n  goto 
   if r1 != 0 goto run_step
 ; the read: inside the file, at most the block, zero-filled past the file's end
   r7 = *(u64 *)(r6 + ${H.offset})
-  r1 = *(u64 *)(r6 + ${H.fileSize})
+${readFile}
   if r7 >= r1 goto fail_out_of_file
   r1 -= r7
   r9 = *(u32 *)(r6 + ${H.size})
@@ -246,7 +283,7 @@ read_sized:
 read_copy:
   ${mapValue("r1", s.maps.block)}
   r2 = r9
-  r3 = *(u64 *)(r6 + ${H.base})
+${several ? "  r3 = r8" : `  r3 = *(u64 *)(r6 + ${H.base})`}
   r3 += r7
   call ${HelperId.COPY_FROM_USER}
   if r0 s< 0 goto fail_read
@@ -264,7 +301,7 @@ run_step:
   *(u32 *)(r6 + ${Ctx.hop}) = w1
   r1 = *(u32 *)(r6 + ${H.resume})
   *(u32 *)(r6 + ${Ctx.resume}) = w1
-  r1 = 0
+${ifSeveral(`  r1 = *(u32 *)(r6 + ${H.file})\n  *(u32 *)(r6 + ${Ctx.file}) = w1`)}  r1 = 0${several ? `\n  *(u32 *)(r6 + ${Ctx.nextFile}) = w1` : ""}
   *(u32 *)(r6 + ${H.resume}) = w1
   *(u64 *)(r6 + ${Ctx.nextOffset}) = r1
   *(u32 *)(r6 + ${Ctx.nextSize}) = w1
@@ -305,12 +342,18 @@ ${ifComputed("next_read:")}  r1 = *(u32 *)(r6 + ${Ctx.nextSize})
   *(u32 *)(r6 + ${H.size}) = w1
   r1 = *(u64 *)(r6 + ${Ctx.nextOffset})
   *(u64 *)(r6 + ${H.offset}) = r1
-  r0 = 0
+${ifSeveral(`  r1 = *(u32 *)(r6 + ${Ctx.nextFile})
+  if r1 >= ${s.files} goto bad_next_file
+  *(u32 *)(r6 + ${H.file}) = w1`)}  r0 = 0
   exit
 ${fail("fail_out_of_file", BuiltinError.out_of_file)}
 ${fail("fail_chain_too_long", BuiltinError.chain_too_long)}
 ${fail("fail_bad_size", BuiltinError.bad_size)}
-fail_read:
+${ifSeveral(`; ctx.next_file names no file: the step's status (RESUBMIT) ends the chain, an ABI violation
+bad_next_file:
+  r2 = ${ChainEnd.PROGRAM}
+  r1 = 0
+  goto end_chain`)}fail_read:
   *(u32 *)(r6 + ${H.readError}) = w0
   r1 = ${RuntimeError.read_fault}
 driver_end:

@@ -80,6 +80,12 @@ export function retargetXrp(ir: Module, meta: Metadata): Metadata {
       entry.pos,
       `declare \`block ${XRP_BUFFER_SIZE}\` or less`,
     );
+  if (meta.files.length > 1)
+    throw limit(
+      `an XRP chain reads one file (the one its NVMe read was issued on); this program reads ${meta.files.length}: ${meta.files.map((f) => `"${f}"`).join(", ")}`,
+      entry.pos,
+      "run it on the sim or linux target (--target linux)",
+    );
   const scratch = meta.maps.find((m) => m.name === "scratch");
   if (scratch && scratch.valueSize > XRP_SCRATCH_CAPACITY)
     throw limit(

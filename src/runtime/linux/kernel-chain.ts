@@ -8,7 +8,13 @@
 // their own target (runtime/batch-threads.ts), never sharing per-CPU buffers (a sleepable program
 // can sleep in a page fault while another task runs it on the same CPU).
 import { CTX_SIZE, type ProgramArtifact } from "../../abi/artifact.js";
-import { ChainCtx, ChainStop, DEFAULT_BATCH, type ChainProgram } from "../../abi/chain.js";
+import {
+  ChainCtx,
+  ChainStop,
+  DEFAULT_BATCH,
+  chainFileEntry,
+  type ChainProgram,
+} from "../../abi/chain.js";
 import { buildChainProgram } from "../../compiler/targets/kernel-chain.js";
 import { BPF_MAX_LOOPS } from "../../abi/helpers.js";
 import { IochainError, internalError } from "../../diagnostics.js";
@@ -32,6 +38,15 @@ export interface KernelChainOptions extends LinuxTargetOptions {
   /** Chains per test run (the records the program holds); default DEFAULT_BATCH. */
   batch?: number;
 }
+
+/**
+ * The data a batch reads: the file mapped, or for a program that reads several files, one mapping
+ * per file in `artifact.files` order.
+ */
+export type ChainData = FileMapping | readonly FileMapping[];
+
+const mappings = (data: ChainData): readonly FileMapping[] =>
+  Array.isArray(data) ? (data as readonly FileMapping[]) : [data as FileMapping];
 
 export interface ChainRunOptions {
   /** As ChainOptions.maxSuspensions: stop a chain at its (n+1)th suspension (default: never). */
@@ -108,7 +123,7 @@ export class KernelChainTarget {
 
   /** Runs one chain per argument set over the mapped file; results in the same order. */
   runChains(
-    data: FileMapping,
+    data: ChainData,
     argsList: readonly Record<string, ArgValue>[],
     options: ChainRunOptions = {},
   ): ChainResult[] {
@@ -132,7 +147,7 @@ export class KernelChainTarget {
    * results into flat arrays, nothing allocated per chain. Each chain's outcome is what runChains
    * gives (the same checks; an ABI violation throws the same error).
    */
-  runPacked(data: FileMapping, args: Uint8Array, count: number): PackedResults {
+  runPacked(data: ChainData, args: Uint8Array, count: number): PackedResults {
     const params = this.artifact.params.length;
     if (this.artifact.output)
       throw new IochainError(
@@ -161,7 +176,7 @@ export class KernelChainTarget {
    * every answer comes from one version of the file.
    */
   private inBatches(
-    data: FileMapping,
+    data: ChainData,
     total: number,
     batch: (first: number, count: number) => void,
   ): void {
@@ -169,16 +184,17 @@ export class KernelChainTarget {
       const count = Math.min(this.capacity, total - first);
       for (let attempt = 1; ; attempt++) {
         batch(first, count);
-        if (!data.changed()) break;
+        const changed = mappings(data).filter((m) => m.changed());
+        if (changed.length === 0) break;
         if (attempt === MAX_ATTEMPTS) {
           throw new IochainError(
             "E0938",
-            `${data.path}: the data file changed during each of ${MAX_ATTEMPTS} runs of a batch`,
+            `${changed[0].path}: the data file changed during each of ${MAX_ATTEMPTS} runs of a batch`,
             undefined,
             "run the chains when the file is not being written",
           );
         }
-        data.remap();
+        for (const m of changed) m.remap();
       }
     }
   }
@@ -189,15 +205,24 @@ export class KernelChainTarget {
    * what suspended chains carried (undefined when none suspended).
    */
   private execute(
-    data: FileMapping,
+    data: ChainData,
     count: number,
     options: ChainRunOptions,
   ): Map<number, Carried> | undefined {
     this.records.clearEnds(count);
     const ctx = this.ctx;
     this.runner.ctx.fill(0);
-    ctx.setBigUint64(ChainCtx.base, data.address, true);
-    ctx.setBigUint64(ChainCtx.fileSize, data.size, true);
+    const files = mappings(data);
+    const want = Math.max(1, this.artifact.files.length);
+    if (files.length !== want)
+      throw internalError(`${this.artifact.name} reads ${want} files; ${files.length} mapped`);
+    ctx.setBigUint64(ChainCtx.base, files[0].address, true);
+    ctx.setBigUint64(ChainCtx.fileSize, files[0].size, true);
+    for (let f = 1; f < files.length; f++) {
+      const entry = chainFileEntry(f);
+      ctx.setBigUint64(entry.base, files[f].address, true);
+      ctx.setBigUint64(entry.fileSize, files[f].size, true);
+    }
     ctx.setUint32(ChainCtx.end, count, true);
     const budget = Math.min(BPF_MAX_LOOPS, count * (this.artifact.maxChain + 1));
     const maxSuspensions = options.maxSuspensions ?? Infinity;

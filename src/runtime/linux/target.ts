@@ -5,7 +5,13 @@
 // frozen (as libbpf does with `.rodata`): the verifier then reads the table as constants and
 // follows the extent search only along the paths the table allows (bptree: ~2k instructions
 // verified instead of ~50k). Another table needs another target (runtime/session.ts does that).
-import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../abi/artifact.js";
+import {
+  CTX_SIZE,
+  type ExtentsInit,
+  initialMapValue,
+  type MapSpec,
+  type ProgramArtifact,
+} from "../../abi/artifact.js";
 import type { StepTarget } from "../driver.js";
 import { KernelError } from "./errors.js";
 import { BpfMap } from "./maps.js";
@@ -14,8 +20,8 @@ import { requireBpf } from "./syscall.js";
 import { TestRunner } from "./test-run.js";
 
 export interface LinuxTargetOptions {
-  /** Contents of the extents map, replacing the artifact's (format: src/abi/extents.ts). */
-  extentsInit?: Uint8Array;
+  /** Contents of the extents maps, replacing the artifact's (format: src/abi/extents.ts). */
+  extentsInit?: ExtentsInit;
   /** Turn on the kernel's run-time statistics (run_time_ns / run_cnt in programInfo()). */
   stats?: boolean;
   /**
@@ -26,7 +32,7 @@ export interface LinuxTargetOptions {
 }
 
 function initialValue(spec: MapSpec, options: LinuxTargetOptions): Uint8Array | undefined {
-  const init = spec.name === "extents" && options.extentsInit ? options.extentsInit : spec.init;
+  const init = initialMapValue(spec, options.extentsInit);
   if (!init) return undefined;
   if (init.length > spec.valueSize) {
     throw new KernelError(
@@ -46,7 +52,8 @@ export interface ArtifactMaps {
   /** The block map's value mmapped (undefined when `privateBlock`: only programs touch it). */
   block: Uint8Array | undefined;
   scratch: Uint8Array;
-  extents: { map: BpfMap; spec: MapSpec } | undefined;
+  /** The extents maps, one per file the program reads (none when it has no resubmit). */
+  extents: { map: BpfMap; spec: MapSpec }[];
 }
 
 /**
@@ -92,8 +99,9 @@ export function createArtifactMaps(
         0,
       );
     }
-    const e = artifact.maps.findIndex((m) => m.name === "extents");
-    const extents = e < 0 ? undefined : { map: maps[e], spec: artifact.maps[e] };
+    const extents = artifact.maps.flatMap((spec, i) =>
+      spec.name === "extents" ? [{ map: maps[i], spec }] : [],
+    );
     return { maps, block, scratch, extents };
   } catch (err) {
     for (const m of maps) m.close();
@@ -108,12 +116,12 @@ export class LinuxTarget implements StepTarget {
     private readonly runner: TestRunner,
     private readonly block: Uint8Array,
     private readonly scratchBytes: Uint8Array,
-    private readonly extents: { map: BpfMap; spec: MapSpec } | undefined,
+    private readonly extents: { map: BpfMap; spec: MapSpec }[],
   ) {}
 
-  /** Whether writeExtents can change the table the program sees (not once the map is frozen). */
+  /** Whether writeExtents can change the tables the program sees (not once the maps are frozen). */
   get extentsWritable(): boolean {
-    return this.extents !== undefined && !this.extents.map.frozen;
+    return this.extents.length > 0 && this.extents.every((e) => !e.map.frozen);
   }
 
   static create(artifact: ProgramArtifact, options: LinuxTargetOptions = {}): LinuxTarget {
@@ -150,19 +158,22 @@ export class LinuxTarget implements StepTarget {
     ctx.set(this.runner.ctx.subarray(0, ctx.length));
   }
 
-  /** Replaces the extents map's contents (another data file's table; runtime/session.ts). */
-  writeExtents(init: Uint8Array): void {
-    if (!this.extents) throw new KernelError("E0803", "the program has no extents map to fill", 22);
-    if (this.extents.map.frozen)
+  /** Replaces the extents maps' contents (other data files' tables; runtime/session.ts). */
+  writeExtents(init: ExtentsInit): void {
+    if (this.extents.length === 0)
+      throw new KernelError("E0803", "the program has no extents map to fill", 22);
+    if (!this.extentsWritable)
       throw new KernelError(
         "E0803",
         "the extents map is frozen (the verifier took its table as constants): load the program again with the new table",
         1,
       );
-    const full = initialValue(this.extents.spec, { extentsInit: init })!;
-    if (this.extents.spec.mmapable && !this.extents.spec.readOnlyProg)
-      this.extents.map.mmap().subarray(0, full.length).set(full);
-    else this.extents.map.update(0, full);
+    for (const { map, spec } of this.extents) {
+      const full = initialValue(spec, { extentsInit: init });
+      if (!full) continue;
+      if (spec.mmapable && !spec.readOnlyProg) map.mmap().subarray(0, full.length).set(full);
+      else map.update(0, full);
+    }
   }
 
   /** The kernel's view of the loaded program: verified instructions, sizes, run-time stats. */

@@ -1,15 +1,21 @@
 // The sim target: our VM runs the artifact's instructions over the artifact's maps (block,
 // scratch, extents as plain memory the driver reads and writes directly, like the mmapped kernel
 // maps) with the same ctx, so its results can be compared with the linux target's byte for byte.
-import { CTX_SIZE, type MapSpec, type ProgramArtifact } from "../../abi/artifact.js";
+import {
+  CTX_SIZE,
+  type ExtentsInit,
+  initialMapValue,
+  type MapSpec,
+  type ProgramArtifact,
+} from "../../abi/artifact.js";
 import { internalError, IochainError } from "../../diagnostics.js";
 import type { StepTarget } from "../driver.js";
 import { ArrayMap, type Engine, type Vm, createVm } from "../vm/index.js";
 import { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG } from "../vm/maps.js";
 
 export interface SimTargetOptions {
-  /** Contents of the extents map, replacing the artifact's (format: src/abi/extents.ts). */
-  extentsInit?: Uint8Array;
+  /** Contents of the extents maps, replacing the artifact's (format: src/abi/extents.ts). */
+  extentsInit?: ExtentsInit;
   /** The VM engine: "fast" (default) or "reference". */
   engine?: Engine;
   /** Instructions one step may execute (the VM's default otherwise). */
@@ -23,7 +29,7 @@ function createMap(spec: MapSpec, options: SimTargetOptions): ArrayMap {
     flags: (spec.mmapable ? BPF_F_MMAPABLE : 0) | (spec.readOnlyProg ? BPF_F_RDONLY_PROG : 0),
     name: spec.name,
   });
-  const init = spec.name === "extents" && options.extentsInit ? options.extentsInit : spec.init;
+  const init = initialMapValue(spec, options.extentsInit);
   if (init) {
     if (init.length > spec.valueSize) {
       throw new IochainError(
@@ -42,7 +48,7 @@ export class SimTarget implements StepTarget {
     private readonly block: Uint8Array,
     private readonly scratchBytes: Uint8Array,
     private readonly budget: number | undefined,
-    private readonly extents: ArrayMap | undefined,
+    private readonly extents: { map: ArrayMap; spec: MapSpec }[],
   ) {}
 
   static create(artifact: ProgramArtifact, options: SimTargetOptions = {}): SimTarget {
@@ -58,28 +64,34 @@ export class SimTarget implements StepTarget {
       return maps[i].value(0);
     };
     const vm = createVm(artifact.insns, { maps, engine: options.engine, file: artifact.file });
-    const e = artifact.maps.findIndex((m) => m.name === "extents");
-    const extents = e < 0 ? undefined : maps[e];
+    const extents = artifact.maps.flatMap((spec, i) =>
+      spec.name === "extents" ? [{ map: maps[i], spec }] : [],
+    );
     return new SimTarget(vm, byName("block"), byName("scratch"), options.budget, extents);
   }
 
   /** The VM's extents map is never frozen: writeExtents always applies. */
   get extentsWritable(): boolean {
-    return this.extents !== undefined;
+    return this.extents.length > 0;
   }
 
-  /** Replaces the extents map's contents (another data file's table; runtime/session.ts). */
-  writeExtents(init: Uint8Array): void {
-    if (!this.extents) throw new IochainError("E0935", "the program has no extents map to fill");
-    const value = this.extents.value(0);
-    if (init.length > value.length) {
-      throw new IochainError(
-        "E0935",
-        `the extents map's new value is ${init.length} bytes; the map holds ${value.length}`,
-      );
+  /** Replaces the extents maps' contents (other data files' tables; runtime/session.ts). */
+  writeExtents(init: ExtentsInit): void {
+    if (this.extents.length === 0)
+      throw new IochainError("E0935", "the program has no extents map to fill");
+    for (const { map, spec } of this.extents) {
+      const table = initialMapValue({ ...spec, init: undefined }, init);
+      if (!table) continue;
+      const value = map.value(0);
+      if (table.length > value.length) {
+        throw new IochainError(
+          "E0935",
+          `the extents map's new value is ${table.length} bytes; the map holds ${value.length}`,
+        );
+      }
+      value.fill(0);
+      value.set(table);
     }
-    value.fill(0);
-    value.set(init);
   }
 
   blockBuffer(): Uint8Array {
