@@ -212,7 +212,7 @@ describe("indexed: compiled lookup.ioc over two files = reference", () => {
     it("iochain run --data NAME=PATH on the VM and as a kernel chain", () => {
       const program = path.join(path.dirname(new URL(import.meta.url).pathname), "lookup.ioc");
       const key = t.keys[1234];
-      for (const target of bpf.ok ? ["sim", "linux"] : ["sim"]) {
+      for (const target of bpf.ok ? ["vm", "linux"] : ["vm"]) {
         const r = runCli([
           "run",
           program,

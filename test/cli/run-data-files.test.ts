@@ -75,11 +75,11 @@ describe("iochain run with several data files", () => {
     );
     const targets = bpfAvailable().ok
       ? [
-          ["--target", "sim"],
+          ["--target", "vm"],
           ["--target", "linux", "--chain", "step"],
           ["--target", "linux"],
         ]
-      : [["--target", "sim"]];
+      : [["--target", "vm"]];
     for (const target of targets) {
       const hole = run(
         ...target,
