@@ -7,6 +7,7 @@ import { IochainError, toDiagnostics } from "../../diagnostics.js";
 import { BuiltinError } from "../../abi/artifact.js";
 import type * as A from "../front/ast.js";
 import { didYouMean, type Diags, type ModuleInfo } from "./context.js";
+import { SCALAR_SPELLINGS } from "./types.js";
 import { parseImportedModule } from "../front/module-cache.js";
 import { parseModule } from "../front/parse.js";
 import { packageRoot, readText } from "../../files.js";
@@ -277,7 +278,9 @@ export function lookupItem(
     if (item) return { kind: "item", item, module: from };
     const imp = from.imports.get(first.name);
     if (imp) return { kind: "module", module: imp.module, alias: first.name };
-    const candidates = [...from.items.keys(), ...from.imports.keys(), ...extra];
+    // A name spelled like a scalar type (`u46be`) is most likely one misspelt, in a read or a cast.
+    const typeLike = /^[ui]\d/.test(first.name) ? SCALAR_SPELLINGS : [];
+    const candidates = [...from.items.keys(), ...from.imports.keys(), ...extra, ...typeLike];
     diags.error(
       "E0401",
       `unknown name \`${first.name}\``,

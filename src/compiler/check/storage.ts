@@ -484,9 +484,54 @@ function checkRowExpr(
       ty: f.type,
     });
   }
+  const outside = firstNameOutsideRow(e, (n) => scope.names.has(n) || info.module.items.has(n));
+  if (outside) {
+    ctx.diags.error(
+      "E0635",
+      `\`${outside.name}\` is not a field of the output row: aggregates are over the emitted rows`,
+      outside.span,
+      `add a field to the output (\`output { ..., v: u64 }\`), emit the value into it (\`emit { ..., v: ${outside.name}... }\`) and aggregate that: \`${kind}(v)\``,
+    );
+    return undefined;
+  }
   const env: ExprEnv = { ctx, module: info.module, scope, constOnly: false };
   const t = checkInt(env, e, `the argument of \`${kind}\``, A.U64);
   if (!t || t.kind !== "int") return undefined;
   const type = kind === "sum" || kind === "avg" ? (t.signed ? A.intType("i64") : A.U64) : t;
   return { expr: e, rowLocals, type };
+}
+
+/** The first plain name in `e` that `known` does not know (a scan's binding, a block read). */
+function firstNameOutsideRow(e: A.Expr, known: (name: string) => boolean): A.Ident | undefined {
+  switch (e.kind) {
+    case "name":
+      return e.path.length === 1 && !known(e.path[0].name) ? e.path[0] : undefined;
+    case "unary":
+    case "cast":
+      return firstNameOutsideRow(e.operand, known);
+    case "binary":
+      return firstNameOutsideRow(e.left, known) ?? firstNameOutsideRow(e.right, known);
+    case "field":
+      return firstNameOutsideRow(e.object, known);
+    case "index":
+      return firstNameOutsideRow(e.object, known) ?? firstNameOutsideRow(e.index, known);
+    case "call":
+      return e.args.reduce<A.Ident | undefined>(
+        (f, a) => f ?? firstNameOutsideRow(a, known),
+        undefined,
+      );
+    case "if":
+      return (
+        firstNameOutsideRow(e.cond, known) ??
+        firstNameOutsideRow(e.then, known) ??
+        firstNameOutsideRow(e.else, known)
+      );
+    case "tuple":
+      return e.elems.reduce<A.Ident | undefined>(
+        (f, a) => f ?? firstNameOutsideRow(a, known),
+        undefined,
+      );
+    default:
+      return undefined;
+  }
 }

@@ -18,6 +18,12 @@ export function scalarSpelling(name: string): ScalarSpelling | undefined {
   return { type, endian: m[2] === "be" ? "big" : m[2] === "le" ? "little" : null };
 }
 
+/** Every spelling `scalarSpelling` accepts (`bool`, `u32`, `u32be`, `i64le`, ...), for did-you-mean. */
+export const SCALAR_SPELLINGS: readonly string[] = [
+  "bool",
+  ...A.INT_NAMES.flatMap((n) => (n.endsWith("8") ? [n] : [n, `${n}be`, `${n}le`])),
+];
+
 export function intMin(t: A.IntType): bigint {
   return t.signed ? -(1n << BigInt(t.bits - 1)) : 0n;
 }
