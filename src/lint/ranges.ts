@@ -62,7 +62,6 @@ export function rangeOf(cons: readonly string[], lo = 0n, hi = MAX): Range {
   return { exact, lo, hi };
 }
 
-
 /** The outcome of `value op k` when the value's interval decides it, else undefined. */
 export function decide(op: number, r: Range, k: bigint, is64: boolean): boolean | undefined {
   if (r.exact.length > 0) return undefined;
