@@ -126,6 +126,23 @@ function frozenMaps(artifact: ProgramArtifact | undefined): Map<number, Uint8Arr
   return out;
 }
 
+/**
+ * The arguments of each helper iochain calls that the verifier makes precise: sizes
+ * (ARG_CONST_SIZE*) and bpf_loop's count; 1 to 5 for a helper not listed.
+ */
+const SIZE_ARGS: Record<number, number[]> = {
+  [HelperId.MAP_LOOKUP_ELEM]: [],
+  [HelperId.MAP_UPDATE_ELEM]: [],
+  [HelperId.MAP_DELETE_ELEM]: [],
+  [HelperId.KTIME_GET_NS]: [],
+  7: [], // bpf_get_prandom_u32
+  [HelperId.TRACE_PRINTK]: [2],
+  [HelperId.PROBE_READ_USER]: [2],
+  [HelperId.PROBE_READ_KERNEL]: [2],
+  [HelperId.COPY_FROM_USER]: [2],
+  [HelperId.LOOP]: [1],
+};
+
 /** `K op reg` as `reg op' K`. */
 const SWAPPED: Record<number, number> = {
   [Jmp.JEQ]: Jmp.JEQ,
@@ -369,6 +386,33 @@ export function estimateProcessed(
     return false;
   };
 
+  // Back at the bpf_loop call after a callback pass: the imprecise scalars that differ from the
+  // state kept there on this path become unknowns, so that the passes converge
+  // (widen_imprecise_scalars, against find_prev_entry's state).
+  const widen = (s: State) => {
+    const shape = viewOf(s).shape;
+    const prev = [...(kept.get(s.pc) ?? [])]
+      .reverse()
+      .find((k) => k.cp.branches > 0 && k.shape === shape);
+    if (!prev) return;
+    const wide = (name: string, cur: Slot): Slot | undefined => {
+      const old = prev.values.get(name);
+      if (!old || !isScalar(old.v) || !isScalar(cur.v) || old.v === cur.v) return undefined;
+      if (precise.has(old.d) || precise.has(cur.d)) return undefined;
+      return { v: unknown(`widen|${s.pc}|${name}`), d: cur.d };
+    };
+    s.frames.forEach((f, d) => {
+      for (let r = 0; r <= 9; r++) {
+        const w = wide(`${d}r${r}`, { v: f.regs[r], d: f.defs[r] });
+        if (w) f.regs[r] = w.v;
+      }
+      for (const [k, slot] of f.stack) {
+        const w = wide(`${d}[${k}]`, slot);
+        if (w) f.stack.set(k, w);
+      }
+    });
+  };
+
   const pointer = (v: Val): { base: string; off: string } | undefined => {
     if (!v.startsWith("p:")) return undefined;
     const rest = v.slice(2);
@@ -541,6 +585,7 @@ export function estimateProcessed(
             // bpf_loop call to see whether another pass brings anything new.
             markPrecise(done.defs[0]);
             s.pc = done.ret;
+            widen(s);
             continue;
           }
           for (let k = 1; k <= 5; k++) {
@@ -565,8 +610,9 @@ export function estimateProcessed(
             s.pc = target(pc, insn.imm);
             continue;
           }
-          // Helpers' scalar arguments may be sizes the verifier checks (precise): all of them.
-          for (let k = 1; k <= 5; k++) if (isScalar(r[k])) markPrecise(d[k]);
+          // A helper's size argument is checked against its buffer: precise (check_func_arg).
+          for (const k of SIZE_ARGS[insn.imm] ?? [1, 2, 3, 4, 5])
+            if (isScalar(r[k])) markPrecise(d[k]);
           if (insn.imm === HelperId.LOOP) {
             const fn = pointer(r[2]);
             const entry = fn?.base.startsWith("func") ? Number(fn.base.slice(4)) : -1;
