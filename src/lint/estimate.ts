@@ -7,11 +7,12 @@
 // after missing too often), and only against states whose every path is done. Two states match
 // when each live value of the old one is matched: pointers exactly, scalars only if the old one is
 // *precise* — a value that some path used to decide a branch, as a bpf_loop count or a helper's
-// argument (mark_chain_precision, followed back through what it was computed from) — and then
-// only if it is the same value, within the same bounds. Where we cannot follow the verifier we
-// keep more apart than it does: the count stays at or above the verifier's (checked against the
-// kernel over a corpus in test/lint/kernel-judges.test.ts).
-import { MapIndex, type ProgramArtifact } from "../abi/artifact.js";
+// size argument (mark_chain_precision, followed back through what it was computed from) — and
+// then only if it is the same value, within the same bounds. The walk is our model of the
+// verifier's own count (within a few percent of it on most of the corpus; checked against the
+// kernel in test/lint/kernel-judges.test.ts and test/lint/estimate.test.ts); the estimate adds a
+// safety margin to it (docs/lint.md).
+import type { ProgramArtifact } from "../abi/artifact.js";
 import { HelperId } from "../abi/helpers.js";
 import { type Insn, imm64Of, slotOffsets } from "../bpf/insn.js";
 import {
@@ -22,7 +23,6 @@ import {
   Mode,
   PseudoCall,
   PseudoLd,
-  Size,
   classOf,
   modeOf,
   opOf,
@@ -30,6 +30,20 @@ import {
   srcOf,
 } from "../bpf/opcodes.js";
 import { liveness, type Liveness } from "./liveness.js";
+import {
+  type Checkpoint,
+  type Frame,
+  Interner,
+  type Kept,
+  type Slot,
+  type State,
+  type Val,
+  c,
+  constOf,
+  isConst,
+  isScalar,
+} from "./walk-state.js";
+import { SIZE_ARGS, SIZE_BYTES, SWAPPED, frozenMaps, prunePoints } from "./verifier-facts.js";
 import { decide, rangeOf, type Range } from "./ranges.js";
 import { type Interval, U32, U64, aluConst, aluInterval, compare } from "./scalars.js";
 
@@ -53,128 +67,6 @@ export interface Estimate {
   exceeded: boolean;
   /** Deepest frame nesting reached (1 = the entry function alone). */
   maxDepth: number;
-}
-
-type Val = string; // "c:<bigint>", "u:<id>", "p:<base>:<off|?id>", "x" (not initialised)
-
-/** A value and where it was computed (an instruction index; -1: nowhere the verifier follows). */
-interface Slot {
-  v: Val;
-  d: number;
-}
-
-interface Frame {
-  regs: Val[];
-  defs: number[];
-  stack: Map<number, Slot>;
-  /** Instruction to continue at after this frame's exit (-1: the program's end); a callback's
-   * frame returns to its bpf_loop call, which the verifier then looks at again. */
-  ret: number;
-  callback: boolean;
-  /** Callback passes pushed from this frame's current bpf_loop call (the verifier's callback_depth). */
-  callbackDepth: number;
-  id: number;
-}
-
-/** A state the verifier keeps; `branches` counts the paths from it still being walked. */
-interface Checkpoint {
-  branches: number;
-  parent?: Checkpoint;
-}
-
-interface State {
-  pc: number;
-  frames: Frame[];
-  parent?: Checkpoint;
-  /** Jumps since the last checkpoint (more than 40 force one: jmp_history_cnt). */
-  history: number;
-}
-
-interface Kept {
-  cp: Checkpoint;
-  shape: string;
-  values: Map<string, Slot>;
-  /** Each frame's callbackDepth. */
-  depths: number[];
-  hit: number;
-  miss: number;
-}
-
-class Interner {
-  private ids = new Map<string, number>();
-  id(s: string): number {
-    let n = this.ids.get(s);
-    if (n === undefined) this.ids.set(s, (n = this.ids.size));
-    return n;
-  }
-}
-
-const isConst = (v: Val): boolean => v.startsWith("c:");
-const constOf = (v: Val): bigint => BigInt(v.slice(2));
-const c = (n: bigint): Val => `c:${BigInt.asUintN(64, n)}`;
-const isScalar = (v: Val): boolean => v.startsWith("c:") || v.startsWith("u:");
-
-/** The bytes a frozen, read-only map holds (the extent table), for loads through its pointer. */
-function frozenMaps(artifact: ProgramArtifact | undefined): Map<number, Uint8Array> {
-  const out = new Map<number, Uint8Array>();
-  const spec = artifact?.maps[MapIndex.extents];
-  if (spec?.readOnlyProg) {
-    const bytes = new Uint8Array(spec.valueSize);
-    if (spec.init) bytes.set(spec.init);
-    out.set(MapIndex.extents, bytes);
-  }
-  return out;
-}
-
-/**
- * The arguments of each helper iochain calls that the verifier makes precise: sizes
- * (ARG_CONST_SIZE*) and bpf_loop's count; 1 to 5 for a helper not listed.
- */
-const SIZE_ARGS: Record<number, number[]> = {
-  [HelperId.MAP_LOOKUP_ELEM]: [],
-  [HelperId.MAP_UPDATE_ELEM]: [],
-  [HelperId.MAP_DELETE_ELEM]: [],
-  [HelperId.KTIME_GET_NS]: [],
-  7: [], // bpf_get_prandom_u32
-  [HelperId.TRACE_PRINTK]: [2],
-  [HelperId.PROBE_READ_USER]: [2],
-  [HelperId.PROBE_READ_KERNEL]: [2],
-  [HelperId.COPY_FROM_USER]: [2],
-  [HelperId.LOOP]: [1],
-};
-
-/** `K op reg` as `reg op' K`. */
-const SWAPPED: Record<number, number> = {
-  [Jmp.JEQ]: Jmp.JEQ,
-  [Jmp.JNE]: Jmp.JNE,
-  [Jmp.JGT]: Jmp.JLT,
-  [Jmp.JGE]: Jmp.JLE,
-  [Jmp.JLT]: Jmp.JGT,
-  [Jmp.JLE]: Jmp.JGE,
-};
-
-const SIZE_BYTES: Record<number, number> = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 };
-
-/** The verifier's prune points (6.x visit_insn): where is_state_visited runs. */
-function prunePoints(insns: readonly Insn[], target: (pc: number, off: number) => number) {
-  const points = new Set<number>();
-  const forced = new Set<number>();
-  insns.forEach((insn, pc) => {
-    const cls = classOf(insn.code);
-    if (cls !== Class.JMP && cls !== Class.JMP32) return;
-    const op = opOf(insn.code);
-    if (op === Jmp.EXIT) return;
-    if (op === Jmp.CALL) {
-      points.add(pc + 1);
-      if (insn.src === PseudoCall.LOCAL) points.add(pc);
-      if (insn.src === 0 && insn.imm === HelperId.LOOP) {
-        points.add(pc);
-        forced.add(pc);
-      }
-    } else if (op === Jmp.JA) points.add(target(pc, cls === Class.JMP32 ? insn.imm : insn.off));
-    else points.add(pc);
-  });
-  return { points, forced };
 }
 
 /**
