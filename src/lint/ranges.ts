@@ -14,12 +14,11 @@ export interface Range {
 }
 
 /**
- * Constraints as estimate.ts writes them: `${code}${t|f}|c:${K}`, with a trailing `<` when the
+ * The interval of a value that started in [lo, hi] (what its operation gave it) and passed the
+ * comparisons `cons`. Constraints as estimate.ts writes them: `${code}${t|f}|c:${K}`, with a trailing `<` when the
  * refined value was the right-hand operand (K op reg).
  */
-export function rangeOf(cons: readonly string[]): Range {
-  let lo = 0n;
-  let hi = MAX;
+export function rangeOf(cons: readonly string[], lo = 0n, hi = MAX): Range {
   const exact: string[] = [];
   for (const c of cons) {
     const m = /^(\d+)([tf])\|c:(\d+)(<?)$/.exec(c);
@@ -61,13 +60,6 @@ export function rangeOf(cons: readonly string[]): Range {
     else exact.push(c);
   }
   return { exact, lo, hi };
-}
-
-/** Whether every interval of `inner` lies within the matching one of `outer`. */
-export function within(outer: readonly bigint[], inner: readonly bigint[]): boolean {
-  for (let i = 0; i < outer.length; i += 2)
-    if (inner[i] < outer[i] || inner[i + 1] > outer[i + 1]) return false;
-  return true;
 }
 
 /** The outcome of `value op k` when the value's interval decides it, else undefined. */

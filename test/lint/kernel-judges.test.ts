@@ -5,8 +5,10 @@
 // - every program the verifier rejects has an error finding, from E0701 when it ran out of
 //   processed instructions;
 // - false alarms (an error finding, yet accepted) are printed, and under 5%;
-// - the processed-instruction estimate is printed next to the verifier's count, and is never
-//   below it; the median overestimate is printed.
+// - E0701's walk (its model of the verifier's count) and upper estimate (the walk × its safety
+//   factor) are printed next to the verifier's count; the estimate is below it only for the
+//   programs listed in KNOWN_BELOW (bpf_loop callbacks whose passes the verifier walks more often
+//   than we model), and the median overestimate is printed.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
@@ -92,6 +94,10 @@ describe.skipIf(noBpf !== undefined)("the kernel judges the linter", () => {
       .map((v) => v.lint.estimate!.processed / v.verified!)
       .sort((a, b) => a - b);
     const median = ratios[Math.floor(ratios.length / 2)];
+    const walks = accepted.map((v) => v.lint.estimate!.walked / v.verified!).sort((a, b) => a - b);
+    const warned = verdicts.filter((v) =>
+      v.lint.diagnostics.some((d) => d.code === "E0701" && d.severity === "warning"),
+    );
     const lines = [
       `${verdicts.length} programs linted and loaded: ${accepted.length} accepted, ${verdicts.length - accepted.length} rejected by the verifier`,
       `lint clean: ${verdicts.length - flagged.length} (all accepted: ${verdicts.filter((v) => errorsOf(v).length === 0).every((v) => v.accepted)})`,
@@ -103,12 +109,14 @@ describe.skipIf(noBpf !== undefined)("the kernel judges the linter", () => {
             .join(",")}, verifier ${v.verified}, estimate ${v.lint.estimate!.processed}`,
       ),
       `estimate / verifier's processed count over the ${accepted.length} accepted: median ${median?.toFixed(2)}, min ${ratios[0]?.toFixed(2)}, max ${ratios.at(-1)?.toFixed(2)}`,
-      "program                                           estimate   verifier   verdict",
+      `walk / verifier's count: median ${walks[Math.floor(walks.length / 2)]?.toFixed(2)}, min ${walks[0]?.toFixed(2)}, max ${walks.at(-1)?.toFixed(2)}`,
+      `E0701 warnings (walk under the limit, estimate over it): ${warned.length}, of them accepted ${warned.filter((v) => v.accepted).length}`,
+      "program                                           estimate       walk   verifier   verdict",
       ...verdicts
         .filter((v) => !v.name.startsWith("generated") || !v.accepted || v.verified! > 5000)
         .map(
           (v) =>
-            `${v.name.padEnd(48)}  ${String(v.lint.estimate?.processed ?? "-").padStart(9)}  ${String(v.verified ?? "-").padStart(9)}   ${v.accepted ? "accepted" : `rejected (${v.reason?.slice(0, 60)})`}`,
+            `${v.name.padEnd(48)}  ${String(v.lint.estimate?.processed ?? "-").padStart(9)}  ${String(v.lint.estimate?.walked ?? "-").padStart(9)}  ${String(v.verified ?? "-").padStart(9)}   ${v.accepted ? "accepted" : `rejected (${v.reason?.slice(0, 60)})`}`,
         ),
     ];
     console.log(lines.join("\n"));
@@ -167,32 +175,34 @@ describe.skipIf(noBpf !== undefined)("the kernel judges the linter", () => {
     }
   });
 
-  // The issue asks for under 5%. Our estimate keeps every range a comparison with a constant
-  // gave (the verifier ignores those of imprecise scalars), so programs with several loops of
-  // run-time bounds in a row are over-counted: this is what we reach, measured and printed above.
-  const FALSE_ALARMS_AT_MOST = 0.75;
-  it(`false alarms are measured (at most ${FALSE_ALARMS_AT_MOST * 100}% today; the goal is 5%)`, () => {
+  it("false alarms (an error finding, yet accepted) are under 5%", () => {
     const flagged = verdicts.filter((v) => v.lint.diagnostics.some((d) => d.severity === "error"));
     const falseAlarms = flagged.filter((v) => v.accepted);
-    expect(falseAlarms.length / Math.max(1, flagged.length)).toBeLessThanOrEqual(
-      FALSE_ALARMS_AT_MOST,
-    );
+    expect(falseAlarms.length / Math.max(1, flagged.length)).toBeLessThan(0.05);
   });
 
-  // Known undercounts (printed above): a bpf_loop callback with a loop of its own, whose passes
-  // the verifier does not see converge (loop-callback-captures: 768,303 processed, estimated far
-  // lower), and loops the verifier walks more finely than our doubled walk. The issue asks for
-  // never; what we reach is a few percent, measured here.
-  it("the estimate is below the verifier's count for under 5% of the programs", () => {
+  // The issue asks for never. Measured on Linux 6.18 the estimate is below the verifier's count
+  // for these three (docs/lint.md): loop-callback-captures (a loop inside a bpf_loop callback that
+  // counts in the caller's frame: the verifier's passes do not converge, ours do), a bpf_loop
+  // whose count a run-time-bounded loop's exits make precise (2.0 times), and two first paths
+  // differing in a constant later added to a load (1.17 times). Any other program below fails.
+  const KNOWN_BELOW = [
+    "test/compiler/fixtures/loop-callback-captures.ioc",
+    "generated #161",
+    "generated #259",
+  ];
+  it(`the estimate is never below the verifier's count, but for the ${KNOWN_BELOW.length} known ones`, () => {
     const below = verdicts.filter((v) => v.accepted && v.lint.estimate!.processed < v.verified!);
     console.log(
       `estimate below the verifier's count: ${below.length} of ${verdicts.filter((v) => v.accepted).length}\n` +
         below
           .map(
-            (v) => `  ${v.name}: estimate ${v.lint.estimate!.processed} < verifier ${v.verified}`,
+            (v) =>
+              `  ${v.name}: estimate ${v.lint.estimate!.processed} (walk ${v.lint.estimate!.walked}) < verifier ${v.verified}`,
           )
           .join("\n"),
     );
-    expect(below.length / verdicts.length).toBeLessThan(0.05);
+    if (GENERATED !== 520) return; // another corpus: printed, not judged against the list
+    expect(below.map((v) => v.name).filter((n) => !KNOWN_BELOW.includes(n))).toEqual([]);
   });
 });
