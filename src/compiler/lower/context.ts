@@ -76,6 +76,8 @@ export class LowerContext {
   loopCallbacks: "auto" | "always" | "never" = "auto";
   /** False under LowerOptions.unsafeNoBoundsChecks: block reads go unchecked ... */
   boundsChecks = true;
+  /** How run-time-length byte results are copied (LowerOptions.resultCopy). */
+  resultCopy: "helper" | "words" = "helper";
   /** ... and here is where each one is (for the warning). */
   readonly uncheckedReads: SourcePos[] = [];
   /** The storage function's shared tails, built on first use (actions.ts): every `resubmit`'s
