@@ -149,6 +149,13 @@ export function copyToScratch(cx: LowerContext, from: BlockRef, to: number, leng
 }
 
 /**
+ * Results of at most this many bytes are copied in words under resultCopy "auto": up to 16 word
+ * loads are faster than a helper call (slotted's 64-byte payload, ns per step in the kernel:
+ * ~143 in words, ~150 through bpf_probe_read_kernel, its C ~142) and cost the verifier little.
+ */
+export const WORD_COPY_MAX = 128;
+
+/**
  * The copy of `len` (≤ the result's maximum, checked) bytes of the block at `off` into scratch at
  * `to` with one bpf_probe_read_kernel: the verifier checks the destination against len's bound
  * and takes the source as any address, so it walks no loop, and the run time follows the bytes
@@ -199,7 +206,7 @@ export function copyBytesRuntime(
   f.check(lenReg, BigInt(max), fits, oob);
   f.setBlock(fits);
   const base = isImm(off) ? f.mov(off) : off;
-  if (cx.resultCopy === "helper") {
+  if (cx.resultCopy === "helper" || (cx.resultCopy === "auto" && max > WORD_COPY_MAX)) {
     copyWithHelper(cx, base, lenReg, to);
     return lenReg;
   }

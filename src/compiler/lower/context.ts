@@ -77,7 +77,7 @@ export class LowerContext {
   /** False under LowerOptions.unsafeNoBoundsChecks: block reads go unchecked ... */
   boundsChecks = true;
   /** How run-time-length byte results are copied (LowerOptions.resultCopy). */
-  resultCopy: "helper" | "words" = "helper";
+  resultCopy: "auto" | "helper" | "words" = "auto";
   /** ... and here is where each one is (for the warning). */
   readonly uncheckedReads: SourcePos[] = [];
   /** The storage function's shared tails, built on first use (actions.ts): every `resubmit`'s

@@ -1,12 +1,13 @@
 // The two ways a run-time-length byte result is copied into scratch (LowerOptions.resultCopy):
-// one bpf_probe_read_kernel (sim and linux) and 8-byte words with a tail (xrp, whose program type
-// has no such helper). Both give result-bytes-words.ioc's answers on the VM and in the kernel,
+// one bpf_probe_read_kernel (sim and linux, results over WORD_COPY_MAX bytes) and 8-byte words
+// with a tail (short results, and xrp, whose program type has no such helper). Both give result-bytes-words.ioc's answers on the VM and in the kernel,
 // and the helper's verification does not grow with the result's declared size.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ProgramArtifact } from "../../../src/abi/artifact.js";
 import { HelperId } from "../../../src/abi/helpers.js";
+import { WORD_COPY_MAX } from "../../../src/compiler/lower/block-reads.js";
 import { compile } from "../../../src/compiler/pipeline.js";
 import { MemoryBlockSource } from "../../../src/runtime/block-source.js";
 import { runChain, type StepTarget } from "../../../src/runtime/driver.js";
@@ -52,9 +53,14 @@ describe("result copy: helper and words", () => {
     });
   }
 
-  it("xrp keeps the word copy", () => {
-    expect(helperCalls(compile(source, rel, { target: "xrp" }))).toBe(0);
-    expect(helperCalls(compile(source, rel))).toBe(1);
+  it("auto: words up to WORD_COPY_MAX bytes, the helper above; xrp always words", () => {
+    const program = (max: number) =>
+      `storage fn f(off: u32, len: u32) -> [u8; ${max}] block 4096 { return [u8; len] at off; }`;
+    const calls = (max: number, target?: "xrp") =>
+      helperCalls(compile(program(max), "auto.ioc", { target }));
+    expect(calls(WORD_COPY_MAX)).toBe(0);
+    expect(calls(WORD_COPY_MAX + 1)).toBe(1);
+    expect(calls(2048, "xrp")).toBe(0);
   });
 
   it.skipIf(noBpf !== undefined)(
