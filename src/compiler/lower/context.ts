@@ -160,7 +160,7 @@ export class LowerContext {
   launder(v: VReg): void {
     if (this.launderOffset === undefined) this.launderOffset = this.scratch.size;
     const slot = at.map(MapIndex.scratch, this.launderOffset);
-    this.f.store(8, slot, v);
+    this.f.store(8, slot, v, true);
     this.f.load(8, slot, false, v);
   }
 
