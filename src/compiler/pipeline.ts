@@ -73,8 +73,12 @@ export interface CompileOptions extends CheckOptions, LowerOptions {
 
 /** Compiles one .ioc program. Bad programs throw IochainError / DiagnosticsError (E03xx–E06xx). */
 export function compile(source: string, file: string, opts: CompileOptions = {}): ProgramArtifact {
-  // XRP's kernel (5.12) predates bpf_loop (5.17): large loops stay plain loops there.
-  const frontOpts = opts.target === "xrp" ? { ...opts, loopCallbacks: "never" as const } : opts;
+  // XRP's kernel (5.12) predates bpf_loop (5.17): large loops stay plain loops there; its program
+  // type offers no bpf_probe_read_kernel: byte results are copied in words.
+  const frontOpts =
+    opts.target === "xrp"
+      ? { ...opts, loopCallbacks: "never" as const, resultCopy: "words" as const }
+      : opts;
   const { ir, artifact: lowered } = lowerProgram(checkProgram(source, file, frontOpts), frontOpts);
   opts.dump?.("lower", ir);
   const artifact = opts.target === "xrp" ? retargetXrp(ir, lowered) : lowered;

@@ -185,8 +185,9 @@ export class FuncBuilder {
     return dst;
   }
 
-  store(width: Width, addr: Addr, value: Value): void {
-    this.emit({ op: "store", width, addr, value: norm(value), pos: this.pos });
+  store(width: Width, addr: Addr, value: Value, launder = false): void {
+    const store = { op: "store", width, addr, value: norm(value), pos: this.pos } as const;
+    this.emit(launder ? { ...store, launder: true } : store);
   }
 
   /** The address `addr` denotes, as a pointer in a vreg. */

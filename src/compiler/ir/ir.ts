@@ -127,7 +127,8 @@ export type Inst =
   | ({ op: "alu"; alu: AluOp; w: AluWidth; dst: VReg; a: VReg; b: Value } & At)
   | ({ op: "unary"; un: UnaryOp; dst: VReg; a: VReg } & At)
   | ({ op: "load"; width: Width; signed: boolean; dst: VReg; addr: Addr } & At)
-  | ({ op: "store"; width: Width; addr: Addr; value: Value } & At)
+  /** `launder`: a store only the load right after it reads (LowerContext.launder). */
+  | ({ op: "store"; width: Width; addr: Addr; value: Value; launder?: true } & At)
   /** dst = the address `addr` denotes (map value or stack slot pointer, or reg + off). */
   | ({ op: "addr"; dst: VReg; addr: Addr } & At)
   /**

@@ -5,6 +5,7 @@
 // the branch into the pointer, and accepts every load through it.
 import { internalError } from "../../diagnostics.js";
 import { BuiltinError, Ctx, MapIndex } from "../../abi/artifact.js";
+import { HelperId } from "../../abi/helpers.js";
 import * as A from "../front/ast.js";
 import { at } from "../ir/builder.js";
 import { isImm, type Value, type VReg } from "../ir/ir.js";
@@ -148,6 +149,33 @@ export function copyToScratch(cx: LowerContext, from: BlockRef, to: number, leng
 }
 
 /**
+ * Results of at most this many bytes are copied in words under resultCopy "auto": up to 16 word
+ * loads are faster than a helper call (slotted's 64-byte payload, ns per step in the kernel:
+ * ~143 in words, ~150 through bpf_probe_read_kernel, its C ~142) and cost the verifier little.
+ */
+export const WORD_COPY_MAX = 128;
+
+/**
+ * The copy of `len` (≤ the result's maximum, checked) bytes of the block at `off` into scratch at
+ * `to` with one bpf_probe_read_kernel: the verifier checks the destination against len's bound
+ * and takes the source as any address, so it walks no loop, and the run time follows the bytes
+ * copied. The source's bounds are this check's: off ≤ block size and off + len ≤ block size.
+ */
+function copyWithHelper(cx: LowerContext, off: VReg, len: VReg, to: number): void {
+  const f = cx.f;
+  const oob = cx.failBlock(BuiltinError.out_of_block);
+  const startOk = f.block("srcok");
+  f.check(off, BigInt(cx.blockSize), startOk, oob);
+  f.setBlock(startOk);
+  const endOk = f.block("srcendok");
+  f.check(f.alu("add", off, len), BigInt(cx.blockSize), endOk, oob);
+  f.setBlock(endOk);
+  const src = f.alu("add", f.addr(at.map(MapIndex.block, 0)), off);
+  // A map value is always readable: the call cannot fail.
+  f.call(HelperId.PROBE_READ_KERNEL, [f.addr(at.map(MapIndex.scratch, to)), len, src], false);
+}
+
+/**
  * `[u8; len] at off` with a run-time length: len ≤ max (else out_of_block), then the copy in
  * 8-byte words (len / 8 of them, at most max / 8 iterations) and a tail of at most 7 bytes, each
  * load bounds-checked. The verifier walks every iteration a path can take, so the cost follows
@@ -178,6 +206,10 @@ export function copyBytesRuntime(
   f.check(lenReg, BigInt(max), fits, oob);
   f.setBlock(fits);
   const base = isImm(off) ? f.mov(off) : off;
+  if (cx.resultCopy === "helper" || (cx.resultCopy === "auto" && max > WORD_COPY_MAX)) {
+    copyWithHelper(cx, base, lenReg, to);
+    return lenReg;
+  }
   // Copies `width` bytes at index i of the result (i + width ≤ len ≤ max, checked for the verifier).
   const copyAt = (i: Value, width: 1 | 8): void => {
     const p = checkedPtr(cx, f.alu("add", base, i), width);

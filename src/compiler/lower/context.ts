@@ -76,6 +76,8 @@ export class LowerContext {
   loopCallbacks: "auto" | "always" | "never" = "auto";
   /** False under LowerOptions.unsafeNoBoundsChecks: block reads go unchecked ... */
   boundsChecks = true;
+  /** How run-time-length byte results are copied (LowerOptions.resultCopy). */
+  resultCopy: "auto" | "helper" | "words" = "auto";
   /** ... and here is where each one is (for the warning). */
   readonly uncheckedReads: SourcePos[] = [];
   /** The storage function's shared tails, built on first use (actions.ts): every `resubmit`'s
@@ -161,7 +163,7 @@ export class LowerContext {
   launder(v: VReg): void {
     if (this.launderOffset === undefined) this.launderOffset = this.scratch.size;
     const slot = at.map(MapIndex.scratch, this.launderOffset);
-    this.f.store(8, slot, v);
+    this.f.store(8, slot, v, true);
     this.f.load(8, slot, false, v);
   }
 

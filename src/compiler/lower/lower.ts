@@ -39,6 +39,14 @@ export interface LowerOptions {
    */
   loopCallbacks?: "auto" | "always" | "never";
   /**
+   * How a run-time-length byte result (`return [u8; len] at off`) is copied into scratch:
+   * "helper" with one bpf_probe_read_kernel call, whose verification costs the same whatever the
+   * length; "words" with a loop of 8-byte loads (the verifier walks max / 8 iterations), for
+   * kernels whose program type has no such helper (XRP's); "auto" (default) words for results of
+   * at most WORD_COPY_MAX bytes (a few loads are faster than a helper call), else the helper.
+   */
+  resultCopy?: "auto" | "helper" | "words";
+  /**
    * Leave out the checks of block reads (run-time offsets against the block size, run-time
    * indexes against their array's length). Unsafe: the Linux verifier rejects such a program.
    * For seeing that rejection (and the diagnostic it maps to); a warning (E0520) says so.
@@ -78,6 +86,7 @@ export function lowerProgram(p: CheckedProgram, opts: LowerOptions = {}): Lowere
   cx.fn = { f, ctx: f.params[0], failBlocks: new Map() };
   cx.loopCallbacks = opts.loopCallbacks ?? "auto";
   cx.boundsChecks = !opts.unsafeNoBoundsChecks;
+  cx.resultCopy = opts.resultCopy ?? "auto";
 
   // Arguments: ctx.args[i], 8 bytes each, brought into canonical form for their type.
   f.at(item.span);

@@ -1,6 +1,7 @@
 // Dead stores: a store that a later store in the same block overwrites completely, with no load
 // or call in between that could read it, is dropped. (Stores that are merely never read stay:
-// scratch and ctx are read by the runtime after the program ends.)
+// scratch and ctx are read by the runtime after the program ends.) A laundering store is read
+// only by the load right after it: once that load is gone (its value unused), so is the store.
 import { defOf, type Addr, type Func, type Inst } from "../ir/ir.js";
 
 const sameBase = (a: Addr, b: Addr): boolean =>
@@ -19,6 +20,14 @@ export function removeDeadStores(f: Func): void {
     const dead = new Set<number>();
     b.insns.forEach((i, k) => {
       if (i.op !== "store") return;
+      if (i.launder) {
+        const touchesMemory = (j: Inst): boolean =>
+          j.op === "load" || j.op === "store" || j.op === "call" || j.op === "callLocal";
+        const next = b.insns.slice(k + 1).find(touchesMemory);
+        if (!(next?.op === "load" && sameBase(next.addr, i.addr) && next.addr.off === i.addr.off))
+          dead.add(k);
+        return;
+      }
       const base = i.addr.base.kind === "reg" ? i.addr.base.reg : undefined;
       for (const j of b.insns.slice(k + 1)) {
         if (j.op === "load" || j.op === "call" || j.op === "callLocal") return;
