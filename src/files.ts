@@ -160,6 +160,11 @@ export const inputName = (path: string): string => (path === STDIO ? "<stdin>" :
 /** Texts read so far, by inputName: diagnostics quote their lines without reading a path again. */
 const textsRead = new Map<string, string>();
 
+/** Forgets the texts read (the start-up snapshot's warm-up must not keep its example's). */
+export function forgetTextsRead(): void {
+  textsRead.clear();
+}
+
 export function readText(path: string, what = "source file", maxBytes = MAX_INPUT_BYTES): string {
   const text = readInput(path, what, maxBytes).toString("utf8");
   textsRead.set(inputName(path), text);
