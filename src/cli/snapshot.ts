@@ -4,7 +4,7 @@
 // grammar, the stdlib and the compiler in its heap, compiled and warm: its first compile runs as
 // fast as a later one. Commands that need ES-module-only packages (prettier, vega) cannot be in a
 // snapshot (it has no ES module loader): they run from the full CommonJS bundle, required then.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -75,7 +75,8 @@ void warmUp(buildRoot);
 
 startupSnapshot.setDeserializeMainFunction(() => {
   // bin/iochain passes bin/iochain.js as the script: the package is the directory above bin/.
-  const root = path.dirname(path.dirname(path.resolve(process.argv[1])));
+  // Its real path, as node's module loader takes a script's (the plain bundle's root is that).
+  const root = path.dirname(path.dirname(realpathSync(process.argv[1])));
   placeAt(root);
   if (process.env.IOCHAIN_SHOW_STARTUP)
     process.stderr.write("iochain: started from the snapshot\n");
