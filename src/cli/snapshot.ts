@@ -30,6 +30,15 @@ const OUTSIDE_SNAPSHOT = new Set(["fmt", "lsp", "sim", "completion"]);
  */
 const WARM_COMMANDS = ["compile", "asm", "disasm", "vm", "lint", "load", "demo"];
 
+/** Compiled while building the snapshot: between them they import every stdlib module. */
+const WARM_EXAMPLES = [
+  "bptree/lookup.ioc",
+  "range/scan.ioc",
+  "sstable/lookup.ioc",
+  "slotted/lookup.ioc",
+  "sqlite/lookup.ioc",
+];
+
 /** Modules think they are dist/bundle/main.js of the package at ROOT (its files sit around it). */
 function placeAt(root: string): void {
   globalThis.__iochainModuleUrl = pathToFileURL(path.join(root, "dist", "bundle", "main.js")).href;
@@ -43,19 +52,22 @@ async function warmUp(root: string): Promise<void> {
   process.stdout.write = () => true;
   try {
     for (const command of WARM_COMMANDS) await buildProgram(command);
-    const example = path.join(root, "examples", "bptree", "lookup.ioc");
-    await main([
-      "node",
-      "iochain",
-      "compile",
-      example,
-      "--target",
-      "linux",
-      "-o",
-      path.join(scratch, "x.o"),
-      "--no-cache",
-    ]);
-    if (process.exitCode) throw new Error(`the warm-up compile failed (exit ${process.exitCode})`);
+    for (const example of WARM_EXAMPLES) {
+      const file = path.join(root, "examples", example);
+      const out = path.join(scratch, "x.o");
+      await main([
+        "node",
+        "iochain",
+        "compile",
+        file,
+        "--target",
+        "linux",
+        "-o",
+        out,
+        "--no-cache",
+      ]);
+      if (process.exitCode) throw new Error(`the warm-up compile of ${example} failed`);
+    }
     const loaded = (process as unknown as { moduleLoadList: string[] }).moduleLoadList;
     if (loaded.some((m) => / (worker_threads|internal\/worker)$/.test(m)))
       throw new Error("node:worker_threads was loaded while building the snapshot");
