@@ -8,7 +8,14 @@ import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
 import { IochainError } from "../diagnostics.js";
 import { compileFile } from "./artifact-cache.js";
 import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
-import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
+import {
+  CACHE_FLAGS,
+  parseChoice,
+  parseCount,
+  renamedOption,
+  UNSAFE_FLAG,
+  valuesOption,
+} from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
 import { MapIndex } from "../abi/artifact.js";
@@ -44,11 +51,16 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description(CATALOGUE.compile.summary)
     .argument("<file>", "the .ioc program")
-    .option("--target <target>", `where it will run: ${TARGETS.join(", ")}`, "sim")
+    .addOption(
+      valuesOption("--target <target>", `where it will run: ${TARGETS.join(", ")}`, TARGETS, "sim"),
+    )
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option(
-      "--emit <form>",
-      "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
+    .addOption(
+      valuesOption(
+        "--emit <form>",
+        "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for sim), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
+        EMITS,
+      ),
     )
     .option(
       "--batch <k>",

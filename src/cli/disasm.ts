@@ -4,7 +4,9 @@ import { disassemble, disassembleUbpf } from "../bpf/disasm.js";
 import { disassembleObject } from "../bpf/elf/objdump.js";
 import { readElf } from "../bpf/elf/reader.js";
 import { decode } from "../bpf/insn.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, valuesOption } from "./options.js";
+
+const SYNTAXES = ["llvm", "ubpf"] as const;
 import { isElf, readProgramBytes } from "./program-input.js";
 import { CATALOGUE } from "./catalogue.js";
 
@@ -13,7 +15,9 @@ export function registerDisasm(program: Command): void {
     .command("disasm")
     .description(CATALOGUE.disasm.summary)
     .argument("<file>", "raw bytecode (.bin) or ELF object (.o)")
-    .option("--syntax <syntax>", "llvm (as llvm-objdump) or ubpf", "llvm")
+    .addOption(
+      valuesOption("--syntax <syntax>", "llvm (as llvm-objdump) or ubpf", SYNTAXES, "llvm"),
+    )
     .option("--no-raw-insn", "leave out the instruction bytes")
     .option("-r, --relocations", "show relocations under the instructions they patch (ELF)")
     .option(
@@ -25,7 +29,7 @@ export function registerDisasm(program: Command): void {
         file: string,
         opts: { syntax: string; rawInsn: boolean; relocations?: boolean; lossless?: boolean },
       ) => {
-        const syntax = parseChoice("--syntax", opts.syntax, ["llvm", "ubpf"] as const);
+        const syntax = parseChoice("--syntax", opts.syntax, SYNTAXES);
         const bytes = readProgramBytes(file);
         if (isElf(bytes)) {
           process.stdout.write(

@@ -6,9 +6,10 @@ import type { Command } from "commander";
 import { IochainError, render } from "../diagnostics.js";
 import { readText } from "../files.js";
 import { lintSource, type LintResult } from "../lint/lint.js";
-import type { KernelVersion } from "../lint/rule.js";
+import { formatKernel, type KernelVersion } from "../lint/rule.js";
+import { DISTINGUISHED_KERNELS } from "../lint/rules/helpers-kernel.js";
 import { toSarif } from "../lint/sarif.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, valuesOption } from "./options.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const FORMATS = ["text", "json", "sarif"] as const;
@@ -40,9 +41,15 @@ export function registerLint(program: Command): void {
       "check programs against the verifier's and the storage stack's limits before loading them",
     )
     .argument("<files...>", ".ioc programs")
-    .option("--target <target>", "sim, linux or xrp", "linux")
-    .option("--format <format>", "text, json or sarif", "text")
-    .option("--kernel <version>", "the kernel the program is for (5.12, 6.1, ...)")
+    .addOption(valuesOption("--target <target>", "sim, linux or xrp", TARGETS, "linux"))
+    .addOption(valuesOption("--format <format>", "text, json or sarif", FORMATS, "text"))
+    .addOption(
+      valuesOption(
+        "--kernel <version>",
+        "the kernel the program is for (5.12, 6.1, ...)",
+        DISTINGUISHED_KERNELS.map(formatKernel),
+      ),
+    )
     .option("--deny-warnings", "exit 1 on warnings too")
     .option("--unsafe-no-bounds-checks", "lint as compiled with this option (reported as an error)")
     .action((files: string[], opts: LintCliOptions) => {

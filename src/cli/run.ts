@@ -14,7 +14,14 @@ import type { TargetName } from "../runtime/run-program.js";
 import { sessionSyscalls } from "../runtime/session-syscalls.js";
 import { type ArgsFile, readArgsFile } from "./args-file.js";
 import { compileFile } from "./artifact-cache.js";
-import { CACHE_FLAGS, parseChoice, parseCount, renamedOption, UNSAFE_FLAG } from "./options.js";
+import {
+  CACHE_FLAGS,
+  parseChoice,
+  parseCount,
+  renamedOption,
+  UNSAFE_FLAG,
+  valuesOption,
+} from "./options.js";
 import { collectArg } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
 import { CATALOGUE } from "./catalogue.js";
@@ -39,12 +46,23 @@ interface RunCliOptions {
   verbose?: boolean;
 }
 
+const RUN_TARGETS: readonly TargetName[] = ["sim", "linux"];
+const CHAIN_MODES: readonly ChainMode[] = ["kernel", "step"];
+const READ_AHEADS: readonly ReadAhead[] = ["random", "normal"];
+
 export function registerRun(program: Command): void {
   program
     .command("run")
     .description(CATALOGUE.run.summary)
     .argument("<file>", "the .ioc program")
-    .option("--target <target>", "sim (our VM) or linux (the kernel, through bpf())", "sim")
+    .addOption(
+      valuesOption(
+        "--target <target>",
+        "sim (our VM) or linux (the kernel, through bpf())",
+        RUN_TARGETS,
+        "sim",
+      ),
+    )
     .requiredOption("--data <file>", "the data file the chain reads")
     .option("--arg <name=value>", "a parameter (repeat for each)", collectArg)
     .option("--json", "print the result as JSON")
@@ -68,9 +86,12 @@ export function registerRun(program: Command): void {
       "--verifier-log <file>",
       "if the kernel rejects the program, write the verifier's whole log here",
     )
-    .option(
-      "--chain <mode>",
-      "linux: kernel (whole chains in one test run; the default) or step (a test run per hop)",
+    .addOption(
+      valuesOption(
+        "--chain <mode>",
+        "linux: kernel (whole chains in one test run; the default) or step (a test run per hop)",
+        CHAIN_MODES,
+      ),
     )
     .option(
       "--args-file <file>",
@@ -81,13 +102,16 @@ export function registerRun(program: Command): void {
       "--threads <t>",
       "with --args-file: worker threads, each with its own session (default 1)",
     )
-    .option(
-      "--read-ahead <mode>",
-      "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
+    .addOption(
+      valuesOption(
+        "--read-ahead <mode>",
+        "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
+        READ_AHEADS,
+      ),
     )
     .action(async (file: string, opts: RunCliOptions) => {
       const args = opts.arg ?? {};
-      const target = parseChoice<TargetName>("--target", opts.target, ["sim", "linux"]);
+      const target = parseChoice<TargetName>("--target", opts.target, RUN_TARGETS);
       const { artifact } = await compileFile({
         file,
         bindExtents: opts.bindExtents,
@@ -104,13 +128,13 @@ export function registerRun(program: Command): void {
         chain:
           opts.chain === undefined
             ? undefined
-            : parseChoice<ChainMode>("--chain", opts.chain, ["kernel", "step"]),
+            : parseChoice<ChainMode>("--chain", opts.chain, CHAIN_MODES),
         batch:
           opts.batch === undefined ? undefined : parseCount("--batch", opts.batch, 1, MAX_BATCH),
         readAhead:
           opts.readAhead === undefined
             ? undefined
-            : parseChoice<ReadAhead>("--read-ahead", opts.readAhead, ["random", "normal"]),
+            : parseChoice<ReadAhead>("--read-ahead", opts.readAhead, READ_AHEADS),
       };
       const threads =
         opts.threads === undefined ? 1 : parseCount("--threads", opts.threads, 1, 256);
