@@ -17,8 +17,18 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { internalError, IochainError } from "./diagnostics.js";
 
+let rootFound: { from: string; root: string } | undefined;
+
 /** The package (repository) root: the nearest directory above this module holding package.json. */
 export function packageRoot(): string {
+  // Found once per module location (the start-up snapshot moves it: src/cli/snapshot.ts).
+  if (rootFound?.from === import.meta.url) return rootFound.root;
+  const root = findPackageRoot();
+  rootFound = { from: import.meta.url, root };
+  return root;
+}
+
+function findPackageRoot(): string {
   const here = fileURLToPath(import.meta.url);
   let dir = dirname(here);
   for (;;) {
