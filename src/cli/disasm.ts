@@ -5,10 +5,12 @@ import { disassembleObject } from "../bpf/elf/objdump.js";
 import { readElf } from "../bpf/elf/reader.js";
 import { decode } from "../bpf/insn.js";
 import { parseChoice, valuesOption } from "./options.js";
-
-const SYNTAXES = ["llvm", "ubpf"] as const;
 import { isElf, readProgramBytes } from "./program-input.js";
 import { CATALOGUE } from "./catalogue.js";
+import { objectJson, rawJson } from "./disasm-json.js";
+import { inputName, STDIO, writeOutput } from "../files.js";
+
+const SYNTAXES = ["llvm", "ubpf"] as const;
 
 export function registerDisasm(program: Command): void {
   program
@@ -24,13 +26,31 @@ export function registerDisasm(program: Command): void {
       "--lossless",
       "spell out what llvm-objdump leaves ambiguous (local vs helper calls, ld_pseudo's second imm) so the listing assembles back to the same bytes",
     )
+    .option(
+      "--json",
+      "print the listing as JSON: each instruction's offset, bytes, text and source line (docs/schemas/disasm.schema.json)",
+    )
     .action(
       (
         file: string,
-        opts: { syntax: string; rawInsn: boolean; relocations?: boolean; lossless?: boolean },
+        opts: {
+          syntax: string;
+          rawInsn: boolean;
+          relocations?: boolean;
+          lossless?: boolean;
+          json?: boolean;
+        },
       ) => {
         const syntax = parseChoice("--syntax", opts.syntax, SYNTAXES);
         const bytes = readProgramBytes(file);
+        if (opts.json) {
+          const lossless = opts.lossless === true;
+          const listing = isElf(bytes)
+            ? objectJson(readElf(bytes, file), lossless)
+            : rawJson(inputName(file), decode(bytes, file), lossless);
+          writeOutput(STDIO, JSON.stringify(listing, null, 2) + "\n");
+          return;
+        }
         if (isElf(bytes)) {
           process.stdout.write(
             disassembleObject(readElf(bytes, file), {
