@@ -51,12 +51,21 @@ const plain = { IOCHAIN_NO_SNAPSHOT: "1" };
 
 describe.skipIf(noSnapshot !== undefined)("bin/iochain and the start-up snapshot", () => {
   it("starts from the snapshot the build made, and from the bundle when told not to", () => {
-    const snap = start(iochainBin, ["--version"]);
+    const snap = start(iochainBin, ["compile", "--help"]);
     expect(snap.from).toBe("the snapshot");
-    expect(snap.stdout.toString()).toBe("0.1.0\n");
-    const bundle = start(iochainBin, ["--version"], plain);
+    expect(snap.stdout.toString()).toMatch(/^Usage: iochain compile/);
+    const bundle = start(iochainBin, ["compile", "--help"], plain);
     expect(bundle.from).toBe("the bundle");
-    expect(bundle.stdout.toString()).toBe("0.1.0\n");
+    expect(bundle.stdout.toString()).toBe(snap.stdout.toString());
+  });
+
+  it("lists the commands and the version from the bundle: they need no compiler", () => {
+    for (const args of [[], ["--help"], ["-h"], ["--version"], ["-V"]]) {
+      const r = start(iochainBin, args);
+      expect(r.from, args.join(" ")).toBe("the bundle");
+      expect(r.code).toBe(0);
+    }
+    expect(start(iochainBin, ["--version"]).stdout.toString()).toBe("0.1.0\n");
   });
 
   it("compiles every example to the same object as the plain bundle", () => {
