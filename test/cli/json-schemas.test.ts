@@ -20,6 +20,7 @@ const validators = {
   extents: schema("extents.schema.json"),
   load: schema("load.schema.json"),
   disasm: schema("disasm.schema.json"),
+  demo: schema("demo.schema.json"),
 };
 
 function valid(kind: keyof typeof validators, text: string): Record<string, unknown> {
@@ -152,6 +153,31 @@ describe("JSON outputs and their schemas", () => {
     expect(step.instructions.every((i) => i.source !== null && i.source.line > 0)).toBe(true);
     const files = new Set(step.instructions.map((i) => i.source.file));
     expect([...files]).toEqual(expect.arrayContaining([src, "stdlib/search.ioc"]));
+  });
+
+  it("demo --json: a summary of what it built, compiled and ran", async () => {
+    const args = ["demo", "--keys", "500", "--lookups", "40", "--dir", dir, "--json"];
+    const r = await runCliAsync(args);
+    expect(r.code, r.stderr).toBe(0);
+    const d = valid("demo", r.stdout) as {
+      tree: { keys: number; path: string };
+      lookups: number;
+      present: number;
+      sim: { agree: number };
+      kernel: { skipped?: string; agree?: number };
+      chains: { agree: number } | null;
+      ok: boolean;
+    };
+    expect(d.tree).toMatchObject({ keys: 500, path: at("bptree.db") });
+    expect(d.lookups).toBe(40);
+    expect(d.present).toBeGreaterThan(0);
+    expect(d.sim.agree).toBe(40);
+    expect(d.ok).toBe(true);
+    if (noBpf !== undefined) expect(d.kernel.skipped).toBeTruthy();
+    else {
+      expect(d.kernel.agree).toBe(40);
+      expect(d.chains?.agree).toBe(40);
+    }
   });
 
   it("vm --json and extents --json", async () => {
