@@ -12,6 +12,7 @@ import { startupSnapshot } from "node:v8";
 import { pathToFileURL } from "node:url";
 import { forgetTextsRead } from "../files.js";
 import { buildProgram, main } from "./main.js";
+import { OUTSIDE_SNAPSHOT } from "./snapshot-commands.js";
 
 declare global {
   /** What `import.meta.url` reads in the CommonJS bundles (scripts/snapshot.mjs defines it). */
@@ -19,9 +20,6 @@ declare global {
   /** `require` for the snapshot bundle's packages once it runs (its own sees only builtins). */
   var __iochainRequire: NodeJS.Require | undefined;
 }
-
-/** Commands (and `help COMMAND`) that load an ES-module-only package, or every command. */
-const OUTSIDE_SNAPSHOT = new Set(["fmt", "lsp", "sim", "completion"]);
 
 /**
  * The commands loaded into the snapshot. Not `run`: it loads node:worker_threads, whose state
@@ -93,7 +91,7 @@ startupSnapshot.setDeserializeMainFunction(() => {
   if (process.env.IOCHAIN_SHOW_STARTUP)
     process.stderr.write("iochain: started from the snapshot\n");
   const command = process.argv[2] === "help" ? process.argv[3] : process.argv[2];
-  if (command !== undefined && OUTSIDE_SNAPSHOT.has(command)) {
+  if (command !== undefined && OUTSIDE_SNAPSHOT.includes(command)) {
     const full = globalThis.__iochainRequire!(
       path.join(root, "dist", "snapshot", "iochain-full.cjs"),
     );

@@ -15,6 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { OUTSIDE_SNAPSHOT } from "../../src/cli/snapshot-commands.js";
 import { ensureBuilt, iochainBin, repoRoot } from "../support/cli.js";
 
 ensureBuilt();
@@ -93,15 +94,29 @@ describe.skipIf(noSnapshot !== undefined)("bin/iochain and the start-up snapshot
     expect(snap.stderr).toMatch(/bad\.ioc:2:\d+: error\[E03\d\d\]/);
   });
 
-  it("runs the commands the snapshot leaves out (fmt, sim) from the full bundle", () => {
+  it("sends the commands the snapshot leaves out to the plain bundle", () => {
+    const script = readFileSync(iochainBin, "utf8");
+    const routed = /^([a-z| ]+)\) exec "\$node" "\$root\/bin\/iochain.js" "\$@" ;;$/m.exec(script);
+    expect(routed?.[1].split("|").map((w) => w.trim())).toEqual([...OUTSIDE_SNAPSHOT]);
+    for (const command of OUTSIDE_SNAPSHOT)
+      expect(start(iochainBin, [command, "--help"]).from, command).toBe("the bundle");
+  });
+
+  it("runs them from the full bundle when started from the snapshot all the same", () => {
+    const blob = path.join(snapshotDir, "iochain.blob");
+    const [, flags] = readFileSync(path.join(snapshotDir, "node"), "utf8").split("\n");
+    const node = [...flags.split(" ").filter((f) => f !== ""), "--snapshot-blob", blob];
+    const script = path.join(repoRoot, "bin", "iochain.js");
+    const viaSnapshot = (args: string[], input?: Buffer): Started =>
+      start(process.execPath, [...node, script, ...args], {}, input);
     const text = readFileSync(path.join(repoRoot, "examples/bptree/lookup.ioc"));
-    const fmt = start(iochainBin, ["fmt", "-"], {}, text);
+    const fmt = viaSnapshot(["fmt", "-"], text);
     const fmtPlain = start(iochainBin, ["fmt", "-"], plain, text);
     expect(fmt.from).toBe("the snapshot");
     expect(fmt.code, fmt.stderr).toBe(0);
     expect(fmt.stdout.toString()).toBe(fmtPlain.stdout.toString());
     expect(fmt.stdout.toString()).toContain("fn ");
-    const list = start(iochainBin, ["sim", "list"]);
+    const list = viaSnapshot(["sim", "list"]);
     const listPlain = start(iochainBin, ["sim", "list"], plain);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.toString()).toBe(listPlain.stdout.toString());
