@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -20,9 +21,16 @@ import { ensureBuilt, iochainBin, repoRoot } from "../support/cli.js";
 
 ensureBuilt();
 const snapshotDir = path.join(repoRoot, "dist", "snapshot");
-const noSnapshot = existsSync(path.join(snapshotDir, "iochain.blob"))
-  ? undefined
-  : "no dist/snapshot/iochain.blob (npm run build makes it)";
+const mtime = (file: string): number => (existsSync(file) ? statSync(file).mtimeMs : -1);
+const blobTime = mtime(path.join(snapshotDir, "iochain.blob"));
+const noSnapshot =
+  blobTime < 0
+    ? "no dist/snapshot/iochain.blob (npm run build makes it)"
+    : ["dist/src/cli/main.js", "dist/bundle/main.js"].some(
+          (f) => mtime(path.join(repoRoot, f)) > blobTime,
+        )
+      ? "dist/snapshot/iochain.blob is older than the build (npm run build makes it again)"
+      : undefined;
 if (noSnapshot) console.log(`skipping the snapshot tests: ${noSnapshot}`);
 
 const tmp = mkdtempSync(path.join(tmpdir(), "iochain-snapshot-"));
