@@ -17,8 +17,18 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { internalError, IochainError } from "./diagnostics.js";
 
+let rootFound: { from: string; root: string } | undefined;
+
 /** The package (repository) root: the nearest directory above this module holding package.json. */
 export function packageRoot(): string {
+  // Found once per module location (the start-up snapshot moves it: src/cli/snapshot.ts).
+  if (rootFound?.from === import.meta.url) return rootFound.root;
+  const root = findPackageRoot();
+  rootFound = { from: import.meta.url, root };
+  return root;
+}
+
+function findPackageRoot(): string {
   const here = fileURLToPath(import.meta.url);
   let dir = dirname(here);
   for (;;) {
@@ -160,6 +170,11 @@ export const inputName = (path: string): string => (path === STDIO ? "<stdin>" :
 /** Texts read so far, by inputName: diagnostics quote their lines without reading a path again. */
 const textsRead = new Map<string, string>();
 
+/** Forgets the texts read (the start-up snapshot's warm-up must not keep its example's). */
+export function forgetTextsRead(): void {
+  textsRead.clear();
+}
+
 export function readText(path: string, what = "source file", maxBytes = MAX_INPUT_BYTES): string {
   const text = readInput(path, what, maxBytes).toString("utf8");
   textsRead.set(inputName(path), text);
@@ -204,14 +219,24 @@ function writeStdout(bytes: Uint8Array): void {
   }
 }
 
-/** Writes to a temporary file beside the target, then renames: a failure leaves nothing half-written. */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+/**
+ * Writes to a temporary file beside the target, then renames: a failure leaves nothing
+ * half-written. `durable` also fsyncs before the rename, so that a power loss cannot leave an
+ * empty file in place of the old one: for files that cannot be made again (fmt rewriting a
+ * source). Outputs a command makes again (objects, listings, cache entries) skip it, as
+ * compilers do: it was the largest single cost of a cold compile after the compiler itself.
+ */
+export function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  { durable = false }: { durable?: boolean } = {},
+): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     const fd = openSync(tmp, "w");
     try {
       writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

@@ -4,7 +4,7 @@ import { encode } from "../bpf/insn.js";
 import { validate } from "../bpf/validate.js";
 import { inputName, readText, STDIO, writeOutput } from "../files.js";
 import { assemble, type AsmSyntax } from "./program-input.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, valuesOption } from "./options.js";
 import { CATALOGUE } from "./catalogue.js";
 
 export function registerAsm(program: Command): void {
@@ -12,7 +12,12 @@ export function registerAsm(program: Command): void {
     .command("asm")
     .description(CATALOGUE.asm.summary)
     .argument("<file>", "assembly source")
-    .option("--syntax <syntax>", "ubpf or llvm (default: detected from the text)")
+    .addOption(
+      valuesOption("--syntax <syntax>", "ubpf or llvm (default: detected from the text)", [
+        "ubpf",
+        "llvm",
+      ]),
+    )
     .requiredOption("-o, --output <file>", "where to write the bytecode (- for standard output)")
     .option("--json", "print what was written as JSON (docs/schemas/asm.schema.json)")
     .action((file: string, opts: { syntax?: string; output: string; json?: boolean }) => {

@@ -16,6 +16,7 @@ import {
   renamedOption,
   targetLabel,
   UNSAFE_FLAG,
+  valuesOption,
 } from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
@@ -52,11 +53,21 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description(CATALOGUE.compile.summary)
     .argument("<file>", "the .ioc program")
-    .option("--target <target>", `where it will run: ${TARGETS.map(targetLabel).join(", ")}`, "vm")
+    .addOption(
+      valuesOption(
+        "--target <target>",
+        `where it will run: ${TARGETS.map(targetLabel).join(", ")}`,
+        TARGETS.map(targetLabel),
+        "vm",
+      ),
+    )
     .option("-o, --output <file>", "where to write it (default: a listing on standard output)")
-    .option(
-      "--emit <form>",
-      "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for vm), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
+    .addOption(
+      valuesOption(
+        "--emit <form>",
+        "elf (an object for libbpf/bpftool; default for linux and xrp), raw (bytecode; default for vm), asm (annotated listing), ir, or chain-header (iochain_chain.h for C drivers, with this program's facts)",
+        EMITS,
+      ),
     )
     .option(
       "--batch <k>",

@@ -3,7 +3,7 @@
 // /etc/bash_completion.d/iochain`, `iochain completion fish > ~/.config/fish/completions/iochain.fish`,
 // or `source <(iochain completion zsh)` in ~/.zshrc.
 import type { Command } from "commander";
-import { parseChoice } from "./options.js";
+import { completionValues, parseChoice } from "./options.js";
 import { CATALOGUE } from "./catalogue.js";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -12,20 +12,28 @@ type Shell = (typeof SHELLS)[number];
 interface CommandFacts {
   name: string;
   description: string;
-  options: { long: string; short?: string; description: string; takesValue: boolean }[];
+  options: {
+    long: string;
+    short?: string;
+    description: string;
+    takesValue: boolean;
+    /** What the value may be (targets, formats, ...); none: a file name. */
+    values?: readonly string[];
+  }[];
 }
 
 function facts(program: Command): CommandFacts[] {
-  return program.commands.map((c) => ({
+  return program.commands.map((c): CommandFacts => ({
     name: c.name(),
     description: c.description(),
     options: c.options
       .filter((o) => !o.hidden && o.long)
-      .map((o) => ({
+      .map((o): CommandFacts["options"][number] => ({
         long: o.long!,
         short: o.short,
         description: o.description,
         takesValue: o.required || o.optional,
+        values: completionValues(o),
       }))
       .concat([{ long: "--help", short: "-h", description: "show help", takesValue: false }]),
   }));
@@ -41,6 +49,17 @@ function bash(cmds: CommandFacts[]): string {
       return `    ${c.name}) opts="${shellWords(opts)}"; valued="${shellWords(valued)}" ;;`;
     })
     .join("\n");
+  const valueCases = cmds
+    .flatMap((c) =>
+      c.options
+        .filter((o) => o.values)
+        .flatMap((o) => (o.short ? [o.long, o.short] : [o.long]).map((flag) => ({ c, o, flag }))),
+    )
+    .map(
+      ({ c, o, flag }) =>
+        `    "${c.name} ${flag}") COMPREPLY=( $(compgen -W "${shellWords([...o.values!])}" -- "$cur") ); return ;;`,
+    )
+    .join("\n");
   return `# iochain completion for bash (iochain completion bash)
 _iochain() {
   local cur prev opts valued
@@ -53,6 +72,9 @@ _iochain() {
   case "\${COMP_WORDS[1]}" in
 ${cases}
     *) opts=""; valued="" ;;
+  esac
+  case "\${COMP_WORDS[1]} $prev" in
+${valueCases}
   esac
   if [[ " $valued " == *" $prev "* ]]; then
     COMPREPLY=( $(compgen -f -- "$cur") )
@@ -87,7 +109,11 @@ function fish(cmds: CommandFacts[]): string {
     lines.push(`complete -c iochain -n '__fish_seen_subcommand_from ${c.name}' -F`);
     for (const o of c.options) {
       const short = o.short ? ` -s ${o.short.slice(1)}` : "";
-      const value = o.takesValue ? " -r -F" : "";
+      const value = o.values
+        ? ` -x -a ${fishQuote(o.values.join(" "))}`
+        : o.takesValue
+          ? " -r -F"
+          : "";
       lines.push(
         `complete -c iochain -n '__fish_seen_subcommand_from ${c.name}' -l ${o.long.slice(2)}${short}${value} -d ${fishQuote(o.description)}`,
       );

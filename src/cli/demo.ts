@@ -24,10 +24,40 @@ interface DemoOptions {
   lookups: string;
   seed: string;
   dir?: string;
+  json?: boolean;
 }
 
+/** A target's run: how many answers agree with the reference, and how fast. */
+interface RunSummary {
+  agree: number;
+  mismatches: number;
+  lookups_per_second: number;
+}
+
+/** What `demo --json` prints (docs/schemas/demo.schema.json). */
+interface DemoSummary {
+  tree: { path: string; keys: number; levels: number; nodes: number; bytes: number };
+  compile: { ms: number; instructions: number; maps: { name: string; value_size: number }[] };
+  lookups: number;
+  present: number;
+  vm: RunSummary;
+  kernel:
+    | { skipped: string }
+    | (RunSummary & {
+        verified_insns: number;
+        xlated_insns: number;
+        jited_bytes: number;
+        program_runs: number;
+        ns_per_run: number;
+      });
+  chains: (RunSummary & { verified_insns: number; batch: number; test_runs: number }) | null;
+  ok: boolean;
+}
+
+type Say = (line?: string) => void;
+
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const say = (line = ""): boolean => process.stdout.write(line + "\n");
+const round = (x: number): number => Math.round(x);
 
 function describeResult(r: ChainResult | LookupResult): string {
   if ("error" in r && r.error) return `failed: ${r.error} after ${r.hops} block reads`;
@@ -46,6 +76,7 @@ function runAll(
   session: ChainSession | KernelChainSession,
   keys: bigint[],
   refs: LookupResult[],
+  say: Say,
 ): { results: ChainResult[]; mismatches: number; seconds: number } {
   let mismatches = 0;
   const t0 = process.hrtime.bigint();
@@ -76,7 +107,11 @@ export function registerDemo(program: Command): void {
     )
     .option("--seed <n>", "seed of the generator and of the chosen keys", "1")
     .option("--dir <dir>", "where to write the tree (default: a new temporary directory)")
+    .option("--json", "print a summary as JSON instead (docs/schemas/demo.schema.json)")
     .action(async (opts: DemoOptions) => {
+      const say: Say = opts.json
+        ? () => undefined
+        : (line = "") => void process.stdout.write(line + "\n");
       const keyCount = parseCount("--keys", opts.keys, 1, 50_000_000);
       const lookups = parseCount("--lookups", opts.lookups, 1, 10_000_000);
       const seed = parseCount("--seed", opts.seed, 0, 0xffffffff);
@@ -106,18 +141,46 @@ export function registerDemo(program: Command): void {
       });
       const file = readFileSync(data);
       const refs = keys.map((k) => lookupBptree(file, k));
+      const present = refs.filter((r) => !("error" in r)).length;
       say(
-        `   ${lookups} lookups, ${refs.filter((r) => !("error" in r)).length} of them for present keys; the TypeScript reference answers each too\n`,
+        `   ${lookups} lookups, ${present} of them for present keys; the TypeScript reference answers each too\n`,
       );
+
+      const summary: DemoSummary = {
+        tree: {
+          path: data,
+          keys: keyCount,
+          levels: tree.depth,
+          nodes: tree.nodes,
+          bytes: tree.bytes.length,
+        },
+        compile: {
+          ms: round(ms),
+          instructions: artifact.insns.length,
+          maps: artifact.maps.map((m) => ({ name: m.name, value_size: m.valueSize })),
+        },
+        lookups,
+        present,
+        vm: { agree: 0, mismatches: 0, lookups_per_second: 0 },
+        kernel: { skipped: "" },
+        chains: null,
+        ok: false,
+      };
+      const runSummary = (run: { mismatches: number; seconds: number }): RunSummary => ({
+        agree: lookups - run.mismatches,
+        mismatches: run.mismatches,
+        lookups_per_second: round(lookups / run.seconds),
+      });
 
       const sim = SimSession.open(artifact, { data });
       const simRun = (() => {
         try {
-          return runAll(sim, keys, refs);
+          return runAll(sim, keys, refs, say);
         } finally {
           sim.close();
         }
       })();
+      summary.vm = runSummary(simRun);
       say(`3. VM (iochain's VM running the same bytecode):`);
       say(`   key ${keys[0]}: ${describeResult(simRun.results[0])}`);
       say(`   key ${keys[1]}: ${describeResult(simRun.results[1])}`);
@@ -128,6 +191,7 @@ export function registerDemo(program: Command): void {
       let kernelMismatches = 0;
       const kernel = bpfAvailable();
       if (!kernel.ok) {
+        summary.kernel = { skipped: kernel.reason };
         say(`4. kernel: skipped — ${kernel.reason}`);
       } else {
         const linux = KernelSession.open(artifact, { data, stats: true });
@@ -136,10 +200,18 @@ export function registerDemo(program: Command): void {
           say(
             `4. kernel (BPF_PROG_TYPE_SYSCALL through bpf()): the verifier accepted it — ${info.verifiedInsns} instructions processed, ${info.xlatedBytes / 8} translated, ${info.jitedBytes} bytes JITed`,
           );
-          const linuxRun = runAll(linux, keys, refs);
+          const linuxRun = runAll(linux, keys, refs, say);
           kernelMismatches = linuxRun.mismatches;
           const after = linux.programInfo();
           const perStep = after.runCount > 0n ? Number(after.runTimeNs / after.runCount) : 0;
+          summary.kernel = {
+            ...runSummary(linuxRun),
+            verified_insns: info.verifiedInsns,
+            xlated_insns: info.xlatedBytes / 8,
+            jited_bytes: info.jitedBytes,
+            program_runs: Number(after.runCount),
+            ns_per_run: perStep,
+          };
           say(`   key ${keys[0]}: ${describeResult(linuxRun.results[0])}`);
           say(
             `   ${lookups - linuxRun.mismatches}/${lookups} agree with the reference; ${after.runCount} program runs, ${perStep} ns each in the kernel; ${(lookups / linuxRun.seconds).toFixed(0)} lookups/s with a test run and a pread per hop\n`,
@@ -154,10 +226,16 @@ export function registerDemo(program: Command): void {
         });
         try {
           const info = chains.programInfo();
-          const chainRun = runAll(chains, keys, refs);
+          const chainRun = runAll(chains, keys, refs, say);
           kernelMismatches += chainRun.mismatches;
           const after = chains.programInfo();
           const perLookup = Number(after.runTimeNs) / lookups;
+          summary.chains = {
+            ...runSummary(chainRun),
+            verified_insns: info.verifiedInsns,
+            batch: DEFAULT_BATCH,
+            test_runs: chains.runs,
+          };
           say(
             `5. kernel chains (whole lookups inside the kernel, ${DEFAULT_BATCH} per test run, blocks copied from the page cache): the chain program verified in ${info.verifiedInsns} instructions`,
           );
@@ -171,6 +249,8 @@ export function registerDemo(program: Command): void {
       }
 
       const ok = simRun.mismatches === 0 && kernelMismatches === 0;
+      summary.ok = ok;
+      if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
       say(
         ok
           ? "demo: every answer matched the reference."

@@ -34,7 +34,7 @@ export function registerFmt(program: Command): void {
         if (out === source) continue;
         unformatted++;
         if (opts.check) process.stdout.write(`${file}: not formatted\n`);
-        else writeFileAtomic(file, out);
+        else writeFileAtomic(file, out, { durable: true });
       }
       if (opts.check && unformatted > 0 && process.exitCode !== 2) process.exitCode = 1;
     });

@@ -6,9 +6,10 @@ import type { Command } from "commander";
 import { IochainError, render } from "../diagnostics.js";
 import { readText } from "../files.js";
 import { lintSource, type LintResult } from "../lint/lint.js";
-import type { KernelVersion } from "../lint/rule.js";
+import { formatKernel, type KernelVersion } from "../lint/rule.js";
+import { DISTINGUISHED_KERNELS } from "../lint/rules/helpers-kernel.js";
 import { toSarif } from "../lint/sarif.js";
-import { parseChoice, parseTarget } from "./options.js";
+import { parseChoice, parseTarget, targetLabel, valuesOption } from "./options.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
 const FORMATS = ["text", "json", "sarif"] as const;
@@ -43,9 +44,17 @@ export function registerLint(program: Command): void {
       "check programs against the verifier's and the storage stack's limits before loading them",
     )
     .argument("<files...>", ".ioc programs")
-    .option("--target <target>", "vm, linux or xrp", "linux")
-    .option("--format <format>", "text, json or sarif", "text")
-    .option("--kernel <version>", "the kernel the program is for (5.12, 6.1, ...)")
+    .addOption(
+      valuesOption("--target <target>", "vm, linux or xrp", TARGETS.map(targetLabel), "linux"),
+    )
+    .addOption(valuesOption("--format <format>", "text, json or sarif", FORMATS, "text"))
+    .addOption(
+      valuesOption(
+        "--kernel <version>",
+        "the kernel the program is for (5.12, 6.1, ...)",
+        DISTINGUISHED_KERNELS.map(formatKernel),
+      ),
+    )
     .option("--deny-warnings", "exit 1 on warnings too")
     .option("--unsafe-no-bounds-checks", "lint as compiled with this option (reported as an error)")
     .option("--report <view>", "bounds: a note for each bounds check, elided or kept, and why")

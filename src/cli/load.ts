@@ -2,7 +2,7 @@
 // own loader (maps, BTF, line info), prints what the verifier reports, then unloads everything.
 import type { Command } from "commander";
 import { loadElfFile } from "../runtime/linux/elf-load.js";
-import { parseChoice } from "./options.js";
+import { parseChoice, valuesOption } from "./options.js";
 import { CATALOGUE } from "./catalogue.js";
 
 interface LoadOptions {
@@ -41,10 +41,13 @@ export function registerLoad(program: Command): void {
     .argument("<file>", "ELF object, e.g. from `iochain compile --target linux`")
     .option("--program <name>", "the program to load, when the object has several")
     .option("--json", "print the report as JSON")
-    .option(
-      "--log-level <n>",
-      "verifier log level when the load fails: 1, or 2 for every state",
-      "1",
+    .addOption(
+      valuesOption(
+        "--log-level <n>",
+        "verifier log level when the load fails: 1, or 2 for every state",
+        ["1", "2"],
+        "1",
+      ),
     )
     .action((file: string, opts: LoadOptions) => {
       const logLevel = Number(parseChoice("--log-level", opts.logLevel, ["1", "2"])) as 1 | 2;

@@ -17,6 +17,28 @@ export function renamedOption(old: string, now: string): Option {
   });
 }
 
+/** The values shell completion offers for an option (completionValues); see valuesOption. */
+const offered = new WeakMap<Option, readonly string[]>();
+
+/**
+ * An option taking one of VALUES (or one of them as examples, e.g. kernel versions): completion
+ * scripts offer them. The command still checks the value (parseChoice: E0907 with the list).
+ */
+export function valuesOption(
+  flags: string,
+  description: string,
+  values: readonly string[],
+  defaultValue?: string,
+): Option {
+  const option = new Option(flags, description);
+  if (defaultValue !== undefined) option.default(defaultValue);
+  offered.set(option, values);
+  return option;
+}
+
+export const completionValues = (option: Option): readonly string[] | undefined =>
+  offered.get(option);
+
 export function parseChoice<T extends string>(
   option: string,
   value: string,

@@ -20,7 +20,9 @@ import {
   parseCount,
   parseTarget,
   renamedOption,
+  targetLabel,
   UNSAFE_FLAG,
+  valuesOption,
 } from "./options.js";
 import { collectArg, collectNamedPath, dataOption, type NamedPath } from "./run-args.js";
 import { withVerifierLog } from "./verifier-log.js";
@@ -46,12 +48,23 @@ interface RunCliOptions {
   verbose?: boolean;
 }
 
+const RUN_TARGETS: readonly TargetName[] = ["sim", "linux"];
+const CHAIN_MODES: readonly ChainMode[] = ["kernel", "step"];
+const READ_AHEADS: readonly ReadAhead[] = ["random", "normal"];
+
 export function registerRun(program: Command): void {
   program
     .command("run")
     .description(CATALOGUE.run.summary)
     .argument("<file>", "the .ioc program")
-    .option("--target <target>", "vm (iochain's VM) or linux (the kernel, through bpf())", "vm")
+    .addOption(
+      valuesOption(
+        "--target <target>",
+        "vm (iochain's VM) or linux (the kernel, through bpf())",
+        RUN_TARGETS.map(targetLabel),
+        "vm",
+      ),
+    )
     .requiredOption(
       "--data <file>",
       "the data file the chain reads; NAME=PATH for each file a program that reads several names (repeat)",
@@ -80,9 +93,12 @@ export function registerRun(program: Command): void {
       "--verifier-log <file>",
       "if the kernel rejects the program, write the verifier's whole log here",
     )
-    .option(
-      "--chain <mode>",
-      "linux: kernel (whole chains in one test run; the default) or step (a test run per hop)",
+    .addOption(
+      valuesOption(
+        "--chain <mode>",
+        "linux: kernel (whole chains in one test run; the default) or step (a test run per hop)",
+        CHAIN_MODES,
+      ),
     )
     .option(
       "--args-file <file>",
@@ -93,13 +109,16 @@ export function registerRun(program: Command): void {
       "--threads <t>",
       "with --args-file: worker threads, each with its own session (default 1)",
     )
-    .option(
-      "--read-ahead <mode>",
-      "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
+    .addOption(
+      valuesOption(
+        "--read-ahead <mode>",
+        "kernel chains: random (MADV_RANDOM, the default) or normal (the kernel's read-around)",
+        READ_AHEADS,
+      ),
     )
     .action(async (file: string, opts: RunCliOptions) => {
       const args = opts.arg ?? {};
-      const target = parseTarget<TargetName>(opts.target, ["sim", "linux"]);
+      const target = parseTarget<TargetName>(opts.target, RUN_TARGETS);
       const { artifact } = await compileFile({
         file,
         bindExtents: opts.bindExtents,
@@ -115,13 +134,13 @@ export function registerRun(program: Command): void {
         chain:
           opts.chain === undefined
             ? undefined
-            : parseChoice<ChainMode>("--chain", opts.chain, ["kernel", "step"]),
+            : parseChoice<ChainMode>("--chain", opts.chain, CHAIN_MODES),
         batch:
           opts.batch === undefined ? undefined : parseCount("--batch", opts.batch, 1, MAX_BATCH),
         readAhead:
           opts.readAhead === undefined
             ? undefined
-            : parseChoice<ReadAhead>("--read-ahead", opts.readAhead, ["random", "normal"]),
+            : parseChoice<ReadAhead>("--read-ahead", opts.readAhead, READ_AHEADS),
       };
       const threads =
         opts.threads === undefined ? 1 : parseCount("--threads", opts.threads, 1, 256);

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { createVm, DEFAULT_BUDGET, type Engine } from "../runtime/vm/index.js";
 import { parseHex } from "../files.js";
-import { parseChoice, parseCount } from "./options.js";
+import { parseChoice, parseCount, valuesOption } from "./options.js";
 import { readProgram, type AsmSyntax } from "./program-input.js";
 import { CATALOGUE } from "./catalogue.js";
 
@@ -23,9 +23,21 @@ export function registerVm(program: Command): void {
     .argument("<file>", "raw bytecode, an ELF object, or assembly (uBPF or LLVM syntax)")
     .option("--mem <hex>", "memory the program sees through r1, as hex bytes")
     .option("--json", "print {r0, r0_hex, insns, mem} as JSON")
-    .option("--engine <engine>", "fast (translated) or reference (interpreter)", "fast")
+    .addOption(
+      valuesOption(
+        "--engine <engine>",
+        "fast (translated) or reference (interpreter)",
+        ["fast", "reference"],
+        "fast",
+      ),
+    )
     .option("--budget <n>", "instructions the run may execute", String(DEFAULT_BUDGET))
-    .option("--syntax <syntax>", "assembly syntax when FILE is text: ubpf or llvm")
+    .addOption(
+      valuesOption("--syntax <syntax>", "assembly syntax when FILE is text: ubpf or llvm", [
+        "ubpf",
+        "llvm",
+      ]),
+    )
     .option("--section <name>", "which executable section of an ELF object")
     .action(async (file: string, opts: VmOptions) => {
       const engine = parseChoice<Engine>("--engine", opts.engine, ["fast", "reference"]);

@@ -27,6 +27,28 @@ describe("iochain completion", () => {
     expect(bashComplete(bash.stdout, ["iochain", "compile", "--em"])).toEqual(["--emit"]);
   });
 
+  it("bash offers the values an option takes: targets, --emit and --format forms, kernels", async () => {
+    const bash = await runCliAsync(["completion", "bash"]);
+    expect(bash.code).toBe(0);
+    expect(bashComplete(bash.stdout, ["iochain", "compile", "x.ioc", "--target", ""])).toEqual([
+      "sim",
+      "linux",
+      "xrp",
+    ]);
+    expect(bashComplete(bash.stdout, ["iochain", "compile", "--emit", "ch"])).toEqual([
+      "chain-header",
+    ]);
+    expect(bashComplete(bash.stdout, ["iochain", "run", "--target", ""])).toEqual(["sim", "linux"]);
+    expect(bashComplete(bash.stdout, ["iochain", "lint", "--format", "s"])).toEqual(["sarif"]);
+    expect(bashComplete(bash.stdout, ["iochain", "lint", "--kernel", "5.1"])).toEqual(
+      expect.arrayContaining(["5.12", "5.14", "5.17"]),
+    );
+    // An option without listed values still completes file names.
+    expect(bashComplete(bash.stdout, ["iochain", "run", "--data", "examples/bptree/look"])).toEqual(
+      ["examples/bptree/lookup.ioc"],
+    );
+  });
+
   it("zsh loads the same function through bashcompinit; fish lists every command", async () => {
     const zsh = await runCliAsync(["completion", "zsh"]);
     expect(zsh.stdout).toMatch(/bashcompinit/);
@@ -35,6 +57,12 @@ describe("iochain completion", () => {
     for (const c of ["compile", "run", "asm", "disasm", "vm", "extents", "load", "demo"])
       expect(fish.stdout).toContain(`-n __fish_use_subcommand -a ${c} `);
     expect(fish.stdout).toMatch(/__fish_seen_subcommand_from run' -l data-extents -r -F/);
+    expect(fish.stdout).toMatch(
+      /__fish_seen_subcommand_from compile' -l target -x -a 'sim linux xrp'/,
+    );
+    expect(fish.stdout).toMatch(
+      /__fish_seen_subcommand_from lint' -l format -x -a 'text json sarif'/,
+    );
   });
 
   it("an unknown shell is E0907", async () => {

@@ -93,7 +93,7 @@ function run(
 ): Promise<{ code: number | null; stdout: Buffer; stderr: Buffer; ms: number }> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [iochainBin, ...args], { cwd: repoRoot, timeout: 5000 });
+    const child = spawn(iochainBin, args, { cwd: repoRoot, timeout: 5000 });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));

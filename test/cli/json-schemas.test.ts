@@ -19,6 +19,8 @@ const validators = {
   vm: schema("vm.schema.json"),
   extents: schema("extents.schema.json"),
   load: schema("load.schema.json"),
+  disasm: schema("disasm.schema.json"),
+  demo: schema("demo.schema.json"),
 };
 
 function valid(kind: keyof typeof validators, text: string): Record<string, unknown> {
@@ -116,6 +118,66 @@ describe("JSON outputs and their schemas", () => {
     expect(valid("compile", listing.stdout).text).toMatch(/exit/);
     const a = await runCliAsync(["asm", at("prog.s"), "-o", at("prog.bin"), "--json"]);
     expect(valid("asm", a.stdout)).toEqual({ output: at("prog.bin"), instructions: 2, bytes: 16 });
+  });
+
+  it("disasm --json lists each instruction with its offset, bytes, text and source line", async () => {
+    await runCliAsync(["asm", at("prog.s"), "-o", at("prog2.bin")]);
+    const raw = valid("disasm", (await runCliAsync(["disasm", at("prog2.bin"), "--json"])).stdout);
+    expect(raw).toEqual({
+      file: at("prog2.bin"),
+      format: "raw",
+      sections: [
+        {
+          name: null,
+          symbols: [],
+          instructions: [
+            { offset: 0, bytes: "b700000007000000", text: "r0 = 0x7", source: null },
+            { offset: 8, bytes: "9500000000000000", text: "exit", source: null },
+          ],
+        },
+      ],
+    });
+    const src = "examples/bptree/lookup.ioc";
+    const obj = at("lookup.o");
+    expect((await runCliAsync(["compile", src, "--target", "linux", "-o", obj])).code).toBe(0);
+    const listing = valid("disasm", (await runCliAsync(["disasm", obj, "--json"])).stdout) as {
+      sections: {
+        name: string;
+        instructions: { offset: number; text: string; source: { file: string; line: number } }[];
+      }[];
+    };
+    const text = (await runCliAsync(["disasm", obj, "--no-raw-insn"])).stdout;
+    const step = listing.sections.find((s) => s.name === "syscall")!;
+    // The same instructions as the text listing, each from a line of the program or the stdlib.
+    for (const i of step.instructions) expect(text).toContain(`${i.offset / 8}:\t${i.text}\n`);
+    expect(step.instructions.every((i) => i.source !== null && i.source.line > 0)).toBe(true);
+    const files = new Set(step.instructions.map((i) => i.source.file));
+    expect([...files]).toEqual(expect.arrayContaining([src, "stdlib/search.ioc"]));
+  });
+
+  it("demo --json: a summary of what it built, compiled and ran", async () => {
+    const args = ["demo", "--keys", "500", "--lookups", "40", "--dir", dir, "--json"];
+    const r = await runCliAsync(args);
+    expect(r.code, r.stderr).toBe(0);
+    const d = valid("demo", r.stdout) as {
+      tree: { keys: number; path: string };
+      lookups: number;
+      present: number;
+      vm: { agree: number };
+      kernel: { skipped?: string; agree?: number };
+      chains: { agree: number } | null;
+      ok: boolean;
+    };
+    expect(d.tree).toMatchObject({ keys: 500, path: at("bptree.db") });
+    expect(d.lookups).toBe(40);
+    expect(d.present).toBeGreaterThan(0);
+    expect(d.vm.agree).toBe(40);
+    expect(d.ok).toBe(true);
+    if (noBpf !== undefined) expect(d.kernel.skipped).toBeTruthy();
+    else {
+      expect(d.kernel.agree).toBe(40);
+      expect(d.chains?.agree).toBe(40);
+    }
   });
 
   it("vm --json and extents --json", async () => {

@@ -15,7 +15,7 @@ const good = path.join(dir, "good.ioc");
 writeFileSync(good, "storage fn f(key: u64) -> u64 block 64 {\n  return key;\n}\n");
 
 function cliWithEnv(args: string[], env: Record<string, string | undefined>, input?: string) {
-  const r = spawnSync(process.execPath, [iochainBin, ...args], {
+  const r = spawnSync(iochainBin, args, {
     cwd: repoRoot,
     input,
     env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env },

@@ -91,7 +91,7 @@ describe.sequential("iochain lsp", () => {
   let client: Client;
   beforeAll(async () => {
     ensureBuilt();
-    client = new Client(spawn(process.execPath, [iochainBin, "lsp", "--stdio"], { stdio: "pipe" }));
+    client = new Client(spawn(iochainBin, ["lsp", "--stdio"], { stdio: "pipe" }));
     const init = (await client.request("initialize", {
       processId: process.pid,
       rootUri: pathToFileURL(tmp).href,

@@ -6,7 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const iochainBin = path.join(repoRoot, "bin/iochain.js");
+/** What package.json installs: node from the start-up snapshot (else the plain bundle). */
+export const iochainBin = path.join(repoRoot, "bin/iochain");
 export const pluginBin = path.join(repoRoot, "bin/bpf-conformance-plugin");
 
 /** Builds dist/ once when a test run starts without it (e.g. `npx vitest` straight after a clone). */
@@ -27,7 +28,7 @@ const testEnv = { ...process.env, XDG_CACHE_HOME: path.join(tmpdir(), "iochain-t
 
 export function runCli(args: string[], input?: string): RunOutput {
   ensureBuilt();
-  const r = spawnSync(process.execPath, [iochainBin, ...args], {
+  const r = spawnSync(iochainBin, args, {
     cwd: repoRoot,
     encoding: "utf8",
     input,
@@ -47,7 +48,7 @@ export function runCliAsync(
 ): Promise<RunOutput> {
   ensureBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [iochainBin, ...args], {
+    const child = spawn(iochainBin, args, {
       cwd: repoRoot,
       env: { ...testEnv, ...env },
     });

@@ -181,7 +181,12 @@ export function blankComments(source: string): string {
   return parts.join("");
 }
 
-const ALLOWED_PUNCT = new Set('{}[]();:,.+-*/%<>=!&|^~"_');
+/**
+ * A run of characters that may appear outside comments and strings, except `/` and `"` (which
+ * may start one). Matched with one sticky regex per run: a scan by character in JavaScript was a
+ * tenth of a cold compile.
+ */
+const ORDINARY_RUN = /[\sA-Za-z0-9{}[\]();:,.+\-*%<>=!&|^~_]+/y;
 
 /**
  * Finds the lexical errors PEG failures describe poorly: an unterminated block comment or string,
@@ -217,8 +222,10 @@ export function lexicalError(lines: LineMap): IochainError | undefined {
         );
       }
       i = j + 1;
-    } else if (/\s/.test(c) || /[A-Za-z0-9]/.test(c) || ALLOWED_PUNCT.has(c)) {
-      i++;
+    } else if (c === "/") {
+      i++; // division
+    } else if (((ORDINARY_RUN.lastIndex = i), ORDINARY_RUN.test(s))) {
+      i = ORDINARY_RUN.lastIndex;
     } else {
       const cp = s.codePointAt(i) ?? 0;
       const shown =

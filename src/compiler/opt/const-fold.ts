@@ -26,30 +26,31 @@ type Lattice = bigint | typeof VARYING;
 /**
  * The lattice value of each vreg at a point. Only vregs that can be constant are tracked (those
  * with a mov, ALU or unary definition); the others are VARYING. A tracked vreg that is absent
- * has had no definition yet (the lattice's top).
+ * (undefined) has had no definition yet (the lattice's top). Dense arrays indexed by vreg number:
+ * every block's state is copied and met at each edge, which Maps made most of a compile's time.
  */
 class State {
   constructor(
-    private readonly tracked: Set<VReg>,
-    readonly values = new Map<VReg, Lattice>(),
+    private readonly tracked: readonly boolean[],
+    readonly values: (Lattice | undefined)[] = new Array<Lattice | undefined>(tracked.length),
   ) {}
   get(v: VReg): Lattice | undefined {
-    return this.tracked.has(v) ? this.values.get(v) : VARYING;
+    return this.tracked[v] === true ? this.values[v] : VARYING;
   }
   set(v: VReg, x: Lattice): void {
-    if (this.tracked.has(v)) this.values.set(v, x);
+    if (this.tracked[v] === true) this.values[v] = x;
   }
   copy(): State {
-    return new State(this.tracked, new Map(this.values));
+    return new State(this.tracked, this.values.slice());
   }
 }
 
-/** Vregs that might be constant somewhere: those with a mov, ALU or unary definition. */
-function trackable(f: Func): Set<VReg> {
-  const out = new Set<VReg>();
+/** Vregs that might be constant somewhere (those with a mov, ALU or unary definition), by number. */
+function trackable(f: Func): boolean[] {
+  const out = new Array<boolean>(f.nextReg).fill(false);
   for (const b of f.blocks) {
     for (const i of b.insns)
-      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out.add(i.dst);
+      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out[i.dst] = true;
   }
   return out;
 }
@@ -58,11 +59,15 @@ const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 
 function meetInto(into: State, from: State): boolean {
   let changed = false;
-  for (const [r, v] of from.values) {
-    const old = into.values.get(r);
+  const to = into.values;
+  const src = from.values;
+  for (let r = 0; r < src.length; r++) {
+    const v = src[r];
+    if (v === undefined) continue;
+    const old = to[r];
     const met = old === undefined ? v : old === v ? old : VARYING;
     if (met !== old) {
-      into.values.set(r, met);
+      to[r] = met;
       changed = true;
     }
   }

@@ -87,8 +87,12 @@ export function buildChainProgram(artifact: ProgramArtifact, capacity: number): 
     files,
     startFile: artifact.startFile ?? 0,
   });
-  const own = assembleLlvm(text.main + text.hop, `<${artifact.name} chain program>`);
-  linkCallback(own, assembleLlvm(text.main).length);
+  // Two functions, assembled apart (neither jumps into the other): main's length is where the
+  // hop callback starts.
+  const file = `<${artifact.name} chain program>`;
+  const main = assembleLlvm(text.main, file);
+  const own = [...main, ...assembleLlvm(text.hop, file, lineCount(text.main) + 1)];
+  linkCallback(own, main.length);
   return {
     insns: [...own, ...artifact.insns],
     maps: [
@@ -105,6 +109,8 @@ export function buildChainProgram(artifact: ProgramArtifact, capacity: number): 
     ctxSize: chainCtxSize(files),
   };
 }
+
+const lineCount = (text: string): number => text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
 
 /** Points the one callback address (`ld_pseudo rX, 4, 0`) in main at the hop callback. */
 function linkCallback(insns: Insn[], hopIndex: number): void {

@@ -22,6 +22,16 @@ const SYSCALL_PROG: KernelVersion = [5, 14];
 /** XRP's released kernel. */
 const XRP_KERNEL: KernelVersion = [5, 12];
 
+/** The kernel versions at which what lint reports changes, oldest first (completion offers them). */
+export const DISTINGUISHED_KERNELS: readonly KernelVersion[] = [
+  ...new Map(
+    [...Object.values(HELPER_SINCE).map((h) => h.since), SYSCALL_PROG, XRP_KERNEL].map((k) => [
+      formatKernel(k),
+      k,
+    ]),
+  ).values(),
+].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+
 /** The kernel a program needs on `target`: its program type's and its helpers'. */
 export function requiredKernel(helpers: number[], target: string): KernelVersion {
   let need: KernelVersion = target === "xrp" ? XRP_KERNEL : SYSCALL_PROG;
