@@ -31,14 +31,14 @@ describe("iochain completion", () => {
     const bash = await runCliAsync(["completion", "bash"]);
     expect(bash.code).toBe(0);
     expect(bashComplete(bash.stdout, ["iochain", "compile", "x.ioc", "--target", ""])).toEqual([
-      "sim",
+      "vm",
       "linux",
       "xrp",
     ]);
     expect(bashComplete(bash.stdout, ["iochain", "compile", "--emit", "ch"])).toEqual([
       "chain-header",
     ]);
-    expect(bashComplete(bash.stdout, ["iochain", "run", "--target", ""])).toEqual(["sim", "linux"]);
+    expect(bashComplete(bash.stdout, ["iochain", "run", "--target", ""])).toEqual(["vm", "linux"]);
     expect(bashComplete(bash.stdout, ["iochain", "lint", "--format", "s"])).toEqual(["sarif"]);
     expect(bashComplete(bash.stdout, ["iochain", "lint", "--kernel", "5.1"])).toEqual(
       expect.arrayContaining(["5.12", "5.14", "5.17"]),
@@ -58,7 +58,7 @@ describe("iochain completion", () => {
       expect(fish.stdout).toContain(`-n __fish_use_subcommand -a ${c} `);
     expect(fish.stdout).toMatch(/__fish_seen_subcommand_from run' -l data-extents -r -F/);
     expect(fish.stdout).toMatch(
-      /__fish_seen_subcommand_from compile' -l target -x -a 'sim linux xrp'/,
+      /__fish_seen_subcommand_from compile' -l target -x -a 'vm linux xrp'/,
     );
     expect(fish.stdout).toMatch(
       /__fish_seen_subcommand_from lint' -l format -x -a 'text json sarif'/,
