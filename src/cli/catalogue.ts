@@ -25,7 +25,7 @@ export const CATALOGUE = {
   extents: {
     args: ["<file>"],
     summary:
-      "print a file's extent map (FIEMAP), like filefrag -v; -o writes the sim's extent JSON",
+      "print a file's extent map (FIEMAP), like filefrag -v; -o writes the extent JSON that run --data-extents takes",
   },
   load: {
     args: ["<file>"],

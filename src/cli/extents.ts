@@ -1,6 +1,6 @@
 // iochain extents FILE [--json] [-o OUT] [--no-sync]: a real file's extent map through FIEMAP,
 // printed like `filefrag -v` (in file-system blocks), or as the simulator's extent JSON, which
-// -o writes to a file for `iochain run --data-extents` and the sim target.
+// -o writes to a file for `iochain run --data-extents` (the VM target translates offsets through it).
 import type { Command } from "commander";
 import {
   extentFlagNames,

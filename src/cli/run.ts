@@ -74,7 +74,7 @@ export function registerRun(program: Command): void {
     .option("--json", "print the result as JSON")
     .option(
       "--data-extents <json>",
-      "the data file's current extent table (the sim's JSON, from iochain extents -o); NAME=JSON per named file",
+      "the data file's current extent table (JSON from iochain extents -o); NAME=JSON per named file",
       collectNamedPath,
     )
     .addOption(

@@ -44,7 +44,7 @@ describe.skipIf(ext4Unavailable !== undefined)("iochain extents on ext4", () => 
     expect(out.stdout).toMatch(new RegExp(`${file}: ${ours.length} extents found\\n$`));
   });
 
-  it("--json and -o give the sim's extent JSON, the file's table with flag names", () => {
+  it("--json and -o give the extent JSON that run --data-extents takes, the file's table with flag names", () => {
     const dir = mkdtempSync(path.join(fs.dir, "out-"));
     const target = path.join(dir, "data.extents.json");
     const out = runCli(["extents", file, "--json", "-o", target]);

@@ -68,10 +68,10 @@ describe.skipIf(noSnapshot !== undefined)("bin/iochain and the start-up snapshot
     expect(bundle.stdout.toString()).toBe(snap.stdout.toString());
   });
 
-  it("lists the commands and the version from the bundle: they need no compiler", () => {
+  it("lists the commands and the version from the front bundle (CommonJS): they need no compiler", () => {
     for (const args of [[], ["--help"], ["-h"], ["--version"], ["-V"]]) {
       const r = start(iochainBin, args);
-      expect(r.from, args.join(" ")).toBe("the bundle");
+      expect(r.from, args.join(" ")).toBe("the front bundle");
       expect(r.code).toBe(0);
     }
     expect(start(iochainBin, ["--version"]).stdout.toString()).toBe("0.1.0\n");
