@@ -10,10 +10,11 @@
 // size argument (mark_chain_precision, followed back through what it was computed from) — and
 // then only if it is the same value, within the same bounds. The walk is our model of the
 // verifier's own count (within a few percent of it on most of the corpus; checked against the
-// kernel in test/lint/kernel-judges.test.ts and test/lint/estimate.test.ts). Where our precision
-// marks less than the verifier's, the walk falls short (bpf_loop callbacks with loops of their own:
-// 26 times), so the estimate also walks with every scalar taken as precise — a bound on what
-// pruning can cut — and adds a safety margin to the larger walk (docs/lint.md).
+// kernel in test/lint/kernel-judges.test.ts and test/lint/estimate.test.ts). Where precision
+// is ignored (6.17+ compares every scalar in a loop still being walked), the walk falls short
+// (bpf_loop callbacks with loops of their own: 26 times), so the estimate also walks with every
+// scalar compared — a bound on what pruning can cut — and adds a margin to the larger walk
+// (docs/lint.md).
 import type { ProgramArtifact } from "../abi/artifact.js";
 import { HelperId } from "../abi/helpers.js";
 import { type Insn, imm64Of, slotOffsets } from "../bpf/insn.js";
@@ -65,10 +66,11 @@ export interface Estimate {
   /** The instructions our walk processed: our model of the verifier's own count. */
   walked: number;
   /**
-   * The same walk with every scalar taken as precise, and comparisons of two unknowns kept apart
-   * (mark_all_scalars_precise, the verifier's own fallback): pruning never cuts more than the
-   * verifier's, so this bounds its count where our precision tracking marks less than it does
-   * (bpf_loop callbacks with loops of their own). Capped near the limit.
+   * The same walk with every scalar compared as if precise, and comparisons of two unknowns
+   * narrowing both: 6.17+ compares every scalar by its bounds against a kept state inside a loop
+   * whose walk is not finished (is_state_visited: incomplete_read_marks, RANGE_WITHIN), which our
+   * model walk does not follow (bpf_loop callbacks with loops of their own: 26 times its count).
+   * Precision only stops pruning, so this bounds the verifier's count. Capped near the limit.
    */
   strictWalked: number;
   /** The walk stopped early (past the budget): the real count is at least about this high. */
