@@ -177,6 +177,11 @@ function walk(
     const r = rangeOfVal(v);
     return r && r.exact.length === 0 && r.lo <= r.hi ? [r.lo, r.hi] : [0n, U64];
   };
+  const pinned = (v: Val): Val => {
+    if (isConst(v) || !v.startsWith("u:")) return v;
+    const r = rangeOfVal(v)!;
+    return r.exact.length === 0 && r.lo === r.hi ? c(r.lo) : v;
+  };
   const unknown = (why: string, range?: Interval): Val => {
     const v: Val = `u:${tags.id(why)}`;
     if (range && (range[0] > 0n || range[1] < U64)) intervals.set(v, range);
@@ -583,10 +588,14 @@ function walk(
         const a = r[insn.dst];
         const b = isX ? r[insn.src] : c(BigInt(insn.imm));
         let known: boolean | undefined;
-        if (isConst(a) && isConst(b)) known = compare(op, constOf(a), constOf(b), is64);
-        else if (isConst(b) && isScalar(a)) known = decide(op, rangeOfVal(a)!, constOf(b), is64);
-        else if (isConst(a) && isScalar(b))
-          known = decide(SWAPPED[op] ?? -1, rangeOfVal(b)!, constOf(a), is64);
+        // An unknown whose bounds leave one value is that constant to the verifier (n after a
+        // loop `i < n` left at i): it decides branches against other unknowns too.
+        const ka = pinned(a);
+        const kb = pinned(b);
+        if (isConst(ka) && isConst(kb)) known = compare(op, constOf(ka), constOf(kb), is64);
+        else if (isConst(kb) && isScalar(a)) known = decide(op, rangeOfVal(a)!, constOf(kb), is64);
+        else if (isConst(ka) && isScalar(b))
+          known = decide(SWAPPED[op] ?? -1, rangeOfVal(b)!, constOf(ka), is64);
         else if (a.startsWith("p:") && isConst(b) && constOf(b) === 0n) {
           if (op === Jmp.JEQ) known = false;
           if (op === Jmp.JNE) known = true;

@@ -25,6 +25,13 @@ const PROGRAMS: Record<string, { text: string; walk: number; strict: number }> =
     walk: 111,
     strict: 211,
   },
+  // r6 > 0 not taken leaves r6 one value, 0: a constant to the verifier, so r7 < r6 is decided
+  // (never) though both are unknowns.
+  "an unknown its bounds pin to one value": {
+    text: "call 7\nr6 = r0\nif r6 > 0 goto E\ncall 7\nr7 = r0\nr7 &= 3\nif r7 < r6 goto A\nr0 = 0\nexit\nA: r0 = 1\nexit\nE: r0 = 0\nexit",
+    walk: 11,
+    strict: 11,
+  },
   // r7 decides a branch after the loop: precise, so the second path walks the loop again.
   "paths that differ in a precise value": {
     text: joined("r0 = 0\nif r7 == 0 goto B\nr0 = 1\nB: exit"),
