@@ -16,15 +16,27 @@ const counted = (n: number) => `r1 = 0\nL: r1 += 1\nif r1 < ${n} goto L\nr0 = 0\
 const joined = (tail: string) =>
   `call 7\nr6 = r0\nr7 = 0\nif r6 > 5 goto A\nr7 = 1\nA: r1 = 0\nL: r1 += 1\nif r1 < 50 goto L\n${tail}`;
 
-const PROGRAMS: Record<string, { text: string; walk: number }> = {
+const PROGRAMS: Record<string, { text: string; walk: number; strict: number }> = {
   // Each iteration is a new state (the counter decides the branch: precise): 2 per iteration.
-  "a counted loop": { text: counted(100), walk: 203 },
+  "a counted loop": { text: counted(100), walk: 203, strict: 203 },
   // r7 is imprecise: the second path is cut where the loop starts, as the verifier cuts it.
-  "paths that differ in an imprecise value": { text: joined("r0 = r7\nexit"), walk: 111 },
+  "paths that differ in an imprecise value": {
+    text: joined("r0 = r7\nexit"),
+    walk: 111,
+    strict: 211,
+  },
+  // r6 > 0 not taken leaves r6 one value, 0: a constant to the verifier, so r7 < r6 is decided
+  // (never) though both are unknowns.
+  "an unknown its bounds pin to one value": {
+    text: "call 7\nr6 = r0\nif r6 > 0 goto E\ncall 7\nr7 = r0\nr7 &= 3\nif r7 < r6 goto A\nr0 = 0\nexit\nA: r0 = 1\nexit\nE: r0 = 0\nexit",
+    walk: 11,
+    strict: 11,
+  },
   // r7 decides a branch after the loop: precise, so the second path walks the loop again.
   "paths that differ in a precise value": {
     text: joined("r0 = 0\nif r7 == 0 goto B\nr0 = 1\nB: exit"),
     walk: 214,
+    strict: 214,
   },
 };
 
@@ -86,7 +98,10 @@ describe("the processed-instruction walk", () => {
       const insns = assembleLlvm(p.text);
       const e = estimateProcessed(insns);
       expect(e.walked).toBe(p.walk);
-      expect(e.processed).toBe(Math.ceil(p.walk * SAFETY_FACTOR));
+      // The strict walk (every scalar precise) keeps the two paths apart even where r7 is
+      // imprecise: never below the model walk, and the estimate is the larger one with the margin.
+      expect(e.strictWalked).toBe(p.strict);
+      expect(e.processed).toBe(Math.ceil(Math.max(p.walk, p.strict) * SAFETY_FACTOR));
       compareWithVerifier(insns, p.walk);
     });
 });

@@ -1,6 +1,7 @@
 // E0701: the verifier walks every path and gives up after 1,000,000 processed instructions.
 // An error when our walk of the paths (the verifier's count as we model it) passes the limit; a
-// warning when only the upper estimate (the walk with its safety margin) does — loading decides.
+// warning when only the upper estimate (the larger of the walk and the strict walk, every value
+// precise, with its safety margin) does — loading decides.
 import { PROCESSED_LIMIT, SAFETY_FACTOR } from "../estimate.js";
 import type { LintRule } from "../rule.js";
 
@@ -29,7 +30,7 @@ export const processedEstimate: LintRule = {
       {
         severity: "warning",
         code: this.code,
-        message: `the verifier may process more than ${fmt(PROCESSED_LIMIT)} instructions: walked ${fmt(e.walked)} as it walks them, up to ${fmt(e.processed)} with the ${SAFETY_FACTOR}× margin`,
+        message: `the verifier may process more than ${fmt(PROCESSED_LIMIT)} instructions: walked ${fmt(e.walked)} as it walks them (${e.strictWalked > e.walked ? `${fmt(e.strictWalked)} with every value precise` : "as many with every value precise"}), up to ${fmt(e.processed)} with the ${SAFETY_FACTOR}× margin`,
         pos: cx.programPos,
         hint: `loading it tells (\`iochain compile\`, then \`iochain load\` the object as root); or ${hint}`,
       },
