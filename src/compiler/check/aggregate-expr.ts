@@ -88,7 +88,8 @@ export function checkAggregatesAtEmit(
     const t = checkInt(scanEnv, copy, what, first ?? A.U64);
     if (!t || t.kind !== "int") continue;
     if (first) {
-      if (!coerce(scanEnv, copy, first, `${what}, as in the first scan`)) continue;
+      const why = `${what} in the scan at ${where(s.span)}, typed by the first scan`;
+      if (!coerce(scanEnv, copy, first, why)) continue;
     } else {
       a.perScan.valueType = t;
       a.type = aggregateType(a.kind, t);
