@@ -169,6 +169,17 @@ describe("lint rules", () => {
 }`;
     expect(codesOf(used)).not.toContain("warning:E0710");
     expect(codesOf(CLEAN)).not.toContain("warning:E0710");
+    // A scan's binding that only an aggregate reads (`max(p)`, checked at the scan's emit) is used.
+    const aggregated = `storage fn f() block 512 {
+    output { k: u64 } capacity 8;
+    aggregate { top: max(p), last: max(i) };
+    scan i in 0 .. 4 let p = u64le at i * 8 let q = 1 emit { k: 0 };
+    return;
+}`;
+    const warned = lintSource(aggregated, "t.ioc", { target: "linux" })
+      .diagnostics.filter((d) => d.code === "E0710")
+      .map((d) => d.message);
+    expect(warned).toEqual(["scan binding `q` is never used"]);
   });
 
   it("E0711: division by a run-time value", () => {
@@ -253,6 +264,9 @@ storage fn f(a: u32, b: u8) -> u64 block 512 {
     expect(codesOf(scan("sum(total)", "(x * y) as u64"))).toContain("warning:E0714");
     expect(codesOf(scan("avg(a as u64 * b as u64)", "0"))).not.toContain("warning:E0714");
     expect(codesOf(scan("sum(total)", "x as u64 * y as u64"))).not.toContain("warning:E0714");
+    // Over the scan's own bindings (checked at its emit): the same rule.
+    expect(codesOf(scan("sum(x * y)", "0"))).toContain("warning:E0714");
+    expect(codesOf(scan("sum(x as u64 * y)", "0"))).not.toContain("warning:E0714");
   });
 
   it("E0714: the wrap it warns of is real (the simulator runs the program)", () => {

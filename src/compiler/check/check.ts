@@ -12,6 +12,7 @@ import { checkConstItem } from "./consts.js";
 import { checkCallGraph, checkNoinline, checkScanEffects, checkTermination } from "./control.js";
 import { layoutInfo } from "./disk-layouts.js";
 import { loadProgram, type LoadOptions } from "./resolve.js";
+import { checkAggregatesHaveScans } from "./aggregate-expr.js";
 import {
   checkStorageHeader,
   DEFAULT_BLOCK_SIZE,
@@ -166,5 +167,6 @@ function checkStorage(ctx: CheckContext, item: A.StorageItem, module: ModuleInfo
     );
     checkScanEffects(ctx.diags, item.body.stmts);
   }
+  checkAggregatesHaveScans(ctx, info);
   return info;
 }

@@ -2,6 +2,7 @@
 // their bounds, and the actions (return, fail, resubmit, scan/emit) with where each is allowed.
 import * as A from "../front/ast.js";
 import type { StorageInfo } from "./storage.js";
+import { checkAggregatesAtEmit } from "./aggregate-expr.js";
 import {
   checkBool,
   checkExpr,
@@ -522,4 +523,5 @@ function checkScan(env: BodyEnv, s: A.ScanStmt): void {
       "every field of the output row is given exactly once",
     );
   }
+  checkAggregatesAtEmit(inner, info, s, inner.scope);
 }

@@ -5,6 +5,7 @@ import { Ctx } from "../../abi/artifact.js";
 import * as A from "../front/ast.js";
 import type { CheckContext, ModuleInfo } from "./context.js";
 import { checkExpr, checkInt, coerce, ERROR_TY, type ExprEnv, type Scope } from "./expr.js";
+import { checkRowExpr } from "./aggregate-expr.js";
 import { requireConstInt } from "./consts.js";
 import { valueTypeOf } from "./disk-layouts.js";
 import { where } from "./resolve.js";
@@ -42,6 +43,16 @@ export interface AggregateInfo {
   /** An expression over the row (`sum(price * qty)`): its fields are the locals `rowLocals`. */
   expr?: A.Expr;
   rowLocals?: Map<string, number>;
+  /**
+   * Set when `expr` names more than the row (`max(r.price)`, r a scan's `let`): `expr` stays
+   * unchecked and each scan checks its own copy at its `emit` (aggregate-expr.ts).
+   */
+  perScan?: {
+    /** The checked copy for each scan, by scan index: what the lowering of that scan uses. */
+    scanExprs: Map<number, A.Expr>;
+    /** The value's type in the first scan that checked it; later scans convert to it. */
+    valueType?: A.IntType;
+  };
   type: A.IntType;
   span: A.Span;
 }
@@ -429,7 +440,9 @@ function checkAggregate(ctx: CheckContext, info: StorageInfo, decl: A.AggregateD
       info.aggregates.push({ name: a.name.name, kind, type: A.U64, span: a.span });
       continue;
     }
-    if (!a.field && a.arg && info.output) {
+    // One name that is not an output field (`max(i)`, i the scan variable) is an expression too.
+    const rowField = a.field && info.output?.fields.some((f) => f.name === a.field!.name);
+    if (!rowField && a.arg && info.output) {
       const row = checkRowExpr(ctx, info, a.arg, kind);
       if (row) info.aggregates.push({ name: a.name.name, kind, ...row, span: a.span });
       continue;
@@ -461,77 +474,5 @@ function checkAggregate(ctx: CheckContext, info: StorageInfo, decl: A.AggregateD
           : A.U64
         : field.type;
     info.aggregates.push({ name: a.name.name, kind, field: field.name, type, span: a.span });
-  }
-}
-
-/**
- * An aggregate's argument that is an expression (`sum(price * qty)`, `max(hi - lo)`): an integer
- * over the output row's fields, each a local bound to the emitted value.
- */
-function checkRowExpr(
-  ctx: CheckContext,
-  info: StorageInfo,
-  e: A.Expr,
-  kind: A.AggregateKind,
-): { expr: A.Expr; rowLocals: Map<string, number>; type: A.IntType } | undefined {
-  const scope: Scope = { names: new Map() };
-  const rowLocals = new Map<string, number>();
-  for (const f of info.output!.fields) {
-    const id = ctx.nextLocal++;
-    rowLocals.set(f.name, id);
-    scope.names.set(f.name, {
-      binding: { kind: "local", id, name: f.name, mutable: false, span: e.span, ty: f.type },
-      ty: f.type,
-    });
-  }
-  const outside = firstNameOutsideRow(e, (n) => scope.names.has(n) || info.module.items.has(n));
-  if (outside) {
-    ctx.diags.error(
-      "E0635",
-      `\`${outside.name}\` is not a field of the output row: aggregates are over the emitted rows`,
-      outside.span,
-      `add a field to the output (\`output { ..., v: u64 }\`), emit the value into it (\`emit { ..., v: ${outside.name}... }\`) and aggregate that: \`${kind}(v)\``,
-    );
-    return undefined;
-  }
-  const env: ExprEnv = { ctx, module: info.module, scope, constOnly: false };
-  const t = checkInt(env, e, `the argument of \`${kind}\``, A.U64);
-  if (!t || t.kind !== "int") return undefined;
-  const type = kind === "sum" || kind === "avg" ? (t.signed ? A.intType("i64") : A.U64) : t;
-  return { expr: e, rowLocals, type };
-}
-
-/** The first plain name in `e` that `known` does not know (a scan's binding, a block read). */
-function firstNameOutsideRow(e: A.Expr, known: (name: string) => boolean): A.Ident | undefined {
-  switch (e.kind) {
-    case "name":
-      return e.path.length === 1 && !known(e.path[0].name) ? e.path[0] : undefined;
-    case "unary":
-    case "cast":
-      return firstNameOutsideRow(e.operand, known);
-    case "binary":
-      return firstNameOutsideRow(e.left, known) ?? firstNameOutsideRow(e.right, known);
-    case "field":
-      return firstNameOutsideRow(e.object, known);
-    case "index":
-      return firstNameOutsideRow(e.object, known) ?? firstNameOutsideRow(e.index, known);
-    case "call":
-      return e.args.reduce<A.Ident | undefined>(
-        (f, a) => f ?? firstNameOutsideRow(a, known),
-        undefined,
-      );
-    case "if":
-      return (
-        firstNameOutsideRow(e.cond, known) ??
-        firstNameOutsideRow(e.then, known) ??
-        firstNameOutsideRow(e.else, known)
-      );
-    case "tuple":
-      return e.elems.reduce<A.Ident | undefined>(
-        (f, a) => f ?? firstNameOutsideRow(a, known),
-        undefined,
-      );
-    default:
-      return undefined;
   }
 }

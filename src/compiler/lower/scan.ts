@@ -122,10 +122,15 @@ function emitRow(cx: LowerContext, fr: Frame, s: A.ScanStmt, record: VReg): void
     );
   }
   f.store(4, at.reg(cx.ctx, Ctx.rows), f.alu("add", rows, 1n));
-  updateAggregates(cx, fr, values);
+  updateAggregates(cx, fr, s, values);
 }
 
-function updateAggregates(cx: LowerContext, fr: Frame, values: Map<string, Value>): void {
+function updateAggregates(
+  cx: LowerContext,
+  fr: Frame,
+  s: A.ScanStmt,
+  values: Map<string, Value>,
+): void {
   const f = cx.f;
   const total = cx.scratch.rowsTotal;
   const seen = total === undefined ? undefined : loadScratch(cx, total, A.U64);
@@ -135,7 +140,7 @@ function updateAggregates(cx: LowerContext, fr: Frame, values: Map<string, Value
       storeScratch(cx, a.offset, A.U64, f.alu("add", loadScratch(cx, a.offset, A.U64), 1n));
       continue;
     }
-    const v = info.expr ? rowExpr(cx, fr, values, info) : values.get(info.field!)!;
+    const v = info.expr ? rowExpr(cx, fr, s, values, info) : values.get(info.field!)!;
     if (info.kind === "sum" || info.kind === "avg") {
       addWide(cx, a.offset, info.type.signed, v);
       continue;
@@ -158,10 +163,14 @@ function updateAggregates(cx: LowerContext, fr: Frame, values: Map<string, Value
   if (total !== undefined) storeScratch(cx, total, A.U64, f.alu("add", seen!, 1n));
 }
 
-/** An aggregate's expression over the row, its fields bound to the values just emitted. */
+/**
+ * An aggregate's expression over the row, its fields bound to the values just emitted; one that
+ * also names the scan's bindings is this scan's own checked copy (their locals are in `fr`).
+ */
 function rowExpr(
   cx: LowerContext,
   fr: Frame,
+  s: A.ScanStmt,
   values: Map<string, Value>,
   info: LowerContext["info"]["aggregates"][number],
 ): Value {
@@ -171,7 +180,10 @@ function rowExpr(
     const field = out.fields.find((x) => x.name === name)!;
     locals.set(id, scalar(values.get(name)!, field.type));
   }
-  return lowerScalar(cx, { ...fr, locals }, info.expr!, info.type);
+  const e = info.perScan ? info.perScan.scanExprs.get(s.scanIndex!) : info.expr;
+  if (!e)
+    throw internalError(`lowering: aggregate \`${info.name}\` unchecked in this scan`, s.span);
+  return lowerScalar(cx, { ...fr, locals }, e, info.type);
 }
 
 /**

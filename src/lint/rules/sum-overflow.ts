@@ -37,8 +37,15 @@ export const sumOverflow: LintRule = {
       const arg = agg.field ?? (agg.expr ? sourceText(cx.source, agg.expr.span) : "…");
       const name = `${agg.name}: ${agg.kind}(${arg})`;
       if (agg.expr) {
-        const w = mayWrap(agg.expr);
-        if (w) report(name, agg.expr, w);
+        // Over a scan's names: each scan checked its own copy (same spans); report the first.
+        const exprs = agg.perScan ? [...agg.perScan.scanExprs.values()] : [agg.expr];
+        for (const e of exprs) {
+          const w = mayWrap(e);
+          if (w) {
+            report(name, e, w);
+            break;
+          }
+        }
         continue;
       }
       // sum(field): the rows' field values are whatever each `emit` computed.

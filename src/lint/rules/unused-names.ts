@@ -44,6 +44,9 @@ export const unusedNames: LintRule = {
         if (d.init) read(d.init);
       }
     }
+    // An aggregate over a scan's names (`max(r.price)`) reads them at each scan's `emit`.
+    for (const a of storage.aggregates)
+      for (const e of a.perScan?.scanExprs.values() ?? []) read(e);
     for (const c of storage.item.clauses) {
       if (c.kind === "start") {
         read(c.value);
