@@ -69,6 +69,21 @@ export function dataOption(
   data: readonly NamedPath[],
   extents: readonly NamedPath[] = [],
 ): { data: string | NamedDataFile[]; extents?: string } {
+  for (const [option, given] of [
+    ["--data", data],
+    ["--data-extents", extents],
+  ] as const) {
+    const empty = given.find((d) => d.path === "");
+    if (empty)
+      throw new IochainError(
+        "E0916",
+        empty.name === undefined
+          ? `${option} gives an empty path`
+          : `${option} ${empty.name}= gives no path`,
+        undefined,
+        `write ${option} ${empty.name === undefined ? "PATH" : `${empty.name}=PATH`}`,
+      );
+  }
   const named = data.filter((d) => d.name !== undefined);
   if (named.length === 0) {
     if (data.length > 1)

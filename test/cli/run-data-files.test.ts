@@ -137,6 +137,12 @@ describe("iochain run with several data files", () => {
       /error\[E0916\]: --data-extents names "log.db", which no --data names/,
       /hint: give each table by its data file's name/,
     ],
+    [
+      "a name with no path",
+      ["--data", "index.db=", "--data", `data.db=${data}`],
+      /error\[E0916\]: --data index.db= gives no path/,
+      /hint: write --data index.db=PATH/,
+    ],
   ];
   for (const [what, args, message, hint] of refusals) {
     it(`refuses ${what} in one line with a hint`, () => {
