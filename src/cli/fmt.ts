@@ -1,6 +1,7 @@
 // iochain fmt [--check] FILE... | -
 // Rewrites each file in place (atomically), as rustfmt does; --check only reports the files that
-// would change (exit 1); `-` reads stdin and writes stdout. Formatting is the prettier plugin in
+// would change (exit 1); `-` reads stdin and writes stdout. A file that does not parse is not
+// touched: its syntax error is printed (exit 2). Formatting is the prettier plugin in
 // src/fmt/plugin.ts.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
@@ -17,20 +18,21 @@ export function registerFmt(program: Command): void {
     .action(async (files: string[], opts: { check?: boolean }) => {
       let unformatted = 0;
       for (const file of files) {
-        if (file === "-") {
-          const out = await formatIoc(readFileSync(0, "utf8"));
-          process.stdout.write(out);
-          continue;
-        }
-        let source: string;
+        let out: string;
+        let source: string | undefined;
         try {
-          source = readText(file);
+          source = file === "-" ? readFileSync(0, "utf8") : readText(file);
+          out = await formatIoc(source, undefined, file === "-" ? "<stdin>" : file);
         } catch (err) {
-          process.stderr.write(render((err as IochainError).diagnostic) + "\n");
+          if (!(err instanceof IochainError)) throw err;
+          process.stderr.write(render(err.diagnostic, source) + "\n");
           process.exitCode = 2;
           continue;
         }
-        const out = await formatIoc(source);
+        if (file === "-") {
+          process.stdout.write(out);
+          continue;
+        }
         if (out === source) continue;
         unformatted++;
         if (opts.check) process.stdout.write(`${file}: not formatted\n`);

@@ -73,7 +73,8 @@ export function startServer(): void {
     const doc = documents.get(textDocument.uri);
     if (!doc) return [];
     const text = doc.getText();
-    const formatted = await formatIoc(text);
+    // A text that does not parse is left as it is: its diagnostics say why.
+    const formatted = await formatIoc(text, undefined, filePath(doc.uri)).catch(() => text);
     if (formatted === text) return [];
     return [
       {

@@ -133,4 +133,26 @@ describe("iochain fmt (the prettier plugin)", () => {
     const piped = runCli(["fmt", "-"], messy);
     expect(piped.stdout).toBe(want);
   });
+
+  it("refuses a text that does not parse, with its syntax error, and leaves the file alone", () => {
+    const broken = "storage fn f( block 64 {\n  return;\n}\n";
+    const file = path.join(tmp, "broken.ioc");
+    writeFileSync(file, broken);
+    for (const args of [
+      ["fmt", file],
+      ["fmt", "--check", file],
+    ]) {
+      const r = runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/broken\.ioc:1:21: error\[E0301\]: expected `:`, found `64`/);
+      expect(r.stderr).toContain("1 | storage fn f( block 64 {");
+    }
+    expect(readFileSync(file, "utf8")).toBe(broken);
+    const piped = runCli(["fmt", "-"], "\x1b]0;title\x07" + broken);
+    expect(piped.code).toBe(2);
+    expect(piped.stdout).toBe("");
+    expect(piped.stderr).toMatch(/<stdin>:1:1: error\[E0305\]: unexpected character `U\+001B`/);
+    expect(piped.stderr).not.toContain("\x1b");
+  });
 });
