@@ -2,9 +2,8 @@
 import type { Command } from "commander";
 import { writeElf } from "../object/writer.js";
 import { encode } from "../bpf/insn.js";
-import type { ProgramArtifact } from "../abi/artifact.js";
 import { formatListing } from "../compiler/back/listing.js";
-import { buildChainProgram } from "../compiler/targets/kernel-chain.js";
+import { buildChainProgram, hasChainMaps } from "../compiler/targets/kernel-chain.js";
 import { IochainError } from "../diagnostics.js";
 import { compileFile } from "./artifact-cache.js";
 import { inputName, readText, sourceText, STDIO, writeOutput } from "../files.js";
@@ -20,7 +19,6 @@ import {
 } from "./options.js";
 import { DEFAULT_BATCH, MAX_BATCH } from "../abi/chain.js";
 import { chainAbiHeader, chainProgramDefines } from "../object/chain-header.js";
-import { MapIndex } from "../abi/artifact.js";
 import { CATALOGUE } from "./catalogue.js";
 
 const TARGETS = ["sim", "linux", "xrp"] as const;
@@ -43,10 +41,6 @@ interface CompileCliOptions {
   cache: boolean;
   verbose?: boolean;
 }
-
-/** Kernel chains need the block and scratch maps (compiler/targets/kernel-chain.ts). */
-const hasChainMaps = (a: ProgramArtifact): boolean =>
-  a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
 
 export function registerCompile(program: Command): void {
   program

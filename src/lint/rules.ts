@@ -3,6 +3,7 @@ import type { LintRule } from "./rule.js";
 import { blockAlignment } from "./rules/block-alignment.js";
 import { boundsReport } from "./rules/bounds-report.js";
 import { callDepth } from "./rules/call-depth.js";
+import { chainProgramEstimate } from "./rules/chain-program-estimate.js";
 import { constantCondition } from "./rules/constant-condition.js";
 import { deadCode } from "./rules/dead-code.js";
 import { divMaybeZero } from "./rules/div-maybe-zero.js";
@@ -40,4 +41,5 @@ export const RULES: readonly LintRule[] = [
   outputCapacity,
   boundsReport,
   mapValueSize,
+  chainProgramEstimate,
 ];

@@ -1,5 +1,5 @@
 // Each lint rule on a program that triggers it and one that does not.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -416,5 +416,24 @@ storage fn f() block 512 {
     expect(big.diagnostics.map((d) => d.code)).toContain("E0719");
     expect(codesOf(wide(2, 64))).not.toContain("error:E0719");
     expect(mapValueSize.code).toBe("E0719");
+  });
+
+  it("E0720: a chain program the verifier may give up on, though the step program loads", () => {
+    // leveldb's checked lookup: its crc bpf_loop inside the chain program's own bpf_loop
+    // (test/object/chain-object.test.ts has the kernel refuse that chain program).
+    const example = (rel: string) =>
+      readFileSync(path.join(import.meta.dirname, "../../examples", rel), "utf8");
+    const checked = lintSource(example("leveldb/lookup_checked.ioc"), "lookup_checked.ioc", {
+      target: "linux",
+    });
+    const e0720 = checked.diagnostics.filter((d) => d.code === "E0720");
+    expect(e0720.map((d) => d.severity)).toEqual(["warning"]);
+    expect(e0720[0].message).toMatch(/chain program/);
+    expect(checked.diagnostics.some((d) => d.severity === "error")).toBe(false);
+    expect(codesOf(example("bptree/lookup.ioc"))).not.toContain("warning:E0720");
+    // Only linux objects carry a chain program.
+    expect(codesOf(example("leveldb/lookup_checked.ioc"), { target: "sim" })).not.toContain(
+      "warning:E0720",
+    );
   });
 });

@@ -13,14 +13,9 @@ import { readElf } from "../../src/bpf/elf/reader.js";
 import { HOP_BLOCK_SECTION, writeElf } from "../../src/object/writer.js";
 import { LD_IMM64, PseudoLd } from "../../src/bpf/opcodes.js";
 import { encode } from "../../src/bpf/insn.js";
-import {
-  extentsMapFile,
-  extentsMapName,
-  MapIndex,
-  type ProgramArtifact,
-} from "../../src/abi/artifact.js";
+import { extentsMapFile, extentsMapName, MapIndex } from "../../src/abi/artifact.js";
 import { compile } from "../../src/compiler/pipeline.js";
-import { buildChainProgram } from "../../src/compiler/targets/kernel-chain.js";
+import { buildChainProgram, hasChainMaps } from "../../src/compiler/targets/kernel-chain.js";
 import { loadElfFile } from "../../src/runtime/linux/elf-load.js";
 import { repoRoot } from "../support/cli.js";
 import { bpfFds, noBpf } from "../runtime/linux/kernel-fixtures.js";
@@ -75,9 +70,6 @@ const programs: string[] = [
     .map((f) => `test/compiler/fixtures/${f}`)
     .filter((rel) => loadable(readFileSync(path.join(repoRoot, rel), "utf8"))),
 ];
-
-const hasChainMaps = (a: ProgramArtifact): boolean =>
-  a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
 
 const readSource = (file: string): string | undefined => {
   try {

@@ -46,6 +46,10 @@ function scratchSize(artifact: ProgramArtifact): number {
   return artifact.maps[MapIndex.scratch].valueSize;
 }
 
+/** Kernel chains need the block and scratch maps (a program with neither has no chain program). */
+export const hasChainMaps = (a: ProgramArtifact): boolean =>
+  a.maps[MapIndex.block]?.name === "block" && a.maps[MapIndex.scratch]?.name === "scratch";
+
 /** The chain program of a linux artifact, with room for `capacity` chains per run. */
 export function buildChainProgram(artifact: ProgramArtifact, capacity: number): ChainProgram {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_BATCH) {
