@@ -83,6 +83,10 @@ if (buildRoot === undefined)
 placeAt(buildRoot);
 void warmUp(buildRoot);
 
+/** Resolves once everything written to `stream` so far has been handed to the system. */
+const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
+  new Promise((resolve) => stream.write("", () => resolve()));
+
 startupSnapshot.setDeserializeMainFunction(() => {
   // bin/iochain passes bin/iochain.js as the script: the package is the directory above bin/.
   // Its real path, as node's module loader takes a script's (the plain bundle's root is that).
@@ -97,10 +101,12 @@ startupSnapshot.setDeserializeMainFunction(() => {
     );
     void (full as { main(argv: string[]): Promise<void> }).main(process.argv);
   } else {
-    // Once a command is done, leave at once: node's own exit waits for V8's background tasks
-    // (compile jobs, GC helpers) to drain, 10-20 ms of a 130 ms compile. Nothing is lost:
-    // standard output and error are synchronous on Linux (files, pipes, terminals), and every
-    // command in the snapshot has finished its work when main() resolves.
-    void main(process.argv).then(() => process.exit());
+    // Once a command is done and its output written, leave at once: node's own exit waits for
+    // V8's background tasks (compile jobs, GC helpers) to drain, 10-20 ms of a 130 ms compile.
+    // Every command in the snapshot has finished its work when main() resolves; what it wrote to
+    // a pipe may still be queued (a full pipe makes node queue), so exit after both streams flush.
+    void main(process.argv)
+      .then(() => Promise.all([flushed(process.stdout), flushed(process.stderr)]))
+      .then(() => process.exit());
   }
 });
