@@ -12,6 +12,7 @@ import { ExampleRunner, compileExample } from "../common/harness.js";
 import type { ChainResult } from "../../src/runtime/driver.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { Rng } from "../../src/datagen/rng.js";
+import { runCli } from "../../test/support/cli.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -145,22 +146,17 @@ describe.skipIf(noPlyvel !== undefined)("leveldb: lookup.ioc = LevelDB's own ans
         argsFile,
         t.answers.map((a) => `{"file_size": ${t.bytes.length}, "key": "${a.key}"}`).join("\n"),
       );
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(here, "../../bin/iochain.js"),
-          "run",
-          path.join(here, "lookup.ioc"),
-          "--target",
-          "linux",
-          "--data",
-          t.file,
-          "--args-file",
-          argsFile,
-        ],
-        { encoding: "utf8", maxBuffer: 1 << 26 },
-      );
-      expect(r.status, r.stderr).toBe(0);
+      const r = runCli([
+        "run",
+        path.join(here, "lookup.ioc"),
+        "--target",
+        "linux",
+        "--data",
+        t.file,
+        "--args-file",
+        argsFile,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
       // The chain program loaded: no fallback to per-step runs.
       expect(r.stderr).not.toContain("ran per step");
       const lines = r.stdout

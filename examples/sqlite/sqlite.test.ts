@@ -12,6 +12,7 @@ import { ExampleRunner, compileExample } from "../common/harness.js";
 import type { ChainResult } from "../../src/runtime/driver.js";
 import { bpfAvailable } from "../../src/runtime/linux/syscall.js";
 import { Rng } from "../../src/datagen/rng.js";
+import { runCli } from "../../test/support/cli.js";
 import { decodeRecord } from "./record.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -104,22 +105,17 @@ describe.skipIf(noSqlite !== undefined)("sqlite: lookup.ioc = SQLite's own answe
         args,
         d.answers.map((a) => `{"root": ${d.root}, "rowid": ${a.rowid}}`).join("\n"),
       );
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(here, "../../bin/iochain.js"),
-          "run",
-          path.join(here, "lookup.ioc"),
-          "--target",
-          "linux",
-          "--data",
-          d.file,
-          "--args-file",
-          args,
-        ],
-        { encoding: "utf8", maxBuffer: 1 << 26 },
-      );
-      expect(r.status, r.stderr).toBe(0);
+      const r = runCli([
+        "run",
+        path.join(here, "lookup.ioc"),
+        "--target",
+        "linux",
+        "--data",
+        d.file,
+        "--args-file",
+        args,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout
         .trim()
         .split("\n")

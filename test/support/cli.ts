@@ -33,6 +33,8 @@ export function runCli(args: string[], input?: string): RunOutput {
     encoding: "utf8",
     input,
     env: testEnv,
+    // A result per line for thousands of chains runs past spawnSync's 1 MiB default.
+    maxBuffer: 1 << 26,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
