@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { IochainError, render } from "../diagnostics.js";
 import { readText } from "../files.js";
 import { lintSource, type LintResult } from "../lint/lint.js";
-import { formatKernel, type KernelVersion } from "../lint/rule.js";
+import { formatCount, formatKernel, type KernelVersion } from "../lint/rule.js";
 import { DISTINGUISHED_KERNELS } from "../lint/rules/helpers-kernel.js";
 import { toSarif } from "../lint/sarif.js";
 import { parseChoice, parseTarget, targetLabel, valuesOption } from "./options.js";
@@ -126,7 +126,7 @@ export function registerLint(program: Command): void {
             );
           if (r.estimate)
             process.stdout.write(
-              `${r.file}: processed-instruction estimate ${r.estimate.processed.toLocaleString("en-US")} of 1,000,000; needs Linux ${r.needsKernel}\n`,
+              `${r.file}: processed-instruction estimate ${formatCount(r.estimate.processed)} of 1,000,000; needs Linux ${r.needsKernel}\n`,
             );
         }
       const all = results.flatMap((r) => r.diagnostics);

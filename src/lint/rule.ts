@@ -51,6 +51,9 @@ export interface LintRule {
 
 export const formatKernel = (k: KernelVersion): string => `${k[0]}.${k[1]}`;
 
+/** A count as findings print it: 1,000,000. */
+export const formatCount = (n: number): string => n.toLocaleString("en-US");
+
 /** a ≥ b. */
 export const kernelAtLeast = (a: KernelVersion, b: KernelVersion): boolean =>
   a[0] !== b[0] ? a[0] > b[0] : a[1] >= b[1];

@@ -10,9 +10,7 @@ import { HelperId } from "../../abi/helpers.js";
 import { Class, Jmp, classOf, opOf } from "../../bpf/opcodes.js";
 import { buildChainProgram, hasChainMaps } from "../../compiler/targets/kernel-chain.js";
 import { PROCESSED_LIMIT, estimateProcessed } from "../estimate.js";
-import type { LintRule } from "../rule.js";
-
-const fmt = (n: number) => n.toLocaleString("en-US");
+import { formatCount, type LintRule } from "../rule.js";
 
 export const chainProgramEstimate: LintRule = {
   code: "E0720",
@@ -36,8 +34,8 @@ export const chainProgramEstimate: LintRule = {
     if (e.processed <= PROCESSED_LIMIT) return [];
     const how =
       e.walked > PROCESSED_LIMIT
-        ? `will process more than ${fmt(PROCESSED_LIMIT)} instructions (walked ${e.exceeded ? "past " : ""}${fmt(e.walked)})`
-        : `may process more than ${fmt(PROCESSED_LIMIT)} instructions (walked ${fmt(e.walked)}, up to ${fmt(e.processed)} with every value precise and the margin)`;
+        ? `will process more than ${formatCount(PROCESSED_LIMIT)} instructions (walked ${e.exceeded ? "past " : ""}${formatCount(e.walked)})`
+        : `may process more than ${formatCount(PROCESSED_LIMIT)} instructions (walked ${formatCount(e.walked)}, up to ${formatCount(e.processed)} with every value precise and the margin)`;
     return [
       {
         severity: "warning",

@@ -2,7 +2,7 @@
 // (array_map_alloc_check: -E2BIG; 4 MiB on x86-64 with 4 KiB pages), whatever the program does.
 // The scratch map grows with the output (capacity × row size) and the block map with the block.
 import type { Diagnostic } from "../../diagnostics.js";
-import type { LintRule } from "../rule.js";
+import { formatCount, type LintRule } from "../rule.js";
 
 /** KMALLOC_MAX_SIZE on x86-64 (1 << (MAX_PAGE_ORDER 10 + PAGE_SHIFT 12)). */
 export const KMALLOC_MAX_SIZE = 4 << 20;
@@ -21,7 +21,7 @@ export const mapValueSize: LintRule = {
         message:
           m.valueSize < 1
             ? `the ${m.name} map has an empty value: the kernel refuses it (EINVAL)`
-            : `the ${m.name} map's value is ${m.valueSize.toLocaleString("en-US")} bytes; the kernel allocates at most ${KMALLOC_MAX_SIZE.toLocaleString("en-US")} (E2BIG)`,
+            : `the ${m.name} map's value is ${formatCount(m.valueSize)} bytes; the kernel allocates at most ${formatCount(KMALLOC_MAX_SIZE)} (E2BIG)`,
         pos: cx.programPos,
         hint:
           m.name === "scratch"

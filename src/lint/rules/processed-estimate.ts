@@ -3,9 +3,7 @@
 // warning when only the upper estimate (the larger of the walk and the strict walk, every value
 // precise, with its safety margin) does — loading decides.
 import { PROCESSED_LIMIT, SAFETY_FACTOR } from "../estimate.js";
-import type { LintRule } from "../rule.js";
-
-const fmt = (n: number) => n.toLocaleString("en-US");
+import { formatCount, type LintRule } from "../rule.js";
 
 export const processedEstimate: LintRule = {
   code: "E0701",
@@ -21,7 +19,7 @@ export const processedEstimate: LintRule = {
         {
           severity: "error",
           code: this.code,
-          message: `the verifier will process more than ${fmt(PROCESSED_LIMIT)} instructions (walked ${e.exceeded ? "past " : ""}${fmt(e.walked)} as it walks them); it gives up there`,
+          message: `the verifier will process more than ${formatCount(PROCESSED_LIMIT)} instructions (walked ${e.exceeded ? "past " : ""}${formatCount(e.walked)} as it walks them); it gives up there`,
           pos: cx.programPos,
           hint,
         },
@@ -30,7 +28,7 @@ export const processedEstimate: LintRule = {
       {
         severity: "warning",
         code: this.code,
-        message: `the verifier may process more than ${fmt(PROCESSED_LIMIT)} instructions: walked ${fmt(e.walked)} as it walks them (${e.strictWalked > e.walked ? `${fmt(e.strictWalked)} with every value precise` : "as many with every value precise"}), up to ${fmt(e.processed)} with the ${SAFETY_FACTOR}× margin`,
+        message: `the verifier may process more than ${formatCount(PROCESSED_LIMIT)} instructions: walked ${formatCount(e.walked)} as it walks them (${e.strictWalked > e.walked ? `${formatCount(e.strictWalked)} with every value precise` : "as many with every value precise"}), up to ${formatCount(e.processed)} with the ${SAFETY_FACTOR}× margin`,
         pos: cx.programPos,
         hint: `loading it tells (\`iochain compile\`, then \`iochain load\` the object as root); or ${hint}`,
       },
