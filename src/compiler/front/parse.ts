@@ -3,8 +3,10 @@
 import type * as ohm from "ohm-js";
 import { internalError, IochainError } from "../../diagnostics.js";
 import type * as A from "./ast.js";
+import { parseByDescent } from "./descent.js";
 import { loadGrammar } from "./grammar.js";
 import { parseIntLiteral, unescapeString } from "./literals.js";
+import { operatorTree, treeToExpr } from "./operators.js";
 import { syntaxError } from "./parse-errors.js";
 import {
   blankComments,
@@ -49,81 +51,26 @@ const opt = <T>(n: ohm.Node): T | undefined =>
   n.numChildren > 0 ? (ast(n.child(0)) as T) : undefined;
 const ident = (n: ohm.Node): A.Ident => ({ name: n.sourceString, span: span(n) });
 
-/** Binding strength of each binary operator (docs/language.md), higher binds tighter. */
-const PRECEDENCE: Record<A.BinaryOp, number> = {
-  "*": 10,
-  "/": 10,
-  "%": 10,
-  "+": 9,
-  "-": 9,
-  "<<": 8,
-  ">>": 8,
-  "&": 7,
-  "^": 6,
-  "|": 5,
-  "==": 4,
-  "!=": 4,
-  "<": 4,
-  "<=": 4,
-  ">": 4,
-  ">=": 4,
-  "&&": 3,
-  "||": 2,
-};
-
-/** An operator tree over the operands of one `Expr`/`Sum` match, before they become AST. */
-type Chain =
-  | { operand: ohm.Node; start: number; end: number }
-  | { op: A.BinaryOp; left: Chain; right: Chain; start: number; end: number };
-
-/**
- * `Operand (op Operand)*` → the AST, all operators left-associative by precedence. The tree is
- * built first and turned into AST from the top, left before right, so that the first error thrown
- * (a chained comparison, a bad literal in an operand) is the leftmost outermost one.
- */
+/** `Operand (op Operand)*` → the AST, all operators left-associative by precedence. */
 function binaryChain(first: ohm.Node, opsNode: ohm.Node, restNode: ohm.Node): A.Expr {
-  const operands = [first, ...restNode.children];
+  const operands = [first, ...restNode.children].map((node) => ({
+    node,
+    start: node.source.startIdx,
+    end: node.source.endIdx,
+  }));
   const ops = opsNode.children.map((o) => o.sourceString as A.BinaryOp);
-  let next = 0;
-  const climb = (minPrecedence: number): Chain => {
-    const node = operands[next++];
-    let left: Chain = { operand: node, start: node.source.startIdx, end: node.source.endIdx };
-    while (next - 1 < ops.length && PRECEDENCE[ops[next - 1]] >= minPrecedence) {
-      const op = ops[next - 1];
-      const right = climb(PRECEDENCE[op] + 1);
-      left = { op, left, right, start: left.start, end: right.end };
-    }
-    return left;
-  };
   // A chain of n operators is at most n levels deep (exactly n when all are left-associative):
   // checked before the tree is built, so 150,000 terms are refused at once.
   return deeper(
     ops.length,
     () => lines().span(first.source.startIdx, restNode.source.endIdx),
-    () => chainToExpr(climb(0)),
+    () =>
+      treeToExpr(
+        operatorTree(operands, ops),
+        (o) => ast(o.node),
+        (start, end) => lines().span(start, end),
+      ),
   );
-}
-
-const isComparison = (c: Chain): boolean => "op" in c && PRECEDENCE[c.op] === PRECEDENCE["=="];
-
-function chainToExpr(c: Chain): A.Expr {
-  if ("operand" in c) return ast(c.operand);
-  const whole = lines().span(c.start, c.end);
-  if (isComparison(c) && isComparison(c.left)) {
-    throw new IochainError(
-      "E0308",
-      "comparisons cannot be chained",
-      whole,
-      "write `a < b && b < c`, or parenthesize to compare a bool",
-    );
-  }
-  return {
-    kind: "binary",
-    op: c.op,
-    left: chainToExpr(c.left),
-    right: chainToExpr(c.right),
-    span: whole,
-  };
 }
 
 /** `unaryOp* Primary PostfixOp* ("as" Type)*` → the AST: postfix first, then prefix, then casts. */
@@ -550,8 +497,8 @@ function load(): { grammar: ohm.Grammar; semantics: ohm.Semantics } {
   return cached;
 }
 
-/** Parses one module. Throws an IochainError (E03xx) for the first syntax error. */
-export function parseModule(source: string, file: string): A.Module {
+/** The source's line map and its text with comments blanked, once it passes the lexical checks. */
+function prepare(source: string, file: string): { map: LineMap; blanked: string } {
   checkSourceLimits(source, file);
   const map = new LineMap(file, source);
   const lexical = lexicalError(map);
@@ -559,6 +506,31 @@ export function parseModule(source: string, file: string): A.Module {
   const blanked = blankComments(source);
   const deep = nestingError(map, blanked);
   if (deep) throw deep;
+  return { map, blanked };
+}
+
+/**
+ * Parses one module. Throws an IochainError (E03xx) for the first syntax error. The descent
+ * parser (descent.ts) takes what it can, quickly; ohm takes the rest and explains the errors.
+ */
+export function parseModule(source: string, file: string): A.Module {
+  const { map, blanked } = prepare(source, file);
+  return parseByDescent(blanked, map) ?? parseWithGrammar(blanked, map);
+}
+
+/** The descent parser alone: the module, or undefined where it leaves the text to ohm. */
+export function parseModuleByDescent(source: string, file: string): A.Module | undefined {
+  const { map, blanked } = prepare(source, file);
+  return parseByDescent(blanked, map);
+}
+
+/** `parseModule` by ohm alone: what the descent parser is held to. */
+export function parseModuleByGrammar(source: string, file: string): A.Module {
+  const { map, blanked } = prepare(source, file);
+  return parseWithGrammar(blanked, map);
+}
+
+function parseWithGrammar(blanked: string, map: LineMap): A.Module {
   const { grammar, semantics } = load();
   const match = grammar.match(blanked);
   if (match.failed()) throw syntaxError(match, map);
