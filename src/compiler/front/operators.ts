@@ -1,5 +1,5 @@
 // The binary operators' precedence (docs/language.md) and the tree a flat `Operand (op Operand)*`
-// becomes, shared by the two parsers (parse.ts over ohm's match, descent.ts on its own).
+// becomes, shared by the two parsers (parse.ts over ohm's match, descent/ on its own).
 import { IochainError } from "../../diagnostics.js";
 import type * as A from "./ast.js";
 

@@ -3,7 +3,7 @@
 import type * as ohm from "ohm-js";
 import { internalError, IochainError } from "../../diagnostics.js";
 import type * as A from "./ast.js";
-import { parseByDescent } from "./descent.js";
+import { parseByDescent } from "./descent/items.js";
 import { loadGrammar } from "./grammar.js";
 import { parseIntLiteral, unescapeString } from "./literals.js";
 import { operatorTree, treeToExpr } from "./operators.js";
@@ -511,7 +511,7 @@ function prepare(source: string, file: string): { map: LineMap; blanked: string 
 
 /**
  * Parses one module. Throws an IochainError (E03xx) for the first syntax error. The descent
- * parser (descent.ts) takes what it can, quickly; ohm takes the rest and explains the errors.
+ * parser (descent/) takes what it can, quickly; ohm takes the rest and explains the errors.
  */
 export function parseModule(source: string, file: string): A.Module {
   const { map, blanked } = prepare(source, file);

@@ -1,4 +1,4 @@
-// The descent parser (src/compiler/front/descent.ts) is held to ohm's: on every .ioc of the tree
+// The descent parser (src/compiler/front/descent/) is held to ohm's: on every .ioc of the tree
 // it must build the very AST ohm's match builds, and on thousands of mutations of them (tokens
 // dropped, doubled, swapped, inserted) it may leave a text to ohm but never answer otherwise.
 // DESCENT_MUTANTS=150 DESCENT_SEED=n runs a longer search (12 mutants a file by default).
