@@ -5,10 +5,13 @@
 // "cold": --no-cache, the compiler runs; "cached": the artifact cache hits (docs/cli.md).
 // `iochain` is bin/iochain as installed: node from the start-up snapshot (scripts/snapshot.mjs);
 // the "plain" rows run the same commands without it (IOCHAIN_NO_SNAPSHOT=1: the esbuild bundle).
+// bin/iochain starts node without NODE_EXTRA_CA_CERTS (node 20 parses that CA bundle before any
+// script runs, ~30 ms): `node -e 0` is measured likewise, and where the variable is set, rows
+// marked "with NODE_EXTRA_CA_CERTS" show what node and a cold compile cost with it.
 //
 //   npm run build && node dist/bench/main.js startup      (BENCH_RUNS=N, default 15)
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { C_DIR, CLANG, CLANG_FLAGS, repoRoot } from "./c-programs.js";
@@ -41,26 +44,54 @@ function sideBySide(commands: Command[]): number[] {
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
+/** A cold compile as bin/iochain runs it from the snapshot, but with the environment as given. */
+function snapshotCompile(args: string[]): string[] {
+  const snapshot = join(repoRoot, "dist", "snapshot");
+  const flags = readFileSync(join(snapshot, "node"), "utf8").split("\n")[1].split(" ");
+  const blob = join(snapshot, "iochain.blob");
+  return [
+    process.execPath,
+    ...flags,
+    "--snapshot-blob",
+    blob,
+    join(repoRoot, "bin", "iochain.js"),
+    ...args,
+  ];
+}
+
 const ms = (n: number): number => Number(n.toFixed(1));
 const ratio = (a: number, b: number): number => Number((a / b).toFixed(2));
 
 export function benchStartup(): Row[] {
   const dir = mkdtempSync(join(tmpdir(), "iochain-bench-startup-"));
   try {
-    const env = { ...process.env, XDG_CACHE_HOME: join(dir, "cache") };
+    const caCerts = process.env.NODE_EXTRA_CA_CERTS;
+    const asIochain = { ...process.env };
+    delete asIochain.NODE_EXTRA_CA_CERTS;
+    const env = { ...asIochain, XDG_CACHE_HOME: join(dir, "cache") };
     const empty = join(dir, "empty.c");
     writeFileSync(empty, "");
     const node = process.execPath;
     const rows: Row[] = [];
     const plain = { ...env, IOCHAIN_NO_SNAPSHOT: "1" };
     // bin/iochain runs these from the plain bundle (no compiler needed; docs/cli.md).
-    const [nodeMs, helpMs, versionMs] = sideBySide([
-      { label: "node -e 0", argv: [node, "-e", "0"] },
+    const [nodeMs, helpMs, versionMs, nodeCaMs] = sideBySide([
+      { label: "node -e 0", argv: [node, "-e", "0"], env: asIochain },
       { label: "iochain --help", argv: [IOCHAIN, "--help"] },
       { label: "iochain --version", argv: [IOCHAIN, "--version"] },
+      ...(caCerts ? [{ label: "node -e 0 with CA", argv: [node, "-e", "0"] }] : []),
     ]);
+    rows.push({ command: "node -e 0", ms: ms(nodeMs), baseline: "", ratio: "", goal: "" });
+    if (nodeCaMs !== undefined) {
+      rows.push({
+        command: "node -e 0 with NODE_EXTRA_CA_CERTS",
+        ms: ms(nodeCaMs),
+        baseline: "node -e 0",
+        ratio: ratio(nodeCaMs, nodeMs),
+        goal: "",
+      });
+    }
     rows.push(
-      { command: "node -e 0", ms: ms(nodeMs), baseline: "", ratio: "", goal: "" },
       {
         command: "iochain --help",
         ms: ms(helpMs),
@@ -80,7 +111,7 @@ export function benchStartup(): Row[] {
       const source = join(repoRoot, "examples", name, `${program}.ioc`);
       const out = join(dir, `${name}.o`);
       const compile = [IOCHAIN, "compile", source, "--target", "linux", "-o", out];
-      const [clangMs, emptyMs, coldMs, cachedMs, plainMs] = sideBySide([
+      const [clangMs, emptyMs, coldMs, cachedMs, plainMs, coldCaMs] = sideBySide([
         {
           label: "clang",
           argv: [CLANG, ...CLANG_FLAGS, join(C_DIR, `${name}.c`), "-o", join(dir, `${name}-c.o`)],
@@ -89,6 +120,15 @@ export function benchStartup(): Row[] {
         { label: "cold", argv: [...compile, "--no-cache"], env },
         { label: "cached", argv: compile, env },
         { label: "cold plain", argv: [...compile, "--no-cache"], env: plain },
+        ...(caCerts
+          ? [
+              {
+                label: "cold with CA",
+                argv: snapshotCompile(compile.slice(1).concat("--no-cache")),
+                env: { ...env, NODE_EXTRA_CA_CERTS: caCerts },
+              },
+            ]
+          : []),
       ]);
       rows.push(
         {
@@ -120,6 +160,15 @@ export function benchStartup(): Row[] {
           goal: "",
         },
       );
+      if (coldCaMs !== undefined) {
+        rows.push({
+          command: `iochain compile ${name} cold with NODE_EXTRA_CA_CERTS`,
+          ms: ms(coldCaMs),
+          baseline: `clang-19 ${name}.c`,
+          ratio: ratio(coldCaMs, clangMs),
+          goal: "",
+        });
+      }
     }
     return rows;
   } finally {
