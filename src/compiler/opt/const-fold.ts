@@ -26,33 +26,39 @@ type Lattice = bigint | typeof VARYING;
 /**
  * The lattice value of each vreg at a point. Only vregs that can be constant are tracked (those
  * with a mov, ALU or unary definition); the others are VARYING. A tracked vreg that is absent
- * (undefined) has had no definition yet (the lattice's top). Dense arrays indexed by vreg number:
- * every block's state is copied and met at each edge, which Maps made most of a compile's time.
+ * (undefined) has had no definition yet (the lattice's top). Dense arrays over the tracked vregs
+ * only (`slots` numbers them): every block's state is copied and met at each edge, which Maps
+ * made most of a compile's time.
  */
 class State {
   constructor(
-    private readonly tracked: readonly boolean[],
-    readonly values: (Lattice | undefined)[] = new Array<Lattice | undefined>(tracked.length),
+    private readonly slots: Int32Array,
+    readonly values: (Lattice | undefined)[],
   ) {}
   get(v: VReg): Lattice | undefined {
-    return this.tracked[v] === true ? this.values[v] : VARYING;
+    const k = this.slots[v];
+    return k >= 0 ? this.values[k] : VARYING;
   }
   set(v: VReg, x: Lattice): void {
-    if (this.tracked[v] === true) this.values[v] = x;
+    const k = this.slots[v];
+    if (k >= 0) this.values[k] = x;
   }
   copy(): State {
-    return new State(this.tracked, this.values.slice());
+    return new State(this.slots, this.values.slice());
   }
 }
 
-/** Vregs that might be constant somewhere (those with a mov, ALU or unary definition), by number. */
-function trackable(f: Func): boolean[] {
-  const out = new Array<boolean>(f.nextReg).fill(false);
+/** The state before any definition: tracked vregs (with a mov, ALU or unary definition) numbered
+ * by slot (-1: not tracked), each undefined. */
+function initialState(f: Func): State {
+  const slots = new Int32Array(f.nextReg).fill(-1);
+  let count = 0;
   for (const b of f.blocks) {
     for (const i of b.insns)
-      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out[i.dst] = true;
+      if ((i.op === "mov" || i.op === "alu" || i.op === "unary") && slots[i.dst] < 0)
+        slots[i.dst] = count++;
   }
-  return out;
+  return new State(slots, new Array<Lattice | undefined>(count));
 }
 
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
@@ -121,7 +127,7 @@ function feasible(t: Term, s: State): Block[] {
 function analyse(f: Func): Map<Block, State> {
   const inState = new Map<Block, State>();
   const entry = f.blocks[0];
-  const start = new State(trackable(f));
+  const start = initialState(f);
   for (const p of f.params) start.set(p, VARYING);
   inState.set(entry, start);
   // Sweep the blocks in reverse postorder while any has a changed input: loops take few sweeps.
