@@ -71,11 +71,9 @@ function meetInto(into: State, from: State): boolean {
     const v = src[r];
     if (v === undefined) continue;
     const old = to[r];
-    const met = old === undefined ? v : old === v ? old : VARYING;
-    if (met !== old) {
-      to[r] = met;
-      changed = true;
-    }
+    if (old === VARYING || old === v) continue; // the meet is `old` already
+    to[r] = old === undefined ? v : VARYING;
+    changed = true;
   }
   return changed;
 }
@@ -133,12 +131,16 @@ function analyse(f: Func): Map<Block, State> {
   // Sweep the blocks in reverse postorder while any has a changed input: loops take few sweeps.
   const order = reversePostorder(f);
   const pending = new Set<Block>([entry]);
+  // Indexed loops, not for-of: in a cold process each array iterator step allocates.
   while (pending.size > 0) {
-    for (const b of order) {
+    for (let k = 0; k < order.length; k++) {
+      const b = order[k];
       if (!pending.delete(b)) continue;
       const s = inState.get(b)!.copy();
-      for (const i of b.insns) step(i, s);
-      for (const succ of feasible(b.term, s)) {
+      for (let j = 0; j < b.insns.length; j++) step(b.insns[j], s);
+      const succs = feasible(b.term, s);
+      for (let j = 0; j < succs.length; j++) {
+        const succ = succs[j];
         const old = inState.get(succ);
         if (old === undefined) {
           inState.set(succ, s.copy());
