@@ -108,11 +108,15 @@ function weigh(node: unknown, depth: number): number {
 }
 
 const containsScan = (node: unknown): boolean => {
-  if (Array.isArray(node)) return node.some(containsScan);
+  if (Array.isArray(node)) {
+    for (let k = 0; k < node.length; k++) if (containsScan(node[k])) return true;
+    return false;
+  }
   if (typeof node !== "object" || node === null) return false;
   const o = node as Record<string, unknown>;
   if (o.kind === "scan") return true;
-  return Object.entries(o).some(([k, v]) => !SKIP.has(k) && containsScan(v));
+  for (const k in o) if (!SKIP.has(k) && containsScan(o[k])) return true;
+  return false;
 };
 
 /** How a loop runs through bpf_loop: iterations per callback call. */
