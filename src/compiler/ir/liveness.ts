@@ -142,23 +142,37 @@ export function liveOutBits(f: Func): RegBits[] {
     }
     succs.push(ss);
   }
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let k = n - 1; k >= 0; k--) {
-      const useAt = 4 * k * words;
-      const defAt = useAt + words;
-      const inAt = defAt + words;
-      const outAt = inAt + words;
-      for (const s of succs[k]) {
-        const sIn = (4 * s + 2) * words;
-        for (let w = 0; w < words; w++) buf[outAt + w] |= buf[sIn + w];
+  // A worklist rather than sweeps to a fixpoint: a block is redone only when a successor's in
+  // set grew (the least fixpoint is the same). Initially every block, the last one first.
+  const preds: number[][] = succs.map(() => []);
+  for (let k = 0; k < n; k++) for (const s of succs[k]) preds[s].push(k);
+  const queued = new Uint8Array(n).fill(1);
+  const work: number[] = [];
+  for (let k = 0; k < n; k++) work.push(k);
+  while (work.length > 0) {
+    const k = work.pop()!;
+    queued[k] = 0;
+    const useAt = 4 * k * words;
+    const defAt = useAt + words;
+    const inAt = defAt + words;
+    const outAt = inAt + words;
+    for (const s of succs[k]) {
+      const sIn = (4 * s + 2) * words;
+      for (let w = 0; w < words; w++) buf[outAt + w] |= buf[sIn + w];
+    }
+    let changed = false;
+    for (let w = 0; w < words; w++) {
+      const next = (buf[useAt + w] | (buf[outAt + w] & ~buf[defAt + w])) >>> 0;
+      if (next !== buf[inAt + w]) {
+        buf[inAt + w] = next;
+        changed = true;
       }
-      for (let w = 0; w < words; w++) {
-        const next = (buf[useAt + w] | (buf[outAt + w] & ~buf[defAt + w])) >>> 0;
-        if (next !== buf[inAt + w]) {
-          buf[inAt + w] = next;
-          changed = true;
-        }
+    }
+    if (!changed) continue;
+    for (const p of preds[k]) {
+      if (queued[p] === 0) {
+        queued[p] = 1;
+        work.push(p);
       }
     }
   }
