@@ -29,7 +29,16 @@ export class LineScanner {
   }
 
   skipSpace(): void {
-    while (this.index < this.text.length && /\s/.test(this.text[this.index])) this.index++;
+    const t = this.text;
+    let i = this.index;
+    while (i < t.length) {
+      const c = t.charCodeAt(i);
+      // ASCII by code (\s there is 9..13 and 32); the rest through the regex's own idea of \s.
+      if (c === 32 || (c >= 9 && c <= 13)) i++;
+      else if (c < 128 || !/\s/.test(t[i])) break;
+      else i++;
+    }
+    this.index = i;
   }
 
   atEnd(): boolean {

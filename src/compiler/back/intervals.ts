@@ -46,9 +46,13 @@ export interface Intervals {
 
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 
-export function buildIntervals(f: Func, order: Block[]): Intervals {
+/** `depth`: loopDepth(f), when the caller has it (spill code leaves the CFG as it is). */
+export function buildIntervals(
+  f: Func,
+  order: Block[],
+  depth: Map<Block, number> = loopDepth(f),
+): Intervals {
   const { liveOut } = liveness(f);
-  const depth = loopDepth(f);
   const ranges = new Map<VReg, Range[]>();
   const weights = new Map<VReg, number>();
   const calls: CallSite[] = [];

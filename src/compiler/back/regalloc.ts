@@ -9,6 +9,7 @@
 import { internalError } from "../../diagnostics.js";
 import type { FixedRegs } from "./calling-convention.js";
 import { buildIntervals, coveredLength, overlaps, type Interval, type Range } from "./intervals.js";
+import { loopDepth } from "../ir/cfg.js";
 import { isReg, type Block, type Func, type VReg } from "../ir/ir.js";
 import { insertSpillCode, rematerializable, removeDeadSpills, SpillState } from "./spill.js";
 
@@ -25,8 +26,9 @@ interface Occupant {
 /** Assigns every vreg of `f` a physical register; may add spill code and stack slots to `f`. */
 export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Map<VReg, number> {
   const spills = new SpillState();
+  const depth = loopDepth(f); // spill code adds instructions, never blocks or edges
   for (let round = 0; round < 50; round++) {
-    const result = tryAllocate(f, fixed, order, spills.unspillable);
+    const result = tryAllocate(f, fixed, order, depth, spills.unspillable);
     if (result.spilled.size === 0) {
       removeDeadSpills(f, spills);
       return result.assignment;
@@ -56,9 +58,10 @@ function tryAllocate(
   f: Func,
   fixed: FixedRegs,
   order: Block[],
+  depth: Map<Block, number>,
   unspillable: Set<VReg>,
 ): { assignment: Map<VReg, number>; spilled: Set<VReg> } {
-  const { intervals, calls } = buildIntervals(f, order);
+  const { intervals, calls } = buildIntervals(f, order, depth);
   const occupants: Occupant[][] = ALLOCATABLE.map(() => []);
   const assignment = new Map<VReg, number>();
   const spilled = new Set<VReg>();
@@ -98,7 +101,8 @@ function tryAllocate(
     const preferred = (hints.get(iv.vreg) ?? [])
       .map((h) => assignment.get(h))
       .filter((r) => r !== undefined);
-    const free = [...preferred, ...ALLOCATABLE].find((r) => conflicts(r, iv).length === 0);
+    const isFree = (r: number): boolean => !occupants[r].some((o) => overlaps(o.ranges, iv.ranges));
+    const free = preferred.find(isFree) ?? ALLOCATABLE.find(isFree);
     if (free !== undefined) {
       take(free, iv);
       continue;

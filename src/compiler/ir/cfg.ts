@@ -14,21 +14,27 @@ export function predecessors(f: Func): Map<Block, Block[]> {
 export function reversePostorder(f: Func): Block[] {
   const seen = new Set<Block>();
   const post: Block[] = [];
-  // Iterative DFS: a stack of (block, index of the next successor to visit).
-  const stack: [Block, number][] = [[f.blocks[0], 0]];
+  // Iterative DFS: parallel stacks of a block, its successors and the index of the next one to
+  // visit (each block's successors listed once, not at every step).
+  const blocks: Block[] = [f.blocks[0]];
+  const succs: Block[][] = [successors(f.blocks[0].term)];
+  const next: number[] = [0];
   seen.add(f.blocks[0]);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const succs = successors(top[0].term);
-    if (top[1] < succs.length) {
-      const next = succs[top[1]++];
-      if (!seen.has(next)) {
-        seen.add(next);
-        stack.push([next, 0]);
+  while (blocks.length > 0) {
+    const top = blocks.length - 1;
+    const ss = succs[top];
+    if (next[top] < ss.length) {
+      const b = ss[next[top]++];
+      if (!seen.has(b)) {
+        seen.add(b);
+        blocks.push(b);
+        succs.push(successors(b.term));
+        next.push(0);
       }
     } else {
-      post.push(top[0]);
-      stack.pop();
+      post.push(blocks.pop()!);
+      succs.pop();
+      next.pop();
     }
   }
   return post.reverse();

@@ -224,23 +224,25 @@ export function defOf(i: Inst): VReg | undefined {
   return i.op === "store" ? undefined : i.dst;
 }
 
-const regsOfAddr = (a: Addr): VReg[] => (a.base.kind === "reg" ? [a.base.reg] : []);
 const regsOf = (vs: Value[]): VReg[] => vs.filter(isReg);
 
-/** The vregs an instruction reads. */
+/** The vregs an instruction reads (built directly: every pass asks, for every instruction). */
 export function usesOf(i: Inst): VReg[] {
   switch (i.op) {
     case "mov":
-      return regsOf([i.src]);
+      return isReg(i.src) ? [i.src] : [];
     case "alu":
-      return regsOf([i.a, i.b]);
+      return isReg(i.b) ? [i.a, i.b] : [i.a];
     case "unary":
       return [i.a];
     case "load":
     case "addr":
-      return regsOfAddr(i.addr);
-    case "store":
-      return [...regsOfAddr(i.addr), ...regsOf([i.value])];
+      return i.addr.base.kind === "reg" ? [i.addr.base.reg] : [];
+    case "store": {
+      const out: VReg[] = i.addr.base.kind === "reg" ? [i.addr.base.reg] : [];
+      if (isReg(i.value)) out.push(i.value);
+      return out;
+    }
     case "call":
     case "callLocal":
       return regsOf(i.args);
@@ -251,65 +253,74 @@ export function usesOf(i: Inst): VReg[] {
 export function termUses(t: Term): VReg[] {
   switch (t.op) {
     case "br":
-      return regsOf([t.a, t.b]);
+      return isReg(t.b) ? [t.a, t.b] : [t.a];
     case "check":
       return [t.value];
     case "ret":
-      return t.value === undefined ? [] : regsOf([t.value]);
+      return t.value !== undefined && isReg(t.value) ? [t.value] : [];
     case "jump":
       return [];
   }
 }
 
+/** `f(v)` for an operand that must stay a register: keeps `v` when `f` offers a constant. */
+function mapReg(v: VReg, f: (v: VReg) => Value): VReg {
+  const r = f(v);
+  return isReg(r) ? r : v;
+}
+
+function mapAddr(a: Addr, f: (v: VReg) => Value): void {
+  if (a.base.kind !== "reg") return;
+  const r = mapReg(a.base.reg, f);
+  if (r !== a.base.reg) a.base = { kind: "reg", reg: r };
+}
+
 /** Rewrites every vreg operand (not definitions) of an instruction through `f`. */
 export function mapUses(i: Inst, f: (v: VReg) => Value): void {
-  const val = (v: Value): Value => (isReg(v) ? f(v) : v);
-  const reg = (v: VReg): VReg => {
-    const r = f(v);
-    return isReg(r) ? r : v; // a register-only operand keeps its vreg when `f` offers a constant
-  };
-  const addr = (a: Addr): void => {
-    if (a.base.kind === "reg") a.base = { kind: "reg", reg: reg(a.base.reg) };
-  };
+  // No closures or copies when nothing changes: this runs on every instruction of most passes.
   switch (i.op) {
     case "mov":
-      i.src = val(i.src);
+      if (isReg(i.src)) i.src = f(i.src);
       break;
     case "alu":
-      i.a = reg(i.a);
-      i.b = val(i.b);
+      i.a = mapReg(i.a, f);
+      if (isReg(i.b)) i.b = f(i.b);
       break;
     case "unary":
-      i.a = reg(i.a);
+      i.a = mapReg(i.a, f);
       break;
     case "load":
     case "addr":
-      addr(i.addr);
+      mapAddr(i.addr, f);
       break;
     case "store":
-      addr(i.addr);
-      i.value = val(i.value);
+      mapAddr(i.addr, f);
+      if (isReg(i.value)) i.value = f(i.value);
       break;
     case "call":
-    case "callLocal":
-      i.args = i.args.map(val);
+    case "callLocal": {
+      let args: Value[] | undefined;
+      for (let k = 0; k < i.args.length; k++) {
+        const v = i.args[k];
+        if (!isReg(v)) continue;
+        const r = f(v);
+        if (r !== v) (args ??= i.args.slice())[k] = r;
+      }
+      if (args !== undefined) i.args = args;
       break;
+    }
   }
 }
 
 /** Rewrites every vreg operand of a terminator through `f` (see mapUses). */
 export function mapTermUses(t: Term, f: (v: VReg) => Value): void {
-  const reg = (v: VReg): VReg => {
-    const r = f(v);
-    return isReg(r) ? r : v;
-  };
   switch (t.op) {
     case "br":
-      t.a = reg(t.a);
-      t.b = isReg(t.b) ? f(t.b) : t.b;
+      t.a = mapReg(t.a, f);
+      if (isReg(t.b)) t.b = f(t.b);
       break;
     case "check":
-      t.value = reg(t.value);
+      t.value = mapReg(t.value, f);
       break;
     case "ret":
       if (t.value !== undefined && isReg(t.value)) t.value = f(t.value);

@@ -83,9 +83,14 @@ function iterationsOf(s: ForStmt | WhileStmt): number {
   return Number(n < 1n ? 1n : n);
 }
 
-/** Rough verifier work of one pass over `node`: its AST nodes, inner loops and inlined calls. */
+/** Rough verifier work of one pass over `node`: its AST nodes, inner loops and inlined calls.
+ * (Plain loops and for-in, no Object.entries: this walks whole inlined bodies, often.) */
 function weigh(node: unknown, depth: number): number {
-  if (Array.isArray(node)) return node.reduce((n: number, x) => n + weigh(x, depth), 0);
+  if (Array.isArray(node)) {
+    let sum = 0;
+    for (let k = 0; k < node.length; k++) sum += weigh(node[k], depth);
+    return sum;
+  }
   if (typeof node !== "object" || node === null) return 0;
   const o = node as Record<string, unknown>;
   if (o.kind === "for" || o.kind === "while") {
@@ -94,7 +99,7 @@ function weigh(node: unknown, depth: number): number {
     return 2 + head + iterationsOf(s) * (2 + head + weigh(s.body, depth));
   }
   let n = typeof o.kind === "string" ? 1 : 0;
-  for (const [k, v] of Object.entries(o)) if (!SKIP.has(k)) n += weigh(v, depth);
+  for (const k in o) if (!SKIP.has(k)) n += weigh(o[k], depth);
   if (o.kind === "call") {
     const b = (o as unknown as Extract<A.Expr, { kind: "call" }>).callee.binding;
     if (b?.kind === "fn" && !b.item.noinline && depth < 8) n += weigh(b.item.body, depth + 1);
@@ -103,11 +108,15 @@ function weigh(node: unknown, depth: number): number {
 }
 
 const containsScan = (node: unknown): boolean => {
-  if (Array.isArray(node)) return node.some(containsScan);
+  if (Array.isArray(node)) {
+    for (let k = 0; k < node.length; k++) if (containsScan(node[k])) return true;
+    return false;
+  }
   if (typeof node !== "object" || node === null) return false;
   const o = node as Record<string, unknown>;
   if (o.kind === "scan") return true;
-  return Object.entries(o).some(([k, v]) => !SKIP.has(k) && containsScan(v));
+  for (const k in o) if (!SKIP.has(k) && containsScan(o[k])) return true;
+  return false;
 };
 
 /** How a loop runs through bpf_loop: iterations per callback call. */

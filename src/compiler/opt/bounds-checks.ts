@@ -80,12 +80,20 @@ export function removeRedundantChecks(f: Func): void {
 
   const dom = dominators(f);
   const preds = predecessors(f);
-  const visit = (b: Block, inherited: Map<VReg, bigint>): void => {
-    const facts = new Map(inherited);
+  // One map of facts for the dominator-tree walk: the (at most one) fact a block adds is undone
+  // when its subtree is done, rather than a copy of the map per block.
+  const facts = new Map<VReg, bigint>();
+  const visit = (b: Block): void => {
     const ps = preds.get(b)!;
+    let added: VReg | undefined;
+    let before: bigint | undefined;
     if (ps.length === 1) {
       const fact = edgeFact(ps[0], b);
-      if (fact && single(fact[0])) facts.set(fact[0], min(facts.get(fact[0]), fact[1]) ?? fact[1]);
+      if (fact && single(fact[0])) {
+        added = fact[0];
+        before = facts.get(added);
+        facts.set(added, min(before, fact[1]) ?? fact[1]);
+      }
     }
     const t = b.term;
     if (t.op === "check" && single(t.value)) {
@@ -93,9 +101,13 @@ export function removeRedundantChecks(f: Func): void {
       if (known !== undefined && known <= u64(t.max))
         b.term = { op: "jump", target: t.ok, pos: t.pos };
     }
-    for (const c of dom.children.get(b)!) visit(c, facts);
+    for (const c of dom.children.get(b)!) visit(c);
+    if (added !== undefined) {
+      if (before === undefined) facts.delete(added);
+      else facts.set(added, before);
+    }
   };
-  visit(dom.order[0], new Map());
+  visit(dom.order[0]);
 }
 
 function min(a: bigint | undefined, b: bigint | undefined): bigint | undefined {

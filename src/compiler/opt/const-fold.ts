@@ -26,48 +26,91 @@ type Lattice = bigint | typeof VARYING;
 /**
  * The lattice value of each vreg at a point. Only vregs that can be constant are tracked (those
  * with a mov, ALU or unary definition); the others are VARYING. A tracked vreg that is absent
- * (undefined) has had no definition yet (the lattice's top). Dense arrays indexed by vreg number:
- * every block's state is copied and met at each edge, which Maps made most of a compile's time.
+ * (undefined) has had no definition yet (the lattice's top). The tracked vregs are numbered by
+ * `slots`; per slot, bit sets say whether it has a value (known: words [0, words) of `bits`)
+ * and whether that is VARYING (words [words, 2 words)); `consts` holds the constant otherwise.
+ * Every block's state is copied and met at each edge: on bits, a meet is a few word operations
+ * plus a look at the slots constant on both sides.
  */
 class State {
   constructor(
-    private readonly tracked: readonly boolean[],
-    readonly values: (Lattice | undefined)[] = new Array<Lattice | undefined>(tracked.length),
+    private readonly slots: Int32Array,
+    readonly words: number,
+    readonly bits: Uint32Array,
+    readonly consts: (bigint | undefined)[],
   ) {}
   get(v: VReg): Lattice | undefined {
-    return this.tracked[v] === true ? this.values[v] : VARYING;
+    const k = this.slots[v];
+    if (!(k >= 0)) return VARYING;
+    const bit = 1 << (k & 31);
+    if ((this.bits[k >>> 5] & bit) === 0) return undefined;
+    return (this.bits[this.words + (k >>> 5)] & bit) !== 0 ? VARYING : this.consts[k];
   }
   set(v: VReg, x: Lattice): void {
-    if (this.tracked[v] === true) this.values[v] = x;
+    const k = this.slots[v];
+    if (!(k >= 0)) return;
+    const bit = 1 << (k & 31);
+    this.bits[k >>> 5] |= bit;
+    if (x === VARYING) this.bits[this.words + (k >>> 5)] |= bit;
+    else {
+      this.bits[this.words + (k >>> 5)] &= ~bit;
+      this.consts[k] = x;
+    }
   }
   copy(): State {
-    return new State(this.tracked, this.values.slice());
+    return new State(this.slots, this.words, this.bits.slice(), this.consts.slice());
   }
 }
 
-/** Vregs that might be constant somewhere (those with a mov, ALU or unary definition), by number. */
-function trackable(f: Func): boolean[] {
-  const out = new Array<boolean>(f.nextReg).fill(false);
+/** The state before any definition: tracked vregs (with a mov, ALU or unary definition) numbered
+ * by slot (-1: not tracked), each undefined. */
+function initialState(f: Func): State {
+  const slots = new Int32Array(f.nextReg).fill(-1);
+  let count = 0;
   for (const b of f.blocks) {
     for (const i of b.insns)
-      if (i.op === "mov" || i.op === "alu" || i.op === "unary") out[i.dst] = true;
+      if ((i.op === "mov" || i.op === "alu" || i.op === "unary") && slots[i.dst] < 0)
+        slots[i.dst] = count++;
   }
-  return out;
+  const words = (count + 31) >>> 5;
+  return new State(slots, words, new Uint32Array(2 * words), new Array<bigint | undefined>(count));
 }
 
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 
+/** into := into ⊓ from, slot by slot (top ⊓ x = x, c ⊓ c = c, else VARYING); whether it changed. */
 function meetInto(into: State, from: State): boolean {
   let changed = false;
-  const to = into.values;
-  const src = from.values;
-  for (let r = 0; r < src.length; r++) {
-    const v = src[r];
-    if (v === undefined) continue;
-    const old = to[r];
-    const met = old === undefined ? v : old === v ? old : VARYING;
-    if (met !== old) {
-      to[r] = met;
+  const words = from.words;
+  const to = into.bits;
+  const src = from.bits;
+  for (let w = 0; w < words; w++) {
+    const fromKnown = src[w];
+    if (fromKnown === 0) continue;
+    const toKnown = to[w];
+    const toVarying = to[words + w];
+    const fromVarying = src[words + w];
+    // Slots unknown here take from's value; constant here and VARYING there become VARYING.
+    const fresh = fromKnown & ~toKnown;
+    let varying = toVarying | (fresh & fromVarying) | (fromKnown & toKnown & fromVarying);
+    for (let bits = fresh & ~fromVarying; bits !== 0;) {
+      const low = bits & -bits;
+      bits ^= low;
+      const k = 32 * w + 31 - Math.clz32(low);
+      into.consts[k] = from.consts[k];
+    }
+    // Constant on both sides: VARYING where they differ.
+    for (let bits = fromKnown & toKnown & ~toVarying & ~fromVarying; bits !== 0;) {
+      const low = bits & -bits;
+      bits ^= low;
+      const k = 32 * w + 31 - Math.clz32(low);
+      if (into.consts[k] !== from.consts[k]) varying |= low;
+    }
+    varying >>>= 0;
+    const known = (toKnown | fromKnown) >>> 0;
+    if (known !== toKnown || varying !== toVarying) {
+      to[w] = known;
+      to[words + w] = varying;
       changed = true;
     }
   }
@@ -121,18 +164,22 @@ function feasible(t: Term, s: State): Block[] {
 function analyse(f: Func): Map<Block, State> {
   const inState = new Map<Block, State>();
   const entry = f.blocks[0];
-  const start = new State(trackable(f));
+  const start = initialState(f);
   for (const p of f.params) start.set(p, VARYING);
   inState.set(entry, start);
   // Sweep the blocks in reverse postorder while any has a changed input: loops take few sweeps.
   const order = reversePostorder(f);
   const pending = new Set<Block>([entry]);
+  // Indexed loops, not for-of: in a cold process each array iterator step allocates.
   while (pending.size > 0) {
-    for (const b of order) {
+    for (let k = 0; k < order.length; k++) {
+      const b = order[k];
       if (!pending.delete(b)) continue;
       const s = inState.get(b)!.copy();
-      for (const i of b.insns) step(i, s);
-      for (const succ of feasible(b.term, s)) {
+      for (let j = 0; j < b.insns.length; j++) step(b.insns[j], s);
+      const succs = feasible(b.term, s);
+      for (let j = 0; j < succs.length; j++) {
+        const succ = succs[j];
         const old = inState.get(succ);
         if (old === undefined) {
           inState.set(succ, s.copy());

@@ -16,9 +16,17 @@ import {
 /** Available copies: dst → src. */
 type Copies = Map<VReg, VReg>;
 
+// The Map walks below use forEach with module-level arguments rather than `for (const [d, s] of
+// c)` and closures: in a cold process that pair-allocating loop was most of this pass's time.
+let killed: VReg;
+function dropIfFrom(s: VReg, d: VReg, c: Copies): void {
+  if (s === killed) c.delete(d);
+}
+
 function kill(c: Copies, r: VReg): void {
   c.delete(r);
-  for (const [d, s] of c) if (s === r) c.delete(d);
+  killed = r;
+  c.forEach(dropIfFrom);
 }
 
 function step(i: Inst, c: Copies): void {
@@ -28,10 +36,31 @@ function step(i: Inst, c: Copies): void {
   if (i.op === "mov" && isReg(i.src) && i.src !== dst) c.set(dst, i.src);
 }
 
+let other: Copies;
+let kept: Copies;
+function keepIfShared(s: VReg, d: VReg): void {
+  if (other.get(d) === s) kept.set(d, s);
+}
+
 function intersect(a: Copies, b: Copies): Copies {
   const out: Copies = new Map();
-  for (const [d, s] of a) if (b.get(d) === s) out.set(d, s);
+  other = b;
+  kept = out;
+  a.forEach(keepIfShared);
   return out;
+}
+
+let differs: boolean;
+function noteIfDiffers(s: VReg, d: VReg): void {
+  if (other.get(d) !== s) differs = true;
+}
+
+function same(a: Copies, b: Copies): boolean {
+  if (a.size !== b.size) return false;
+  differs = false;
+  other = b;
+  a.forEach(noteIfDiffers);
+  return !differs;
 }
 
 export function copyProp(f: Func): void {
@@ -54,7 +83,7 @@ export function copyProp(f: Func): void {
       const c = inOf(b);
       for (const i of b.insns) step(i, c);
       const old = outState.get(b);
-      if (old === undefined || old.size !== c.size || [...c].some(([d, s]) => old.get(d) !== s)) {
+      if (old === undefined || !same(c, old)) {
         outState.set(b, c);
         changed = true;
       }

@@ -64,8 +64,11 @@ export function cse(f: Func, isEntry = false): void {
   const forwardable = (width: number, v: Value): Value | undefined =>
     !isReg(v) ? imm(BigInt.asUintN(width * 8, v)) : width === 8 && sd.stable(v) ? v : undefined;
 
-  const visit = (b: Block, inherited: Map<string, Value>): void => {
-    const available = new Map(inherited);
+  // One table for the whole dominator-tree walk: a block's entries are dropped when its subtree
+  // is done (an entry is only ever added, never replaced), rather than a copy per block.
+  const available = new Map<string, Value>();
+  const visit = (b: Block): void => {
+    const added: string[] = [];
     const local = new Map<string, Value>(); // loads of memory that may change: this block only
     b.insns = b.insns.map((i): Inst => {
       if (i.op === "store" || i.op === "call" || i.op === "callLocal") {
@@ -96,9 +99,11 @@ export function cse(f: Func, isEntry = false): void {
       const prior = table.get(key);
       if (prior !== undefined) return { op: "mov", dst: i.dst, src: prior, pos: i.pos };
       table.set(key, i.dst);
+      if (table === available) added.push(key);
       return i;
     });
-    for (const c of dom.children.get(b)!) visit(c, available);
+    for (const c of dom.children.get(b)!) visit(c);
+    for (const key of added) available.delete(key);
   };
-  visit(dom.order[0], new Map());
+  visit(dom.order[0]);
 }

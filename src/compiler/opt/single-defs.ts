@@ -15,7 +15,10 @@ export function singleDefs(f: Func): SingleDefs {
   for (const b of f.blocks) {
     for (const i of b.insns) {
       const d = defOf(i);
-      if (d !== undefined) defs.set(d, [...(defs.get(d) ?? []), i]);
+      if (d === undefined) continue;
+      const ds = defs.get(d);
+      if (ds === undefined) defs.set(d, [i]);
+      else ds.push(i);
     }
   }
   const params = new Set(f.params);

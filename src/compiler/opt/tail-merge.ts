@@ -30,7 +30,8 @@ function mergeIdentical(f: Func): void {
     if (first === undefined) canonical.set(key, b);
     else replace.set(b, first);
   }
-  for (const b of f.blocks) for (const [from, to] of replace) replaceSuccessor(b.term, from, to);
+  if (replace.size === 0) return;
+  for (const b of f.blocks) replace.forEach((to, from) => replaceSuccessor(b.term, from, to));
 }
 
 /** The constant operand of an instruction, if it has one, and how to replace it by a vreg. */
@@ -61,7 +62,9 @@ function mergeModuloConstant(f: Func): void {
   for (const b of f.blocks.slice(1)) {
     if (!endsPlainly(b) || b.insns.length === 0) continue;
     const key = [...b.insns.map(shape), printTerm(b.term)].join("\n");
-    groups.set(key, [...(groups.get(key) ?? []), b]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [b]);
+    else group.push(b);
   }
   for (const blocks of groups.values()) {
     if (blocks.length < 2) continue;
@@ -92,8 +95,11 @@ function shareReturns(f: Func): void {
   for (const b of f.blocks) {
     if (b.term.op !== "ret") continue;
     const key = b.term.value === undefined ? "" : printValue(b.term.value);
-    if (b.insns.length > 0) working.set(key, [...(working.get(key) ?? []), b]);
-    else if (b !== f.blocks[0]) bare.set(key, bare.get(key) ?? b);
+    if (b.insns.length > 0) {
+      const group = working.get(key);
+      if (group === undefined) working.set(key, [b]);
+      else group.push(b);
+    } else if (b !== f.blocks[0]) bare.set(key, bare.get(key) ?? b);
   }
   for (const [key, blocks] of working) {
     let exit = bare.get(key);
