@@ -31,6 +31,17 @@ writeFileSync(at("parens.ioc"), fn(`return ${"(".repeat(1000)}key${")".repeat(10
 writeFileSync(at("terms.ioc"), fn(`return ${Array(150_000).fill("1").join(" + ")};`));
 writeFileSync(at("escape.ioc"), fn("return \x1b]0;pwned\x07 key;\x1b[2J"));
 writeFileSync(at("control-name-\x1b[31m.ioc"), "\x1b[31m");
+// Valid and large (half a megabyte, 12,000 statements): copy propagation and the register
+// allocator were quadratic in a function's size (12 s for this); the compile must end in time.
+writeFileSync(
+  at("long.ioc"),
+  fn(
+    ["var x: u64 = key;"]
+      .concat(Array.from({ length: 12_000 }, (_, i) => `x = x + ${i} * (key & 0xff) - (x >> 3);`))
+      .concat("return x;")
+      .join("\n  "),
+  ),
+);
 
 /** Inputs that are not regular files or not what a command reads. */
 const HOSTILE_FILES = [
@@ -85,6 +96,7 @@ cases.push(
   { args: ["compile", ok, "--extents", data] },
   { args: ["compile", ok, "--bogus"] },
   { args: ["frobnicate"] },
+  { args: ["compile", at("long.ioc"), "-o", at("long.bin")], codes: [0] },
 );
 
 /** Runs the CLI with a 5 s limit; stdin is a pipe that stays open, as a terminal's would. */

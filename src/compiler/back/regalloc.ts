@@ -40,9 +40,14 @@ export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Ma
 
 function hintsOf(f: Func): Map<VReg, VReg[]> {
   const hints = new Map<VReg, VReg[]>();
+  const hint = (a: VReg, b: VReg): void => {
+    const partners = hints.get(a);
+    if (partners) partners.push(b);
+    else hints.set(a, [b]);
+  };
   const pair = (a: VReg, b: VReg): void => {
-    hints.set(a, [...(hints.get(a) ?? []), b]);
-    hints.set(b, [...(hints.get(b) ?? []), a]);
+    hint(a, b);
+    hint(b, a);
   };
   for (const b of f.blocks) {
     for (const i of b.insns) {
@@ -97,7 +102,20 @@ function tryAllocate(
   const pending = [...intervals.values()]
     .filter((iv) => !fixed.has(iv.vreg))
     .sort((a, b) => a.start - b.start);
+  // Intervals come in order of their start: an occupant that ended before one starts meets no
+  // interval still to come. Each register's list drops those whenever it has doubled, so that the
+  // searches below look at what is live, not at everything placed so far (quadratic in the size
+  // of the function otherwise).
+  const compactAt = ALLOCATABLE.map(() => 16);
+  const expireBefore = (at: number): void => {
+    for (const r of ALLOCATABLE) {
+      if (occupants[r].length < compactAt[r]) continue;
+      occupants[r] = occupants[r].filter((o) => o.ranges.length > 0 && o.ranges.at(-1)!.end >= at);
+      compactAt[r] = Math.max(16, 2 * occupants[r].length);
+    }
+  };
   for (const iv of pending) {
+    expireBefore(iv.start);
     const preferred = (hints.get(iv.vreg) ?? [])
       .map((h) => assignment.get(h))
       .filter((r) => r !== undefined);

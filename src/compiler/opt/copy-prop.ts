@@ -13,54 +13,62 @@ import {
   type VReg,
 } from "../ir/ir.js";
 
-/** Available copies: dst → src. */
-type Copies = Map<VReg, VReg>;
+/**
+ * Available copies: dst → src, and the dsts copied from each src, so that redefining a src ends
+ * its copies without a walk over all of them (a walk per definition was quadratic: 4,000
+ * statements spent most of a 2 s compile here). `bySrc` may list a dst whose copy has since
+ * changed or ended: it is checked against `src` when used.
+ */
+class Copies {
+  readonly src = new Map<VReg, VReg>();
+  private readonly bySrc = new Map<VReg, VReg[]>();
 
-// The Map walks below use forEach with module-level arguments rather than `for (const [d, s] of
-// c)` and closures: in a cold process that pair-allocating loop was most of this pass's time.
-let killed: VReg;
-function dropIfFrom(s: VReg, d: VReg, c: Copies): void {
-  if (s === killed) c.delete(d);
-}
+  set(dst: VReg, src: VReg): void {
+    this.src.set(dst, src);
+    const dsts = this.bySrc.get(src);
+    if (dsts) dsts.push(dst);
+    else this.bySrc.set(src, [dst]);
+  }
 
-function kill(c: Copies, r: VReg): void {
-  c.delete(r);
-  killed = r;
-  c.forEach(dropIfFrom);
+  /** `r` is redefined: no copy into or out of it holds any more. */
+  kill(r: VReg): void {
+    this.src.delete(r);
+    const dsts = this.bySrc.get(r);
+    if (!dsts) return;
+    for (const d of dsts) if (this.src.get(d) === r) this.src.delete(d);
+    this.bySrc.delete(r);
+  }
+
+  copy(): Copies {
+    const c = new Copies();
+    this.src.forEach((s, d) => c.set(d, s));
+    return c;
+  }
+
+  /** The copies available in both. */
+  intersect(other: Copies): Copies {
+    const out = new Copies();
+    this.src.forEach((s, d) => {
+      if (other.src.get(d) === s) out.set(d, s);
+    });
+    return out;
+  }
+
+  same(other: Copies): boolean {
+    if (this.src.size !== other.src.size) return false;
+    let same = true;
+    this.src.forEach((s, d) => {
+      if (other.src.get(d) !== s) same = false;
+    });
+    return same;
+  }
 }
 
 function step(i: Inst, c: Copies): void {
   const dst = defOf(i);
   if (dst === undefined) return;
-  kill(c, dst);
+  c.kill(dst);
   if (i.op === "mov" && isReg(i.src) && i.src !== dst) c.set(dst, i.src);
-}
-
-let other: Copies;
-let kept: Copies;
-function keepIfShared(s: VReg, d: VReg): void {
-  if (other.get(d) === s) kept.set(d, s);
-}
-
-function intersect(a: Copies, b: Copies): Copies {
-  const out: Copies = new Map();
-  other = b;
-  kept = out;
-  a.forEach(keepIfShared);
-  return out;
-}
-
-let differs: boolean;
-function noteIfDiffers(s: VReg, d: VReg): void {
-  if (other.get(d) !== s) differs = true;
-}
-
-function same(a: Copies, b: Copies): boolean {
-  if (a.size !== b.size) return false;
-  differs = false;
-  other = b;
-  a.forEach(noteIfDiffers);
-  return !differs;
 }
 
 export function copyProp(f: Func): void {
@@ -68,14 +76,14 @@ export function copyProp(f: Func): void {
   const preds = predecessors(f);
   const outState = new Map<Block, Copies | undefined>(); // undefined = not computed (universe)
   const inOf = (b: Block): Copies => {
-    if (b === order[0]) return new Map();
+    if (b === order[0]) return new Copies();
     let acc: Copies | undefined;
     for (const p of preds.get(b)!) {
       const o = outState.get(p);
       if (o === undefined) continue;
-      acc = acc === undefined ? new Map(o) : intersect(acc, o);
+      acc = acc === undefined ? o.copy() : acc.intersect(o);
     }
-    return acc ?? new Map();
+    return acc ?? new Copies();
   };
   for (let changed = true; changed;) {
     changed = false;
@@ -83,7 +91,7 @@ export function copyProp(f: Func): void {
       const c = inOf(b);
       for (const i of b.insns) step(i, c);
       const old = outState.get(b);
-      if (old === undefined || !same(c, old)) {
+      if (old === undefined || !c.same(old)) {
         outState.set(b, c);
         changed = true;
       }
@@ -91,7 +99,7 @@ export function copyProp(f: Func): void {
   }
   for (const b of order) {
     const c = inOf(b);
-    const source = (r: VReg): VReg => c.get(r) ?? r;
+    const source = (r: VReg): VReg => c.src.get(r) ?? r;
     for (const i of b.insns) {
       mapUses(i, source);
       step(i, c);
