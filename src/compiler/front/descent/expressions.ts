@@ -53,6 +53,15 @@ export class Expressions extends Tokens {
     return { kind: "named", path, span: this.span(start) };
   }
 
+  /** `name ":" Type`: a parameter, a layout or output field. */
+  protected typedName(): { name: A.Ident; type: A.TypeExpr; span: A.Span } {
+    const start = this.at();
+    const name = this.name();
+    this.expect(":");
+    const type = this.type();
+    return { name, type, span: this.span(start) };
+  }
+
   /** `"_" ~identPart | Expr`: the lookahead, in a syntactic rule, skips spaces first. */
   protected arrayLength(): A.Expr | "_" {
     const save = this.pos;
@@ -253,7 +262,7 @@ export class Expressions extends Tokens {
       this.expect(")");
       return { e: { kind: "sizeof", target: type, span: this.span(start) }, depth };
     }
-    if (c === 91 /* [ */ || this.startsName(start)) return this.atOrPath(start);
+    if (c === 91 /* [ */ || this.nameAt(start) !== undefined) return this.atOrPath(start);
     if (c >= 48 && c <= 57) {
       INT.lastIndex = start;
       const text = INT.exec(this.text)![0];

@@ -70,11 +70,8 @@ class Items extends Statements {
     }
     this.expect("{");
     const fields = this.listUntil("}", (): A.LayoutField => {
-      const fieldStart = this.at();
-      const field = this.name();
-      this.expect(":");
-      const type = this.type();
-      return { name: field.name === "_" ? null : field, type, span: this.span(fieldStart) };
+      const { name: field, type, span } = this.typedName();
+      return { name: field.name === "_" ? null : field, type, span };
     });
     return { kind: "layout", pub, name, endian, fields, span: this.span(start) };
   }
@@ -82,13 +79,7 @@ class Items extends Statements {
   /** `"(" ListOf<Param, ","> ","? ")" ResultType?` */
   protected signature(): { params: A.Param[]; result: A.TypeExpr | undefined } {
     this.expect("(");
-    const params = this.listUntil(")", (): A.Param => {
-      const start = this.at();
-      const name = this.name();
-      this.expect(":");
-      const type = this.type();
-      return { name, type, span: this.span(start) };
-    });
+    const params = this.listUntil(")", (): A.Param => this.typedName());
     const result = this.punct("->") ? this.type() : undefined;
     return { params, result };
   }
@@ -168,13 +159,7 @@ class Items extends Statements {
 
   protected outputDecl(start: number): A.OutputDecl {
     this.expect("{");
-    const fields = this.listUntil("}", (): A.OutputField => {
-      const fieldStart = this.at();
-      const name = this.name();
-      this.expect(":");
-      const type = this.type();
-      return { name, type, span: this.span(fieldStart) };
-    });
+    const fields = this.listUntil("}", (): A.OutputField => this.typedName());
     const capacity = this.kw("capacity") ? this.expr() : undefined;
     this.expect(";");
     return { kind: "output", fields, capacity, span: this.span(start) };

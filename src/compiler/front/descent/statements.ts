@@ -25,23 +25,20 @@ export class Statements extends Expressions {
       if (ifStmt) return ifStmt;
       this.pos = start;
     } else if (this.kw("for")) {
-      const v = this.name();
-      this.expectKw("in");
-      const from = this.expr();
-      this.expect("..");
-      const to = this.expr();
-      const max = this.maxBound();
+      const range = this.loopRange();
       const body = this.block();
-      return { kind: "for", var: v, start: from, end: to, max, body, span: this.span(start) };
+      return { kind: "for", ...range, body, span: this.span(start) };
     } else if (this.kw("while")) {
       const cond = this.expr();
-      const max = this.maxBound();
+      const max = this.kw("max") ? this.expr() : undefined;
       const body = this.block();
       return { kind: "while", cond, max, body, span: this.span(start) };
-    } else if (this.kw("break") || this.kw("continue")) {
-      const kind = this.text.startsWith("break", start) ? "break" : "continue";
+    } else if (this.kw("break")) {
       this.expect(";");
-      return { kind, span: this.span(start) };
+      return { kind: "break", span: this.span(start) };
+    } else if (this.kw("continue")) {
+      this.expect(";");
+      return { kind: "continue", span: this.span(start) };
     } else if (this.kw("return")) {
       const value = this.punct(";") ? undefined : this.exprThen(";");
       return { kind: "return", value, span: this.span(start) };
@@ -121,8 +118,15 @@ export class Statements extends Expressions {
     return { kind: "if", cond, then, else: otherwise, span: this.span(start) };
   }
 
-  protected maxBound(): A.Expr | undefined {
-    return this.kw("max") ? this.expr() : undefined;
+  /** `name "in" Expr ".." Expr MaxBound?`, of `for` and `scan`. */
+  protected loopRange(): { var: A.Ident; start: A.Expr; end: A.Expr; max: A.Expr | undefined } {
+    const v = this.name();
+    this.expectKw("in");
+    const start = this.expr();
+    this.expect("..");
+    const end = this.expr();
+    const max = this.kw("max") ? this.expr() : undefined;
+    return { var: v, start, end, max };
   }
 
   protected resubmit(start: number): A.Stmt {
@@ -135,12 +139,7 @@ export class Statements extends Expressions {
   }
 
   protected scan(start: number): A.ScanStmt {
-    const v = this.name();
-    this.expectKw("in");
-    const from = this.expr();
-    this.expect("..");
-    const to = this.expr();
-    const max = this.maxBound();
+    const range = this.loopRange();
     const lets: A.ScanStmt["lets"] = [];
     for (let letStart = this.at(); this.kw("let"); letStart = this.at()) {
       const name = this.name();
@@ -163,18 +162,6 @@ export class Statements extends Expressions {
     });
     const emitSpan = this.span(emitStart);
     this.expect(";");
-    return {
-      kind: "scan",
-      var: v,
-      start: from,
-      end: to,
-      max,
-      lets,
-      until,
-      filters,
-      emit,
-      emitSpan,
-      span: this.span(start),
-    };
+    return { kind: "scan", ...range, lets, until, filters, emit, emitSpan, span: this.span(start) };
   }
 }

@@ -87,13 +87,19 @@ export class Tokens {
     if (!this.kw(word)) throw MISMATCH;
   }
 
+  /** The name (not a reserved word) that starts at `at`, if one does. */
+  protected nameAt(at: number): string | undefined {
+    NAME.lastIndex = at;
+    const m = NAME.exec(this.text);
+    return m === null || RESERVED.has(m[0]) ? undefined : m[0];
+  }
+
   protected tryName(): A.Ident | undefined {
     const start = this.at();
-    NAME.lastIndex = start;
-    const m = NAME.exec(this.text);
-    if (!m || RESERVED.has(m[0])) return undefined;
-    this.pos = start + m[0].length;
-    return { name: m[0], span: this.span(start) };
+    const name = this.nameAt(start);
+    if (name === undefined) return undefined;
+    this.pos = start + name.length;
+    return { name, span: this.span(start) };
   }
 
   protected name(): A.Ident {
@@ -169,12 +175,5 @@ export class Tokens {
       }
       items.push(next);
     }
-  }
-
-  /** Whether a name (not a reserved word) starts at `at`. */
-  protected startsName(at: number): boolean {
-    NAME.lastIndex = at;
-    const m = NAME.exec(this.text);
-    return m !== null && !RESERVED.has(m[0]);
   }
 }
