@@ -24,6 +24,7 @@ import {
   type Value,
   type VReg,
 } from "../ir/ir.js";
+import { pushAt } from "../ir/map-of-lists.js";
 
 const COMMUTATIVE = new Set<AluOp>(["add", "mul", "and", "or", "xor"]);
 const INT32_MIN = -(1n << 31n);
@@ -135,7 +136,7 @@ function mapOrStackPointers(f: Func): Set<VReg> {
   for (const b of f.blocks) {
     for (const i of b.insns) {
       const d = defOf(i);
-      if (d !== undefined) defs.set(d, [...(defs.get(d) ?? []), i]);
+      if (d !== undefined) pushAt(defs, d, i);
     }
   }
   const good = new Set(defs.keys());

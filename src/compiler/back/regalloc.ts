@@ -12,6 +12,7 @@ import { buildIntervals, coveredLength, overlaps, type Interval, type Range } fr
 import { loopDepth } from "../ir/cfg.js";
 import { isReg, type Block, type Func, type VReg } from "../ir/ir.js";
 import { insertSpillCode, rematerializable, removeDeadSpills, SpillState } from "./spill.js";
+import { pushAt } from "../ir/map-of-lists.js";
 
 const ALLOCATABLE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const CALL_CLOBBERED = [0, 1, 2, 3, 4, 5];
@@ -40,14 +41,9 @@ export function allocateRegisters(f: Func, fixed: FixedRegs, order: Block[]): Ma
 
 function hintsOf(f: Func): Map<VReg, VReg[]> {
   const hints = new Map<VReg, VReg[]>();
-  const hint = (a: VReg, b: VReg): void => {
-    const partners = hints.get(a);
-    if (partners) partners.push(b);
-    else hints.set(a, [b]);
-  };
   const pair = (a: VReg, b: VReg): void => {
-    hint(a, b);
-    hint(b, a);
+    pushAt(hints, a, b);
+    pushAt(hints, b, a);
   };
   for (const b of f.blocks) {
     for (const i of b.insns) {

@@ -20,6 +20,7 @@ import {
   type Inst,
   type VReg,
 } from "../ir/ir.js";
+import { pushAt } from "../ir/map-of-lists.js";
 
 /**
  * How a block-local vreg of level 1 gets its value back: from a slot or by recomputation.
@@ -171,8 +172,7 @@ export function rematerializable(f: Func, among?: Set<VReg>): Map<VReg, Inst> {
   for (const b of f.blocks) {
     for (const i of b.insns) {
       const d = defOf(i);
-      if (d !== undefined && (among === undefined || among.has(d)))
-        defs.set(d, [...(defs.get(d) ?? []), i]);
+      if (d !== undefined && (among === undefined || among.has(d))) pushAt(defs, d, i);
     }
   }
   const out = new Map<VReg, Inst>();

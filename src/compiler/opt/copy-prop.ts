@@ -12,6 +12,7 @@ import {
   type Inst,
   type VReg,
 } from "../ir/ir.js";
+import { pushAt } from "../ir/map-of-lists.js";
 
 /**
  * Available copies: dst → src, and the dsts copied from each src, so that redefining a src ends
@@ -25,9 +26,7 @@ class Copies {
 
   set(dst: VReg, src: VReg): void {
     this.src.set(dst, src);
-    const dsts = this.bySrc.get(src);
-    if (dsts) dsts.push(dst);
-    else this.bySrc.set(src, [dst]);
+    pushAt(this.bySrc, src, dst);
   }
 
   /** `r` is redefined: no copy into or out of it holds any more. */

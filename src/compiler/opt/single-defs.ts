@@ -3,6 +3,7 @@
 // input: every use is preceded by a definition on all paths), so a use may be replaced by
 // anything computed from the definition's own stable inputs.
 import { defOf, type Func, type Inst, type VReg } from "../ir/ir.js";
+import { pushAt } from "../ir/map-of-lists.js";
 
 export interface SingleDefs {
   /** The only definition of a stable, non-parameter vreg. */
@@ -16,9 +17,7 @@ export function singleDefs(f: Func): SingleDefs {
     for (const i of b.insns) {
       const d = defOf(i);
       if (d === undefined) continue;
-      const ds = defs.get(d);
-      if (ds === undefined) defs.set(d, [i]);
-      else ds.push(i);
+      pushAt(defs, d, i);
     }
   }
   const params = new Set(f.params);

@@ -16,6 +16,7 @@ import {
   type Inst,
   type VReg,
 } from "../ir/ir.js";
+import { pushAt } from "../ir/map-of-lists.js";
 
 const endsPlainly = (b: Block): boolean => b.term.op === "ret" || b.term.op === "jump";
 
@@ -62,9 +63,7 @@ function mergeModuloConstant(f: Func): void {
   for (const b of f.blocks.slice(1)) {
     if (!endsPlainly(b) || b.insns.length === 0) continue;
     const key = [...b.insns.map(shape), printTerm(b.term)].join("\n");
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [b]);
-    else group.push(b);
+    pushAt(groups, key, b);
   }
   for (const blocks of groups.values()) {
     if (blocks.length < 2) continue;
@@ -95,11 +94,8 @@ function shareReturns(f: Func): void {
   for (const b of f.blocks) {
     if (b.term.op !== "ret") continue;
     const key = b.term.value === undefined ? "" : printValue(b.term.value);
-    if (b.insns.length > 0) {
-      const group = working.get(key);
-      if (group === undefined) working.set(key, [b]);
-      else group.push(b);
-    } else if (b !== f.blocks[0]) bare.set(key, bare.get(key) ?? b);
+    if (b.insns.length > 0) pushAt(working, key, b);
+    else if (b !== f.blocks[0]) bare.set(key, bare.get(key) ?? b);
   }
   for (const [key, blocks] of working) {
     let exit = bare.get(key);
